@@ -1,0 +1,2 @@
+// Adapters for @vx/api-keys: filled in by the api-keys work.
+export {};

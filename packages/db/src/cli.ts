@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/** `vx-db migrate up|down|status`: migrations against DATABASE_URL, or the embedded PGlite folder when unset. */
+import { DEFAULT_DATA_DIR, migrate, migrationStatus, openDatabase } from "./index.js";
+
+async function main(argv: string[]): Promise<void> {
+  const args = argv[0] === "migrate" ? argv.slice(1) : argv;
+  const command = args[0] ?? "up";
+  const count = args[1] === undefined ? undefined : Number(args[1]);
+  if (!["up", "down", "status"].includes(command) || (count !== undefined && !(count > 0))) {
+    console.error("usage: vx-db migrate up [N] | down [N] | status");
+    process.exitCode = 2;
+    return;
+  }
+  const url = process.env.DATABASE_URL || undefined;
+  const db = await openDatabase({ url, dataDir: process.env.VX_DATA_DIR ?? DEFAULT_DATA_DIR, migrate: false });
+  try {
+    if (command === "status") {
+      const status = await migrationStatus(db);
+      for (const name of status.applied) console.log(`applied  ${name}`);
+      for (const name of status.pending) console.log(`pending  ${name}`);
+      return;
+    }
+    const ran = await migrate({ databaseUrl: db.url, direction: command as "up" | "down", count });
+    console.log(ran.length ? ran.map((m) => `${command === "up" ? "applied " : "reverted"} ${m.name}`).join("\n") : "nothing to do");
+  } finally {
+    await db.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  console.error(`migrate failed: ${error.message}`);
+  process.exitCode = 1;
+});

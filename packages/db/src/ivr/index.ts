@@ -1,0 +1,2 @@
+// Adapters for @vx/ivr: filled in by the ivr work.
+export {};

@@ -1,0 +1,52 @@
+/** Runs the SQL migrations in ../migrations with node-pg-migrate, from code or from the CLI. */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runner } from "node-pg-migrate";
+
+export const MIGRATIONS_TABLE = "vx_migrations";
+
+/** The migrations folder ships beside dist/ and src/ in the package. */
+export function migrationsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, "migrations");
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error("@vx/db: migrations folder not found");
+}
+
+export interface MigrateOptions {
+  databaseUrl: string;
+  direction?: "up" | "down";
+  /** How many migrations to run; default all (up) or one (down). */
+  count?: number;
+  log?: (message: string) => void;
+}
+
+export interface MigrationInfo {
+  name: string;
+}
+
+export async function migrate(options: MigrateOptions): Promise<MigrationInfo[]> {
+  const direction = options.direction ?? "up";
+  const ran = await runner({
+    databaseUrl: options.databaseUrl,
+    dir: migrationsDir(),
+    direction,
+    count: options.count ?? (direction === "up" ? Number.POSITIVE_INFINITY : 1),
+    migrationsTable: MIGRATIONS_TABLE,
+    singleTransaction: true,
+    checkOrder: true,
+    log: options.log ?? (() => {}),
+    verbose: false,
+  });
+  return ran.map((m) => ({ name: m.name }));
+}
+
+/** Names of migration files in the package, in order. */
+export async function listMigrationFiles(): Promise<string[]> {
+  const { readdir } = await import("node:fs/promises");
+  return (await readdir(migrationsDir())).filter((f) => f.endsWith(".sql")).sort();
+}

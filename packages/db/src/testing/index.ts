@@ -1,0 +1,11 @@
+export type { DatabaseContext } from "./describe-databases.js";
+export { describeDatabases } from "./describe-databases.js";
+export type { TestDatabase, TestTarget } from "./test-database.js";
+export {
+  createPgliteTestDatabase,
+  createPostgresTestDatabase,
+  createTestDatabase,
+  testPostgresUrl,
+  withDatabase,
+} from "./test-database.js";
+export { createUser } from "./users.js";

@@ -1,0 +1,2 @@
+// Adapters for @vx/webhooks: filled in by the webhooks work.
+export {};

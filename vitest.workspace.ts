@@ -1,0 +1,39 @@
+// The one list of test projects; vitest.config.ts imports it. Workspace packages resolve to their
+// TypeScript sources, so tests never need a build first.
+import { fileURLToPath } from "node:url";
+import type { TestProjectConfiguration } from "vitest/config";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+const packageDirs: Record<string, string> = {
+  "api-keys": "packages/api-keys",
+  webhooks: "packages/webhooks",
+  ivr: "packages/ivr",
+  db: "packages/db",
+};
+
+const alias = Object.entries(packageDirs).flatMap(([name, dir]) => [
+  { find: `@vx/${name}/testing`, replacement: `${root}${dir}/src/testing/index.ts` },
+  { find: new RegExp(`^@vx/${name}$`), replacement: `${root}${dir}/src/index.ts` },
+]);
+
+function project(name: string, dir: string): TestProjectConfiguration {
+  return {
+    resolve: { alias },
+    test: {
+      name,
+      root: `${root}${dir}`,
+      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 120_000,
+      globalSetup: [`${root}test-setup/announce-targets.ts`],
+    },
+  };
+}
+
+export default [
+  project("api-keys", "packages/api-keys"),
+  project("webhooks", "packages/webhooks"),
+  project("ivr", "packages/ivr"),
+  project("db", "packages/db"),
+  project("api", "apps/api"),
+] satisfies TestProjectConfiguration[];
