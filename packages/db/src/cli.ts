@@ -21,7 +21,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const ran = await migrate({ databaseUrl: db.url, direction: command as "up" | "down", count });
-    console.log(ran.length ? ran.map((m) => `${command === "up" ? "applied " : "reverted"} ${m.name}`).join("\n") : "nothing to do");
+    console.log(
+      ran.length
+        ? ran.map((m) => `${command === "up" ? "applied " : "reverted"} ${m.name}`).join("\n")
+        : "nothing to do",
+    );
   } finally {
     await db.close();
   }
