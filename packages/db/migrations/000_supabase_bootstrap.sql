@@ -65,9 +65,17 @@ BEGIN
 END
 $$;
 
-GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
-GRANT EXECUTE ON FUNCTION auth.uid(), auth.role(), auth.jwt() TO anon, authenticated, service_role;
+
+DO $$
+BEGIN
+  -- On Supabase the auth schema belongs to Supabase and its grants are already in place.
+  IF obj_description('auth'::regnamespace, 'pg_namespace') = 'vx bootstrap' THEN
+    GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
+    GRANT EXECUTE ON FUNCTION auth.uid(), auth.role(), auth.jwt() TO anon, authenticated, service_role;
+  END IF;
+END
+$$;
 
 -- Down Migration
 DO $$
