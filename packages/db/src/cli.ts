@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `vx-db migrate up|down|status`: migrations against DATABASE_URL, or the embedded PGlite folder when unset. */
+import { join } from "node:path";
 import { DEFAULT_DATA_DIR, migrate, migrationStatus, openDatabase } from "./index.js";
 
 async function main(argv: string[]): Promise<void> {
@@ -12,7 +13,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const url = process.env.DATABASE_URL || undefined;
-  const db = await openDatabase({ url, dataDir: process.env.VX_DATA_DIR ?? DEFAULT_DATA_DIR, migrate: false });
+  // Under `pnpm --filter @vx/db migrate` the cwd is the package: INIT_CWD is where the user typed the command.
+  const dataDir = process.env.VX_DATA_DIR ?? join(process.env.INIT_CWD ?? process.cwd(), DEFAULT_DATA_DIR);
+  const db = await openDatabase({ url, dataDir, migrate: false });
   try {
     if (command === "status") {
       const status = await migrationStatus(db);
