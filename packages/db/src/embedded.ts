@@ -16,11 +16,16 @@ export interface EmbeddedOptions {
   /** Folder to persist into; omitted means in memory (tests). */
   dataDir?: string;
   maxConnections?: number;
+  /** PGlite extensions to load, e.g. `{ pgtap }` from @electric-sql/pglite-pgtap. */
+  extensions?: Record<string, unknown>;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
   const maxConnections = options.maxConnections ?? 16;
-  const pglite = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+  const pglite = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.extensions ? { extensions: options.extensions as never } : {}),
+  });
   const socketDir = await mkdtemp(join(tmpdir(), "vx-pglite-"));
   // pg finds a unix socket as <host dir>/.s.PGSQL.<port>.
   const server = new PGLiteSocketServer({ db: pglite, path: join(socketDir, ".s.PGSQL.5432"), maxConnections });
