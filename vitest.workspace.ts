@@ -9,6 +9,7 @@ const packageDirs: Record<string, string> = {
   webhooks: "packages/webhooks",
   ivr: "packages/ivr",
   db: "packages/db",
+  compliance: "packages/compliance",
 };
 
 const alias = Object.entries(packageDirs).flatMap(([name, dir]) => [
@@ -35,5 +36,6 @@ export default [
   project("webhooks", "packages/webhooks"),
   project("ivr", "packages/ivr"),
   project("db", "packages/db"),
+  project("compliance", "packages/compliance"),
   project("api", "apps/api"),
 ] satisfies TestProjectConfiguration[];

@@ -13,3 +13,4 @@ export type { OpenDatabaseOptions } from "./open-database.js";
 export { DEFAULT_DATA_DIR, openDatabase } from "./open-database.js";
 export type { JwtClaims, Queryable, QueryResult } from "./queryable.js";
 export * from "./webhooks/index.js";
+export * from "./compliance/index.js";
