@@ -38,4 +38,5 @@ export default [
   project("db", "packages/db"),
   project("compliance", "packages/compliance"),
   project("api", "apps/api"),
+  project("repo", "."),
 ] satisfies TestProjectConfiguration[];
