@@ -1,0 +1,50 @@
+// `pnpm bench`: runs each benchmark entry below in its own process (one at a time: they share 2 cores), then writes
+// bench/RESULTS.md from the machine description and each benchmark's section in bench/results/*.md.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+
+const dir = import.meta.dirname;
+const resultsDir = join(dir, "results");
+mkdirSync(resultsDir, { recursive: true });
+
+const only = process.argv.slice(2);
+// The entry files; each writes its own section to bench/results/<name>.md.
+const ENTRIES = ["api.ts", "api-keys.ts", "webhooks.ts", "ivr.ts"];
+const present = new Set(readdirSync(dir));
+const benches = ENTRIES.filter((f) => present.has(f)).filter(
+  (f) => only.length === 0 || only.some((name) => f === `${name}.ts`),
+);
+
+for (const file of benches) {
+  console.log(`\n=== ${file}`);
+  execFileSync("npx", ["tsx", join(dir, file)], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+}
+
+const sections = readdirSync(resultsDir)
+  .filter((f) => f.endsWith(".md"))
+  .sort()
+  .map((f) => readFileSync(join(resultsDir, f), "utf8").trim());
+
+const pkg = (name: string) => {
+  try {
+    return JSON.parse(readFileSync(join(dir, "..", "node_modules", name, "package.json"), "utf8")).version as string;
+  } catch {
+    return "n/a";
+  }
+};
+
+const header = `# Benchmark results
+
+Written by \`pnpm bench\` (one benchmark: \`pnpm bench <name>\`, e.g. \`pnpm bench api-keys\`). How we measure:
+\`../shared/BENCHMARKS.md\` — every figure beside a baseline measured in the same run, as a ratio; medians of at
+least 3 runs with the range; load only on 127.0.0.1, bounded in count and time.
+
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM,
+Node ${process.version}; pg ${pkg("pg")}, undici ${pkg("undici")}, autocannon ${pkg("autocannon")}, pg-boss ${pkg("pg-boss")}.
+Postgres: the machine's server at 127.0.0.1:5432 with its default configuration (unless a section says otherwise).
+`;
+
+writeFileSync(join(dir, "RESULTS.md"), `${[header, ...sections].join("\n\n")}\n`);
+console.log(`\nwrote ${join(dir, "RESULTS.md")} (${sections.length} sections)`);
