@@ -1,0 +1,153 @@
+/** The app's configuration: read once from the environment, validated with zod, one clear line per bad variable. */
+import { z } from "zod";
+import { ApiError } from "./errors.js";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Postgres or Supabase connection string; unset means embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** Embedded PGlite folder and home of the development JWT secret; `memory` keeps nothing. */
+  dataDir: string;
+  databasePoolSize?: number;
+  /** HS256 secret JWTs are verified with (SUPABASE_JWT_SECRET, or the generated development secret). */
+  jwtSecret?: string;
+  /** True when `jwtSecret` is the generated development secret, not configured. */
+  jwtSecretIsDevelopment: boolean;
+  /** Supabase project URL: asymmetric JWTs are verified with its JWKS. */
+  supabaseUrl?: string;
+  jwtAudience: string;
+  /** Allowed CORS origins; `["*"]` allows any, empty disables CORS. */
+  corsOrigins: string[];
+  logLevel: LogLevel;
+  /** Run background workers inside `vx serve` (VX_WORKERS=on|off). */
+  workers: boolean;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+  /** Per-IP budget for unauthenticated and failed-auth requests. */
+  rateLimit: { max: number; windowMs: number };
+  /** Trust X-Forwarded-For (behind a proxy), so the per-IP limit sees client addresses. */
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  production: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+interface Variable<T> {
+  schema: z.ZodType<T>;
+  /** Completes "NAME must …". */
+  must: string;
+  /** Never echo the value (secrets, URLs with passwords). */
+  secret?: boolean;
+}
+
+const integer = (min: number, max: number) =>
+  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+
+const boolean = z
+  .enum(["true", "false", "1", "0", "on", "off", "yes", "no"])
+  .transform((v) => ["true", "1", "on", "yes"].includes(v));
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const origin = z
+  .string()
+  .refine((value) => {
+    if (value === "*") return true;
+    try {
+      return new URL(value).origin === value.replace(/\/$/, "");
+    } catch {
+      return false;
+    }
+  })
+  .transform((value) => value.replace(/\/$/, ""));
+
+const variables = {
+  HOST: { schema: z.string().min(1), must: "be a host name or IP address" },
+  PORT: { schema: integer(0, 65535), must: "be an integer between 0 and 65535 (0 picks a free port)" },
+  DATABASE_URL: {
+    schema: z.url({ protocol: /^postgres(ql)?$/ }),
+    must: "be a postgres:// or postgresql:// connection string",
+    secret: true,
+  },
+  VX_DATA_DIR: { schema: z.string().min(1), must: "be a folder path or `memory`" },
+  DATABASE_POOL_SIZE: { schema: integer(1, 200), must: "be an integer between 1 and 200" },
+  SUPABASE_JWT_SECRET: { schema: z.string().min(32), must: "be at least 32 characters long", secret: true },
+  SUPABASE_URL: { schema: httpUrl, must: "be an http(s) URL such as https://<project>.supabase.co" },
+  JWT_AUDIENCE: { schema: z.string().min(1), must: "be a non-empty audience such as `authenticated`" },
+  CORS_ORIGIN: {
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(origin)),
+    must: "be `*` or a comma-separated list of origins such as https://app.example.com",
+  },
+  LOG_LEVEL: {
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    must: "be one of fatal, error, warn, info, debug, trace, silent",
+  },
+  VX_WORKERS: { schema: boolean, must: "be on or off" },
+  BODY_LIMIT: { schema: integer(1024, 100 * 1024 * 1024), must: "be a byte count between 1024 and 104857600" },
+  RATE_LIMIT_MAX: { schema: integer(1, 1_000_000), must: "be an integer between 1 and 1000000" },
+  RATE_LIMIT_WINDOW_MS: { schema: integer(1000, 86_400_000), must: "be milliseconds between 1000 and 86400000" },
+  TRUST_PROXY: { schema: boolean, must: "be true or false" },
+  SHUTDOWN_TIMEOUT_MS: { schema: integer(0, 600_000), must: "be milliseconds between 0 and 600000" },
+  NODE_ENV: { schema: z.string().min(1), must: "be a word such as production or development" },
+} satisfies Record<string, Variable<unknown>>;
+
+type Name = keyof typeof variables;
+type Parsed = { [K in Name]?: z.output<(typeof variables)[K]["schema"]> };
+
+/** Reads and validates the environment; throws ApiError(`invalid_config`) naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const parsed: Parsed = {};
+  for (const name of Object.keys(variables) as Name[]) {
+    const raw = env[name];
+    // Empty means unset: `.env` files and compose often write `FOO=`.
+    if (raw === undefined || raw.trim() === "") continue;
+    const variable: Variable<unknown> = variables[name];
+    const result = variable.schema.safeParse(raw.trim());
+    if (!result.success) throw new ApiError("invalid_config", describe(name, variable, raw));
+    (parsed as Record<string, unknown>)[name] = result.data;
+  }
+  const production = parsed.NODE_ENV === "production";
+  if (production && !parsed.SUPABASE_JWT_SECRET && !parsed.SUPABASE_URL) {
+    throw new ApiError(
+      "invalid_config",
+      "SUPABASE_JWT_SECRET or SUPABASE_URL must be set when NODE_ENV=production (the development secret is refused there)",
+    );
+  }
+  return {
+    host: parsed.HOST ?? "127.0.0.1",
+    port: parsed.PORT ?? 3000,
+    databaseUrl: parsed.DATABASE_URL,
+    dataDir: parsed.VX_DATA_DIR ?? "./.vx-data",
+    databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    jwtSecret: parsed.SUPABASE_JWT_SECRET,
+    jwtSecretIsDevelopment: false,
+    supabaseUrl: parsed.SUPABASE_URL?.replace(/\/$/, ""),
+    jwtAudience: parsed.JWT_AUDIENCE ?? "authenticated",
+    corsOrigins: parsed.CORS_ORIGIN ?? [],
+    logLevel: parsed.LOG_LEVEL ?? "info",
+    workers: parsed.VX_WORKERS ?? true,
+    bodyLimit: parsed.BODY_LIMIT ?? 1024 * 1024,
+    rateLimit: { max: parsed.RATE_LIMIT_MAX ?? 100, windowMs: parsed.RATE_LIMIT_WINDOW_MS ?? 60_000 },
+    trustProxy: parsed.TRUST_PROXY ?? false,
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    production,
+  };
+}
+
+function describe(name: string, variable: Variable<unknown>, raw: string): string {
+  const got = variable.secret ? `got a value of ${raw.length} characters` : `got ${JSON.stringify(raw)}`;
+  return `${name} must ${variable.must}, ${got}`;
+}

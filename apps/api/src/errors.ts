@@ -1,0 +1,45 @@
+/** ApiError: the one error class of the API app, with a stable `code` that maps to an HTTP status and problem type. */
+
+/** Every code the app itself produces. Route plugins register their domain packages' codes through `ctx.errors`. */
+export type ApiErrorCode =
+  | "bad_request"
+  | "validation_failed"
+  | "invalid_json"
+  | "unsupported_media_type"
+  | "payload_too_large"
+  | "invalid_cursor"
+  | "unauthorized"
+  | "invalid_token"
+  | "token_expired"
+  | "unsupported_credentials"
+  | "forbidden"
+  | "insufficient_scope"
+  | "not_found"
+  | "method_not_allowed"
+  | "rate_limited"
+  | "internal"
+  | "service_unavailable"
+  | "invalid_config"
+  | "no_jwt_secret";
+
+export interface FieldError {
+  /** Where the bad value is: `body.name`, `query.limit`, `params.id`. */
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly errors?: FieldError[];
+
+  constructor(code: ApiErrorCode, message: string, options: { cause?: unknown; errors?: FieldError[] } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "ApiError";
+    this.code = code;
+    this.errors = options.errors;
+  }
+}
+
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof ApiError;
+}

@@ -1,0 +1,77 @@
+/** The contract: OpenAPI 3.1 generated from the routes' zod schemas at /openapi.json, and a Scalar reference at /docs. */
+import swagger from "@fastify/swagger";
+import scalar from "@scalar/fastify-api-reference";
+import type { FastifyInstance } from "fastify";
+import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
+import { VERSION } from "../version.js";
+import { isAuthGuard } from "./auth.js";
+import { problemSchema } from "./problem-schema.js";
+
+type Document = Record<string, unknown> & {
+  paths?: Record<string, Record<string, Operation>>;
+  components?: Record<string, unknown>;
+};
+type Operation = Record<string, unknown> & { responses?: Record<string, unknown> };
+
+const SECURITY: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+
+/** Register before any route: swagger collects routes as they are added. */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  // Operations guarded by requireUser/requireScope/requireServiceRole are documented as needing credentials.
+  app.addHook("onRoute", (route) => {
+    const handlers = [route.preHandler, route.onRequest, route.preValidation].flat();
+    if (!handlers.some(isAuthGuard)) return;
+    const schema = (route.schema ?? {}) as Record<string, unknown>;
+    if (schema.security === undefined) route.schema = { ...schema, security: SECURITY };
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "vx API",
+        version: VERSION,
+        description:
+          "The vx data layer: API keys, webhooks and IVR. Errors are RFC 9457 `application/problem+json` with a stable `code`. " +
+          "Lists take `?limit=` (1-100, default 50) and `?cursor=` and answer `{ data, next_cursor }`.",
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: "http",
+            scheme: "bearer",
+            description: "A Supabase JWT (or `vx token --user <uuid>` in development), or an API key `vx_…`",
+          },
+          apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key", description: "An API key `vx_…`" },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (documentObject) => withProblemResponses(jsonSchemaTransformObject(documentObject) as Document),
+  });
+  // Referenced from every operation's default response, so it must be in the registry before the document is built.
+  void problemSchema;
+}
+
+/** Every operation can fail with a problem: say so once in the document instead of in every route. */
+function withProblemResponses(document: Document): Document {
+  for (const methods of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(methods)) {
+      if (!operation || typeof operation !== "object" || !operation.responses) continue;
+      operation.responses.default ??= {
+        description: "Error (RFC 9457 problem details)",
+        content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+      };
+    }
+  }
+  return document;
+}
+
+export async function registerDocs(app: FastifyInstance): Promise<void> {
+  app.get("/openapi.json", { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+  await app.register(scalar, {
+    routePrefix: "/docs",
+    configuration: { url: "/openapi.json", title: "vx API", withDefaultFonts: false },
+    logLevel: "warn",
+  });
+}

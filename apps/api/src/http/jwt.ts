@@ -1,0 +1,101 @@
+/** Verifies Supabase JWTs locally with jose: HS256 with the project secret, or asymmetric keys from the project's JWKS. */
+import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
+import { ApiError } from "../errors.js";
+
+export interface JwtVerifierOptions {
+  /** HS256 secret (SUPABASE_JWT_SECRET or the development secret). */
+  secret?: string;
+  /** Supabase project URL: keys come from `<url>/auth/v1/.well-known/jwks.json`, cached by jose. */
+  supabaseUrl?: string;
+  audience: string;
+  now: () => Date;
+}
+
+export interface VerifiedToken {
+  userId: string;
+  role: "authenticated" | "service_role";
+  claims: JWTPayload & Record<string, unknown>;
+}
+
+const ASYMMETRIC = ["RS256", "ES256", "EdDSA"];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type JwtVerifier = (token: string) => Promise<VerifiedToken>;
+
+export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  const secret = options.secret ? new TextEncoder().encode(options.secret) : undefined;
+  const jwks = options.supabaseUrl
+    ? createRemoteJWKSet(new URL(`${options.supabaseUrl}/auth/v1/.well-known/jwks.json`), {
+        cacheMaxAge: 10 * 60_000,
+        cooldownDuration: 30_000,
+      })
+    : undefined;
+
+  return async (token) => {
+    const alg = algorithmOf(token);
+    const verifyOptions = {
+      audience: options.audience,
+      currentDate: options.now(),
+      requiredClaims: ["exp", "sub"],
+    };
+    let payload: JWTPayload;
+    try {
+      if (alg === "HS256") {
+        if (!secret)
+          throw new ApiError("invalid_token", "HS256 tokens are not accepted: no SUPABASE_JWT_SECRET is configured");
+        ({ payload } = await jwtVerify(token, secret, { ...verifyOptions, algorithms: ["HS256"] }));
+      } else {
+        if (!jwks) throw new ApiError("invalid_token", `${alg} tokens are not accepted: no SUPABASE_URL is configured`);
+        ({ payload } = await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ASYMMETRIC }));
+      }
+    } catch (error) {
+      throw toApiError(error);
+    }
+    return toVerified(payload);
+  };
+}
+
+function algorithmOf(token: string): string {
+  try {
+    const header = decodeProtectedHeader(token);
+    if (typeof header.alg !== "string") throw new Error("no alg");
+    return header.alg;
+  } catch {
+    throw new ApiError("invalid_token", "The bearer token is not a well-formed JWT");
+  }
+}
+
+function toVerified(payload: JWTPayload): VerifiedToken {
+  const sub = payload.sub ?? "";
+  if (!UUID.test(sub)) throw new ApiError("invalid_token", 'The token\'s "sub" claim must be a user id (UUID)');
+  const role = payload.role ?? "authenticated";
+  if (role !== "authenticated" && role !== "service_role") {
+    throw new ApiError("invalid_token", `Tokens with role "${String(role)}" cannot call this API`);
+  }
+  return { userId: sub.toLowerCase(), role, claims: payload as VerifiedToken["claims"] };
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof errors.JWTExpired)
+    return new ApiError("token_expired", "The token has expired", { cause: error });
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return new ApiError("invalid_token", `The token's "${error.claim}" claim is not accepted (${error.reason})`, {
+      cause: error,
+    });
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return new ApiError("invalid_token", "The token's signature is not valid", { cause: error });
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return new ApiError("invalid_token", "The token's signing algorithm is not accepted", { cause: error });
+  }
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return new ApiError("invalid_token", "No key in the project's JWKS matches the token", { cause: error });
+  }
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error instanceof TypeError) {
+    // The key set could not be fetched: our outage, not the caller's bad token.
+    return new ApiError("service_unavailable", "The signing keys could not be fetched", { cause: error });
+  }
+  return new ApiError("invalid_token", "The bearer token is not a valid JWT", { cause: error });
+}

@@ -1,0 +1,98 @@
+/** Operational endpoints: liveness, readiness (database reachable, migrations current) and Prometheus metrics. */
+import { migrationStatus } from "@vx/db";
+import { z } from "zod";
+import type { AppContext, ZodApp } from "../context.js";
+import { VERSION } from "../version.js";
+import { problemType, sendProblem } from "./problems.js";
+
+const ops = { rateLimit: false } as const;
+
+const readyChecks = z.object({
+  database: z.object({
+    ok: z.boolean(),
+    kind: z.enum(["postgres", "pglite"]),
+    latency_ms: z.number(),
+    error: z.string().optional(),
+  }),
+  migrations: z.object({ ok: z.boolean(), pending: z.array(z.string()) }),
+});
+
+export async function operationsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
+  app.get(
+    "/health",
+    {
+      config: ops,
+      schema: {
+        tags: ["operations"],
+        summary: "Liveness: the process answers",
+        response: { 200: z.object({ status: z.literal("ok"), version: z.string() }) },
+      },
+    },
+    async () => ({ status: "ok" as const, version: VERSION }),
+  );
+
+  app.get(
+    "/ready",
+    {
+      config: ops,
+      schema: {
+        tags: ["operations"],
+        summary: "Readiness: the database answers and its migrations are current",
+        description: "503 with a problem+json body (and the same `checks`) when not ready.",
+        response: { 200: z.object({ status: z.literal("ready"), checks: readyChecks }) },
+      },
+    },
+    async (request, reply) => {
+      const checks = await readiness(ctx);
+      if (checks.database.ok && checks.migrations.ok) return { status: "ready" as const, checks };
+      const detail = checks.database.ok
+        ? `Migrations pending: ${checks.migrations.pending.join(", ")}`
+        : "The database is unreachable";
+      return sendProblem(reply, {
+        type: problemType("service_unavailable"),
+        title: "Not ready",
+        status: 503,
+        detail,
+        code: "service_unavailable",
+        instance: "/ready",
+        request_id: String(request.id),
+        checks,
+      });
+    },
+  );
+
+  app.get(
+    "/metrics",
+    {
+      config: ops,
+      schema: {
+        tags: ["operations"],
+        summary: "Prometheus metrics (text exposition format)",
+        produces: ["text/plain"],
+      },
+    },
+    async (_request, reply) => {
+      const body = await ctx.metrics.registry.metrics();
+      return reply.type(ctx.metrics.registry.contentType).send(body);
+    },
+  );
+}
+
+async function readiness(ctx: AppContext): Promise<z.output<typeof readyChecks>> {
+  const health = await ctx.db.healthCheck();
+  const database = {
+    ok: health.healthy,
+    kind: ctx.db.kind,
+    latency_ms: health.latencyMs,
+    // The driver's message (e.g. ECONNREFUSED) helps operators; it carries no SQL or credentials.
+    ...(health.error ? { error: health.error } : {}),
+  };
+  if (!health.healthy) return { database, migrations: { ok: false, pending: [] } };
+  try {
+    const status = await migrationStatus(ctx.db);
+    return { database, migrations: { ok: status.current, pending: status.pending } };
+  } catch (error) {
+    ctx.log.warn({ err: error }, "migration status unavailable");
+    return { database, migrations: { ok: false, pending: [] } };
+  }
+}
