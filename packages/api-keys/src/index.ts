@@ -1,1 +1,55 @@
-export {};
+// @vx/api-keys: vx_ API keys with checksums, verification with reasons, exact quotas and hourly rate limits,
+// scopes, rotation and usage statistics, over any storage that implements ApiKeyRepository.
+export { ApiKeyError, type ApiKeyErrorCode, type FieldIssue, isApiKeyError } from "./errors.js";
+export { HOUR_MS, hourStart } from "./hours.js";
+export {
+  API_KEY_PATTERN,
+  checksum,
+  findApiKeys,
+  generateKey,
+  hashKey,
+  isWellFormedKey,
+  KEY_PREFIX,
+  KEY_PREFIX_LENGTH,
+  keyPrefix,
+  type RandomBytes,
+} from "./key-format.js";
+export type {
+  ApiKeyChanges,
+  ApiKeyRepository,
+  KeyReplacement,
+  NewApiKeyRecord,
+  RotationResult,
+  UsageBucket,
+  UsageRange,
+  VerificationOutcome,
+  VerificationRequest,
+} from "./repository.js";
+export { GRANTED_SCOPE_PATTERN, MAX_SCOPES, REQUIRED_SCOPE_PATTERN, scopeAllows, scopesAllow } from "./scopes.js";
+export { ApiKeyService, type ApiKeyServiceOptions, toPublic } from "./service.js";
+export {
+  type ApiKey,
+  type ApiKeyRecord,
+  type ApiKeyStats,
+  type CreateApiKeyInput,
+  type CreatedApiKey,
+  type RateLimitState,
+  type RotatedApiKey,
+  type RotateOptions,
+  type StatsRange,
+  type UpdateApiKeyInput,
+  type UsagePoint,
+  VERIFY_CODES,
+  type VerifyCode,
+  type VerifyOptions,
+  type VerifyResult,
+} from "./types.js";
+export {
+  MAX_EXPIRES_IN_DAYS,
+  MAX_GRACE_PERIOD_HOURS,
+  MAX_LIMIT,
+  MAX_NAME_LENGTH,
+  MAX_STATS_HOURS,
+} from "./validation.js";
+export { decideVerification } from "./verification.js";
+export { type BatchingOptions, VerifyBatcher } from "./verify-batcher.js";

@@ -1,2 +1,2 @@
-// Adapters for @vx/api-keys: filled in by the api-keys work.
-export {};
+// Adapters for @vx/api-keys.
+export { PgApiKeyRepository } from "./pg-api-key-repository.js";

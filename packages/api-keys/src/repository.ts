@@ -1,0 +1,98 @@
+// ApiKeyRepository: the port every storage adapter implements (Postgres, PGlite, Supabase, in-memory).
+import type { ApiKey, ApiKeyRecord, VerifyCode } from "./types.js";
+
+/** A row to insert; the store assigns `id`, counters and `updated_at`. */
+export interface NewApiKeyRecord {
+  user_id: string;
+  name: string;
+  key_prefix: string;
+  key_hash: string;
+  expires_at: Date | null;
+  rate_limit: number | null;
+  usage_quota: number | null;
+  scopes: string[];
+  created_at: Date;
+}
+
+/** Columns a user may change; absent fields stay as they are. */
+export interface ApiKeyChanges {
+  name?: string;
+  expires_at?: Date | null;
+  rate_limit?: number | null;
+  usage_quota?: number | null;
+  enabled?: boolean;
+  scopes?: string[];
+}
+
+/** The new key of a rotation. */
+export interface KeyReplacement {
+  key_prefix: string;
+  key_hash: string;
+  /** The rotation time: the new key's `created_at`. */
+  now: Date;
+  /** The old key expires at this time, or earlier if it already did. */
+  retire_at: Date;
+}
+
+export interface RotationResult {
+  previous: ApiKeyRecord;
+  current: ApiKeyRecord;
+}
+
+/** One verification inside a batch. */
+export interface VerificationRequest {
+  keyHash: string;
+  /** Concrete required scopes (already validated). */
+  scopes: readonly string[];
+  /** Non-negative integer. */
+  cost: number;
+}
+
+export interface VerificationOutcome {
+  code: Exclude<VerifyCode, "MALFORMED">;
+  /** The key after this request (its `usage_count` includes it when VALID); null for NOT_FOUND. */
+  key: ApiKey | null;
+  /** Requests counted in the current hour after this one; null for NOT_FOUND. */
+  windowCount: number | null;
+  /** Start of the next hour. */
+  windowReset: Date;
+}
+
+export interface UsageBucket {
+  /** Start of the hour (UTC). */
+  hour: Date;
+  requests: number;
+}
+
+export interface UsageRange {
+  /** Inclusive hour start. */
+  from: Date;
+  /** Exclusive. */
+  to: Date;
+}
+
+/**
+ * Storage of API keys. Methods that take an optional `userId` restrict to that owner and answer
+ * null/false for anyone else's key, so ownership is checked in the same statement as the work.
+ */
+export interface ApiKeyRepository {
+  createApiKey(data: NewApiKeyRecord): Promise<ApiKeyRecord>;
+  getApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+  getApiKeyById(id: string, userId?: string): Promise<ApiKeyRecord | null>;
+  /** Newest first. */
+  getApiKeysByUserId(userId: string): Promise<ApiKeyRecord[]>;
+  updateApiKey(id: string, changes: ApiKeyChanges, userId?: string): Promise<ApiKeyRecord | null>;
+  /** Counts usage unconditionally (no limits checked): `usage_count`, `last_used_at` and the hour bucket. */
+  updateApiKeyUsage(id: string, usage?: { cost?: number; at?: Date }): Promise<ApiKeyRecord | null>;
+  deleteApiKey(id: string, userId?: string): Promise<boolean>;
+  /** Hourly buckets with requests in the range, oldest first. Buckets outlive their key (usage is kept forever). */
+  getApiKeyUsageStats(id: string, range: UsageRange, userId?: string): Promise<UsageBucket[]>;
+  /** Issues the replacement with the old key's settings and shortens the old key's life, atomically. */
+  rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null>;
+  /**
+   * Verifies and counts a batch atomically, in order: for each request the checks run in the order of
+   * `VERIFY_CODES`, and only VALID requests add to `usage_count`, the hour bucket and `last_used_at`.
+   * Exact under any concurrency. One outcome per request, same order.
+   */
+  verifyApiKeys(requests: readonly VerificationRequest[], now: Date): Promise<VerificationOutcome[]>;
+}

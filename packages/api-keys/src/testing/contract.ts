@@ -1,0 +1,537 @@
+// describeApiKeyRepository: the behaviour every ApiKeyRepository adapter must show, run once per adapter.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOUR_MS } from "../hours.js";
+import { hashKey } from "../key-format.js";
+import type { ApiKeyRepository, NewApiKeyRecord, VerificationRequest } from "../repository.js";
+import { ApiKeyService } from "../service.js";
+import type { BatchingOptions } from "../verify-batcher.js";
+
+export interface ApiKeyRepositoryFixture {
+  repository: ApiKeyRepository;
+  /** A second repository on its own connections to the same store: "another API process". */
+  peer?: ApiKeyRepository;
+  /** Creates a user the store accepts as a key owner (an `auth.users` row on Postgres). */
+  createUser(): Promise<string>;
+  close?(): Promise<void>;
+}
+
+export type ApiKeyRepositoryFactory = () => ApiKeyRepositoryFixture | Promise<ApiKeyRepositoryFixture>;
+
+/** A fixed, movable clock: contract tests never read the real time. */
+class TestClock {
+  private t: number;
+  constructor(iso: string) {
+    this.t = Date.parse(iso);
+  }
+  now = (): Date => new Date(this.t);
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+let hashCounter = 0;
+/** A unique, valid-looking hash for repository-level rows (no plain key needed). */
+function uniqueHash(): string {
+  return hashKey(`contract-${randomUUID()}-${hashCounter++}`);
+}
+
+export function describeApiKeyRepository(name: string, factory: ApiKeyRepositoryFactory): void {
+  describe(`ApiKeyRepository contract: ${name}`, () => {
+    let fixture: ApiKeyRepositoryFixture;
+    beforeAll(async () => {
+      fixture = await factory();
+    });
+    afterAll(async () => {
+      await fixture?.close?.();
+    });
+
+    const repo = () => fixture.repository;
+    const service = (clock: TestClock, batching: BatchingOptions | false = false, repository = repo()) =>
+      new ApiKeyService({ repository, now: clock.now, batching });
+    const row = (userId: string, overrides: Partial<NewApiKeyRecord> = {}): NewApiKeyRecord => ({
+      user_id: userId,
+      name: "test key",
+      key_prefix: "vx_abcdefg",
+      key_hash: uniqueHash(),
+      expires_at: null,
+      rate_limit: null,
+      usage_quota: null,
+      scopes: [],
+      created_at: new Date("2031-01-01T00:00:00Z"),
+      ...overrides,
+    });
+    const verify = (hash: string, extra: Partial<VerificationRequest> = {}): VerificationRequest => ({
+      keyHash: hash,
+      scopes: [],
+      cost: 1,
+      ...extra,
+    });
+
+    describe("storage", () => {
+      it("stores a new key with zeroed counters and finds it by hash and by id", async () => {
+        const user = await fixture.createUser();
+        const data = row(user, { rate_limit: 10, usage_quota: 20, scopes: ["webhooks:read"] });
+        const created = await repo().createApiKey(data);
+        expect(created).toMatchObject({
+          user_id: user,
+          name: "test key",
+          key_prefix: "vx_abcdefg",
+          key_hash: data.key_hash,
+          rate_limit: 10,
+          usage_quota: 20,
+          usage_count: 0,
+          enabled: true,
+          last_used_at: null,
+          expires_at: null,
+          scopes: ["webhooks:read"],
+        });
+        expect(created.created_at.toISOString()).toBe("2031-01-01T00:00:00.000Z");
+        expect(await repo().getApiKeyByHash(data.key_hash)).toEqual(created);
+        expect(await repo().getApiKeyById(created.id)).toEqual(created);
+        expect(await repo().getApiKeyById(created.id, user)).toEqual(created);
+      });
+
+      it("answers null or false for a key that does not exist", async () => {
+        expect(await repo().getApiKeyByHash(uniqueHash())).toBeNull();
+        expect(await repo().getApiKeyById(randomUUID())).toBeNull();
+        expect(await repo().updateApiKey(randomUUID(), { name: "x" })).toBeNull();
+        expect(await repo().updateApiKeyUsage(randomUUID())).toBeNull();
+        expect(await repo().deleteApiKey(randomUUID())).toBe(false);
+        expect(await repo().rotateApiKey(randomUUID(), replacement(new Date()))).toBeNull();
+      });
+
+      it("refuses another user's key on every owner-scoped method", async () => {
+        const owner = await fixture.createUser();
+        const stranger = await fixture.createUser();
+        const key = await repo().createApiKey(row(owner));
+        await repo().updateApiKeyUsage(key.id, { at: new Date("2031-01-01T05:00:00Z") });
+        expect(await repo().getApiKeyById(key.id, stranger)).toBeNull();
+        expect(await repo().updateApiKey(key.id, { name: "stolen" }, stranger)).toBeNull();
+        expect(await repo().deleteApiKey(key.id, stranger)).toBe(false);
+        expect(await repo().rotateApiKey(key.id, replacement(new Date()), stranger)).toBeNull();
+        expect(await repo().getApiKeyUsageStats(key.id, allTime(), stranger)).toEqual([]);
+        expect(await repo().getApiKeysByUserId(stranger)).toEqual([]);
+        expect((await repo().getApiKeyById(key.id))?.name).toBe("test key");
+      });
+
+      it("lists only the user's keys, newest first", async () => {
+        const user = await fixture.createUser();
+        const other = await fixture.createUser();
+        const older = await repo().createApiKey(row(user, { created_at: new Date("2031-01-01T00:00:00Z") }));
+        const newer = await repo().createApiKey(row(user, { created_at: new Date("2031-01-02T00:00:00Z") }));
+        await repo().createApiKey(row(other));
+        expect((await repo().getApiKeysByUserId(user)).map((k) => k.id)).toEqual([newer.id, older.id]);
+      });
+
+      it("updates only the given settings and can clear limits and expiry", async () => {
+        const user = await fixture.createUser();
+        const key = await repo().createApiKey(
+          row(user, { rate_limit: 5, usage_quota: 9, expires_at: new Date("2032-01-01T00:00:00Z") }),
+        );
+        const renamed = await repo().updateApiKey(key.id, { name: "renamed", scopes: ["ivr:read"] }, user);
+        expect(renamed).toMatchObject({ name: "renamed", scopes: ["ivr:read"], rate_limit: 5, usage_quota: 9 });
+        const cleared = await repo().updateApiKey(key.id, { rate_limit: null, usage_quota: null, expires_at: null });
+        expect(cleared).toMatchObject({ name: "renamed", rate_limit: null, usage_quota: null, expires_at: null });
+        const disabled = await repo().updateApiKey(key.id, { enabled: false });
+        expect(disabled?.enabled).toBe(false);
+        expect(await repo().updateApiKey(key.id, {})).toEqual(disabled);
+        expect(disabled?.key_hash).toBe(key.key_hash);
+      });
+
+      it("deletes a key so it is gone by id and by hash", async () => {
+        const user = await fixture.createUser();
+        const key = await repo().createApiKey(row(user));
+        expect(await repo().deleteApiKey(key.id, user)).toBe(true);
+        expect(await repo().getApiKeyById(key.id)).toBeNull();
+        expect(await repo().getApiKeyByHash(key.key_hash)).toBeNull();
+        expect(await repo().deleteApiKey(key.id, user)).toBe(false);
+      });
+    });
+
+    describe("usage", () => {
+      it("counts usage unconditionally into usage_count, last_used_at and the hour bucket", async () => {
+        const user = await fixture.createUser();
+        const key = await repo().createApiKey(row(user, { usage_quota: 1 }));
+        const at = new Date("2031-03-04T10:20:00Z");
+        await repo().updateApiKeyUsage(key.id, { at });
+        const after = await repo().updateApiKeyUsage(key.id, { at: new Date("2031-03-04T11:05:00Z"), cost: 3 });
+        expect(after).toMatchObject({ usage_count: 4 });
+        expect(after?.last_used_at?.toISOString()).toBe("2031-03-04T11:05:00.000Z");
+        expect(await repo().getApiKeyUsageStats(key.id, allTime(), user)).toEqual([
+          { hour: new Date("2031-03-04T10:00:00Z"), requests: 1 },
+          { hour: new Date("2031-03-04T11:00:00Z"), requests: 3 },
+        ]);
+      });
+
+      it("returns only buckets inside the range, end exclusive", async () => {
+        const user = await fixture.createUser();
+        const key = await repo().createApiKey(row(user));
+        for (const iso of ["2031-03-04T09:59:59Z", "2031-03-04T10:00:00Z", "2031-03-04T12:30:00Z"]) {
+          await repo().updateApiKeyUsage(key.id, { at: new Date(iso) });
+        }
+        const buckets = await repo().getApiKeyUsageStats(key.id, {
+          from: new Date("2031-03-04T10:00:00Z"),
+          to: new Date("2031-03-04T12:00:00Z"),
+        });
+        expect(buckets).toEqual([{ hour: new Date("2031-03-04T10:00:00Z"), requests: 1 }]);
+      });
+
+      it("keeps a deleted key's usage history for its owner", async () => {
+        const user = await fixture.createUser();
+        const key = await repo().createApiKey(row(user));
+        await repo().updateApiKeyUsage(key.id, { at: new Date("2031-03-04T10:00:00Z") });
+        await repo().deleteApiKey(key.id, user);
+        expect(await repo().getApiKeyUsageStats(key.id, allTime(), user)).toHaveLength(1);
+      });
+    });
+
+    describe("rotation", () => {
+      it("issues a replacement with the same settings and a fresh lifetime, and shortens the old key's life", async () => {
+        const user = await fixture.createUser();
+        const old = await repo().createApiKey(
+          row(user, {
+            name: "prod",
+            rate_limit: 7,
+            usage_quota: 70,
+            scopes: ["webhooks:*"],
+            created_at: new Date("2031-01-01T00:00:00Z"),
+            expires_at: new Date("2031-01-31T00:00:00Z"),
+          }),
+        );
+        const now = new Date("2031-01-20T00:00:00Z");
+        const result = await repo().rotateApiKey(old.id, replacement(now, 2), user);
+        expect(result?.previous.id).toBe(old.id);
+        expect(result?.previous.expires_at?.toISOString()).toBe("2031-01-20T02:00:00.000Z");
+        expect(result?.current).toMatchObject({
+          user_id: user,
+          name: "prod",
+          rate_limit: 7,
+          usage_quota: 70,
+          usage_count: 0,
+          enabled: true,
+          scopes: ["webhooks:*"],
+        });
+        expect(result?.current.id).not.toBe(old.id);
+        expect(result?.current.created_at.toISOString()).toBe("2031-01-20T00:00:00.000Z");
+        expect(result?.current.expires_at?.toISOString()).toBe("2031-02-19T00:00:00.000Z");
+      });
+
+      it("never extends an old key that expires before the grace period ends", async () => {
+        const user = await fixture.createUser();
+        const old = await repo().createApiKey(row(user, { expires_at: new Date("2031-01-20T01:00:00Z") }));
+        const result = await repo().rotateApiKey(old.id, replacement(new Date("2031-01-20T00:00:00Z"), 24));
+        expect(result?.previous.expires_at?.toISOString()).toBe("2031-01-20T01:00:00.000Z");
+      });
+
+      it("keeps a never-expiring key's replacement never-expiring", async () => {
+        const user = await fixture.createUser();
+        const old = await repo().createApiKey(row(user));
+        const result = await repo().rotateApiKey(old.id, replacement(new Date("2031-01-20T00:00:00Z"), 0));
+        expect(result?.current.expires_at).toBeNull();
+        expect(result?.previous.expires_at?.toISOString()).toBe("2031-01-20T00:00:00.000Z");
+      });
+    });
+
+    describe("verification batches", () => {
+      const now = new Date("2031-06-01T12:30:00Z");
+
+      it("processes a batch in order: two of three pass a quota of two", async () => {
+        const user = await fixture.createUser();
+        const key = await repo().createApiKey(row(user, { usage_quota: 2 }));
+        const outcomes = await repo().verifyApiKeys(
+          [verify(key.key_hash), verify(key.key_hash), verify(key.key_hash)],
+          now,
+        );
+        expect(outcomes.map((o) => o.code)).toEqual(["VALID", "VALID", "USAGE_EXCEEDED"]);
+        expect(outcomes.map((o) => o.key?.usage_count)).toEqual([1, 2, 2]);
+        expect(outcomes.map((o) => o.windowCount)).toEqual([1, 2, 2]);
+        expect(outcomes[0]!.windowReset.toISOString()).toBe("2031-06-01T13:00:00.000Z");
+        expect((await repo().getApiKeyById(key.id))?.usage_count).toBe(2);
+      });
+
+      it("answers NOT_FOUND for unknown hashes between known ones, keeping order", async () => {
+        const user = await fixture.createUser();
+        const a = await repo().createApiKey(row(user));
+        const b = await repo().createApiKey(row(user, { rate_limit: 1 }));
+        const outcomes = await repo().verifyApiKeys(
+          [verify(uniqueHash()), verify(a.key_hash), verify(b.key_hash), verify(uniqueHash()), verify(b.key_hash)],
+          now,
+        );
+        expect(outcomes.map((o) => o.code)).toEqual(["NOT_FOUND", "VALID", "VALID", "NOT_FOUND", "RATE_LIMITED"]);
+        expect(outcomes.map((o) => o.key?.id ?? null)).toEqual([null, a.id, b.id, null, b.id]);
+        expect(outcomes[0]!.windowCount).toBeNull();
+      });
+
+      it("charges each request's cost and lets cost 0 check without counting", async () => {
+        const user = await fixture.createUser();
+        const key = await repo().createApiKey(row(user, { usage_quota: 10 }));
+        const outcomes = await repo().verifyApiKeys(
+          [verify(key.key_hash, { cost: 4 }), verify(key.key_hash, { cost: 7 }), verify(key.key_hash, { cost: 0 })],
+          now,
+        );
+        expect(outcomes.map((o) => [o.code, o.key?.usage_count])).toEqual([
+          ["VALID", 4],
+          ["USAGE_EXCEEDED", 4],
+          ["VALID", 4],
+        ]);
+      });
+
+      it("checks the required scopes of each request against the key's scopes", async () => {
+        const user = await fixture.createUser();
+        const key = await repo().createApiKey(row(user, { scopes: ["webhooks:*", "ivr:read"] }));
+        const outcomes = await repo().verifyApiKeys(
+          [
+            verify(key.key_hash, { scopes: ["webhooks:write"] }),
+            verify(key.key_hash, { scopes: ["ivr:read", "webhooks:read"] }),
+            verify(key.key_hash, { scopes: ["ivr:write"] }),
+            verify(key.key_hash, { scopes: ["webhooksx:write"] }),
+          ],
+          now,
+        );
+        expect(outcomes.map((o) => o.code)).toEqual(["VALID", "VALID", "INSUFFICIENT_SCOPE", "INSUFFICIENT_SCOPE"]);
+        expect(outcomes[3]!.key?.usage_count).toBe(2);
+      });
+    });
+
+    describe("service on this repository", () => {
+      it("verifies a new key as VALID and counts the use in usage_count, last_used_at and this hour", async () => {
+        const clock = new TestClock("2031-06-01T12:30:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { apiKey, plainKey } = await keys.createApiKey({
+          user_id: user,
+          name: "Production API Key",
+          expires_in_days: 90,
+          rate_limit: 1000,
+          usage_quota: 100000,
+          scopes: ["agents:read", "agents:write"],
+        });
+        expect(apiKey).not.toHaveProperty("key_hash");
+        expect(apiKey.expires_at?.toISOString()).toBe("2031-08-30T12:30:00.000Z");
+        const result = await keys.verifyApiKey(plainKey, { scopes: ["agents:read"] });
+        expect(result).toMatchObject({ valid: true, code: "VALID", remaining: 99999 });
+        expect(result.ratelimit).toEqual({ limit: 1000, remaining: 999, reset: Date.parse("2031-06-01T13:00:00Z") });
+        expect(result.key).not.toHaveProperty("key_hash");
+        expect(await keys.validateApiKey(plainKey)).toMatchObject({ id: apiKey.id, usage_count: 2 });
+        const stats = await keys.getApiKeyStats(apiKey.id, user);
+        expect(stats).toMatchObject({ total_requests: 2, remaining_quota: 99998, requests_this_hour: 2 });
+        expect(stats.last_used_at?.toISOString()).toBe("2031-06-01T12:30:00.000Z");
+      });
+
+      it("answers in the documented order: disabled, expired, usage exceeded, rate limited, insufficient scope", async () => {
+        const clock = new TestClock("2031-06-01T12:30:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { apiKey, plainKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          usage_quota: 1,
+          rate_limit: 1,
+          scopes: ["ivr:read"],
+        });
+        const id = apiKey.id;
+        await keys.updateApiKey(id, user, { enabled: false, expires_at: new Date("2031-06-01T00:00:00Z") });
+        const ask = () => keys.verifyApiKey(plainKey, { scopes: ["ivr:write"], cost: 2 });
+        expect((await ask()).code).toBe("DISABLED");
+        await keys.updateApiKey(id, user, { enabled: true });
+        expect((await ask()).code).toBe("EXPIRED");
+        await keys.updateApiKey(id, user, { expires_at: null });
+        expect((await ask()).code).toBe("USAGE_EXCEEDED");
+        await keys.updateApiKey(id, user, { usage_quota: null });
+        expect((await ask()).code).toBe("RATE_LIMITED");
+        await keys.updateApiKey(id, user, { rate_limit: null });
+        expect((await ask()).code).toBe("INSUFFICIENT_SCOPE");
+        await keys.updateApiKey(id, user, { scopes: ["ivr:*"] });
+        expect((await ask()).code).toBe("VALID");
+      });
+
+      it("does not consume quota or rate limit on a refused request", async () => {
+        const clock = new TestClock("2031-06-01T12:30:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { apiKey, plainKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          usage_quota: 3,
+          rate_limit: 3,
+          scopes: ["ivr:read"],
+        });
+        for (let i = 0; i < 5; i++) {
+          expect((await keys.verifyApiKey(plainKey, { scopes: ["ivr:write"] })).code).toBe("INSUFFICIENT_SCOPE");
+        }
+        const ok = await keys.verifyApiKey(plainKey, { scopes: ["ivr:read"] });
+        expect(ok).toMatchObject({ code: "VALID", remaining: 2, ratelimit: { remaining: 2 } });
+        expect((await keys.getApiKey(apiKey.id, user)).usage_count).toBe(1);
+      });
+
+      it("limits each fixed UTC clock hour and starts again at the next hour", async () => {
+        const clock = new TestClock("2031-06-01T12:59:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { plainKey } = await keys.createApiKey({ user_id: user, name: "k", rate_limit: 2 });
+        expect((await keys.verifyApiKey(plainKey)).code).toBe("VALID");
+        expect((await keys.verifyApiKey(plainKey)).code).toBe("VALID");
+        const limited = await keys.verifyApiKey(plainKey);
+        expect(limited).toMatchObject({ code: "RATE_LIMITED", valid: false });
+        expect(limited.ratelimit).toEqual({ limit: 2, remaining: 0, reset: Date.parse("2031-06-01T13:00:00Z") });
+        clock.advance(60_000);
+        const next = await keys.verifyApiKey(plainKey);
+        expect(next).toMatchObject({
+          code: "VALID",
+          ratelimit: { remaining: 1, reset: Date.parse("2031-06-01T14:00:00Z") },
+        });
+      });
+
+      it("keeps the old key working through the rotation grace period, then answers EXPIRED", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { apiKey, plainKey: oldKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          scopes: ["ivr:read"],
+        });
+        const rotated = await keys.rotateApiKey(apiKey.id, user, { gracePeriodHours: 1 });
+        expect(rotated.plainKey).not.toBe(oldKey);
+        expect(rotated.apiKey.scopes).toEqual(["ivr:read"]);
+        expect((await keys.verifyApiKey(oldKey)).code).toBe("VALID");
+        expect((await keys.verifyApiKey(rotated.plainKey)).code).toBe("VALID");
+        clock.advance(HOUR_MS);
+        expect((await keys.verifyApiKey(oldKey)).code).toBe("EXPIRED");
+        expect((await keys.verifyApiKey(rotated.plainKey)).code).toBe("VALID");
+      });
+
+      it("refuses a revoked key as DISABLED and a deleted key as NOT_FOUND on the very next verification", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock, {});
+        const user = await fixture.createUser();
+        const { apiKey, plainKey } = await keys.createApiKey({ user_id: user, name: "k" });
+        expect((await keys.verifyApiKey(plainKey)).code).toBe("VALID");
+        await keys.revokeApiKey(apiKey.id, user);
+        expect((await keys.verifyApiKey(plainKey)).code).toBe("DISABLED");
+        await keys.deleteApiKey(apiKey.id, user);
+        expect(await keys.verifyApiKey(plainKey)).toEqual({ valid: false, code: "NOT_FOUND" });
+      });
+
+      it("reports hourly stats with zeros for quiet hours", async () => {
+        const clock = new TestClock("2031-06-01T10:10:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { apiKey, plainKey } = await keys.createApiKey({ user_id: user, name: "k", usage_quota: 10 });
+        await keys.verifyApiKey(plainKey);
+        clock.advance(2 * HOUR_MS);
+        await keys.verifyApiKey(plainKey, { cost: 3 });
+        const stats = await keys.getApiKeyStats(apiKey.id, user, {
+          from: new Date("2031-06-01T09:00:00Z"),
+          to: new Date("2031-06-01T12:59:00Z"),
+        });
+        expect(stats).toMatchObject({
+          key_id: apiKey.id,
+          total_requests: 4,
+          remaining_quota: 6,
+          requests_this_hour: 3,
+        });
+        expect(stats.rate_limit_reset.toISOString()).toBe("2031-06-01T13:00:00.000Z");
+        expect(stats.series.map((p) => [p.hour.toISOString().slice(11, 13), p.requests])).toEqual([
+          ["09", 0],
+          ["10", 1],
+          ["11", 0],
+          ["12", 3],
+        ]);
+      });
+
+      it("treats another user's key as not found on every user-scoped call", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const owner = await fixture.createUser();
+        const stranger = await fixture.createUser();
+        const { apiKey, plainKey } = await keys.createApiKey({ user_id: owner, name: "k" });
+        const calls = [
+          () => keys.getApiKey(apiKey.id, stranger),
+          () => keys.updateApiKey(apiKey.id, stranger, { name: "x" }),
+          () => keys.revokeApiKey(apiKey.id, stranger),
+          () => keys.deleteApiKey(apiKey.id, stranger),
+          () => keys.rotateApiKey(apiKey.id, stranger),
+          () => keys.getApiKeyStats(apiKey.id, stranger),
+        ];
+        for (const call of calls) await expect(call()).rejects.toMatchObject({ code: "NOT_FOUND" });
+        expect(await keys.listApiKeys(stranger)).toEqual([]);
+        expect((await keys.verifyApiKey(plainKey)).code).toBe("VALID");
+      });
+    });
+
+    describe("exact under concurrency", () => {
+      const modes: [string, BatchingOptions | false][] = [
+        ["one statement per verification", false],
+        ["micro-batched", {}],
+      ];
+      for (const [mode, batching] of modes) {
+        it(`lets exactly 50 of 500 concurrent verifications from two processes pass a quota of 50 (${mode})`, async () => {
+          const clock = new TestClock("2031-06-01T12:00:00Z");
+          const [a, b] = processes(clock, batching);
+          const user = await fixture.createUser();
+          const { apiKey, plainKey } = await a.createApiKey({ user_id: user, name: "k", usage_quota: 50 });
+          const results = await Promise.all(
+            Array.from({ length: 500 }, (_, i) => (i % 2 ? a : b).verifyApiKey(plainKey)),
+          );
+          expect(results.filter((r) => r.valid)).toHaveLength(50);
+          expect(results.filter((r) => r.code === "USAGE_EXCEEDED")).toHaveLength(450);
+          // Each success saw a distinct remaining count: no two requests took the same unit.
+          expect(new Set(results.filter((r) => r.valid).map((r) => r.remaining)).size).toBe(50);
+          const stats = await a.getApiKeyStats(apiKey.id, user);
+          expect(stats).toMatchObject({ total_requests: 50, remaining_quota: 0, requests_this_hour: 50 });
+        });
+
+        it(`lets exactly 50 of 500 concurrent verifications from two processes pass a rate limit of 50 (${mode})`, async () => {
+          const clock = new TestClock("2031-06-01T12:00:00Z");
+          const [a, b] = processes(clock, batching);
+          const user = await fixture.createUser();
+          const { apiKey, plainKey } = await a.createApiKey({ user_id: user, name: "k", rate_limit: 50 });
+          const results = await Promise.all(
+            Array.from({ length: 500 }, (_, i) => (i % 2 ? a : b).verifyApiKey(plainKey)),
+          );
+          expect(results.filter((r) => r.valid)).toHaveLength(50);
+          expect(results.filter((r) => r.code === "RATE_LIMITED")).toHaveLength(450);
+          expect((await a.getApiKeyStats(apiKey.id, user)).requests_this_hour).toBe(50);
+        });
+      }
+
+      it("counts many keys verified at once by two processes exactly, without deadlock", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const [a, b] = processes(clock, { maxInFlight: 4, maxBatchSize: 16 });
+        const user = await fixture.createUser();
+        const created = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => a.createApiKey({ user_id: user, name: `k${i}`, usage_quota: 20 })),
+        );
+        const results = await Promise.all(
+          Array.from({ length: 300 }, (_, i) => {
+            // Opposite key orders in the two processes: the pattern that deadlocks without a lock order.
+            const j = Math.floor(i / 2) % 6;
+            const k = created[i % 2 ? j : 5 - j]!;
+            return (i % 2 ? a : b).verifyApiKey(k.plainKey);
+          }),
+        );
+        expect(results.filter((r) => r.valid)).toHaveLength(120);
+        for (const k of created) expect((await a.getApiKey(k.apiKey.id, user)).usage_count).toBe(20);
+      });
+    });
+
+    function processes(clock: TestClock, batching: BatchingOptions | false): [ApiKeyService, ApiKeyService] {
+      return [service(clock, batching), service(clock, batching, fixture.peer ?? repo())];
+    }
+  });
+}
+
+function replacement(now: Date, graceHours = 0) {
+  return {
+    key_prefix: "vx_zyxwvut",
+    key_hash: uniqueHash(),
+    now,
+    retire_at: new Date(now.getTime() + graceHours * HOUR_MS),
+  };
+}
+
+function allTime() {
+  return { from: new Date("2000-01-01T00:00:00Z"), to: new Date("2100-01-01T00:00:00Z") };
+}

@@ -1,0 +1,71 @@
+// Coalesces concurrent verifications into one repository call (one SQL statement): the way past one round trip
+// per request. Requests queue while earlier batches are in flight and go out together when one returns.
+import type { VerificationOutcome, VerificationRequest } from "./repository.js";
+
+export interface BatchingOptions {
+  /** Most requests per statement; default 128. */
+  maxBatchSize?: number;
+  /**
+   * Most statements in flight at once; default 2. Low on purpose: verifications of one key serialise on its
+   * row lock anyway, so more parallel statements only add lock waits, while fewer make each batch larger.
+   */
+  maxInFlight?: number;
+}
+
+type Run = (requests: VerificationRequest[]) => Promise<VerificationOutcome[]>;
+
+interface Pending {
+  request: VerificationRequest;
+  resolve(outcome: VerificationOutcome): void;
+  reject(error: unknown): void;
+}
+
+export class VerifyBatcher {
+  private readonly run: Run;
+  private readonly maxBatchSize: number;
+  private readonly maxInFlight: number;
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(run: Run, options: BatchingOptions = {}) {
+    this.run = run;
+    this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 128);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+  }
+
+  verify(request: VerificationRequest): Promise<VerificationOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      // Deferred to a microtask so calls made in the same tick share a statement, without any timer delay.
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(() => {
+          this.scheduled = false;
+          this.dispatch();
+        });
+      }
+    });
+  }
+
+  private dispatch(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatchSize);
+      this.inFlight++;
+      this.send(batch).finally(() => {
+        this.inFlight--;
+        this.dispatch();
+      });
+    }
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    try {
+      const outcomes = await this.run(batch.map((p) => p.request));
+      if (outcomes.length !== batch.length) throw new Error("repository returned a wrong number of outcomes");
+      for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// The SQL of PgApiKeyRepository: one named, parameterised statement per operation.
+const COLUMNS =
+  "id, user_id, name, key_prefix, key_hash, last_used_at, expires_at, rate_limit, usage_quota, usage_count, " +
+  "enabled, scopes, created_at, updated_at";
+
+/** `$n::uuid IS NULL OR user_id = $n`: the owner filter, in the same statement as the work. */
+const owner = (n: number) => `($${n}::uuid IS NULL OR user_id = $${n}::uuid)`;
+
+export const insertKey = `
+  INSERT INTO public.api_keys
+    (user_id, name, key_prefix, key_hash, expires_at, rate_limit, usage_quota, scopes, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+  RETURNING ${COLUMNS}`;
+
+export const selectKeyByHash = `SELECT ${COLUMNS} FROM public.api_keys WHERE key_hash = $1`;
+
+export const selectKeyById = `SELECT ${COLUMNS} FROM public.api_keys WHERE id = $1 AND ${owner(2)}`;
+
+export const selectKeysByUser = `
+  SELECT ${COLUMNS} FROM public.api_keys WHERE user_id = $1 ORDER BY created_at DESC, id DESC`;
+
+/** Each setting has a "given" flag so one statement serves every combination of changes. */
+export const updateKey = `
+  UPDATE public.api_keys SET
+    name = CASE WHEN $3 THEN $4 ELSE name END,
+    expires_at = CASE WHEN $5 THEN $6::timestamptz ELSE expires_at END,
+    rate_limit = CASE WHEN $7 THEN $8::integer ELSE rate_limit END,
+    usage_quota = CASE WHEN $9 THEN $10::integer ELSE usage_quota END,
+    enabled = CASE WHEN $11 THEN $12::boolean ELSE enabled END,
+    scopes = CASE WHEN $13 THEN $14::text[] ELSE scopes END
+  WHERE id = $1 AND ${owner(2)}
+  RETURNING ${COLUMNS}`;
+
+export const deleteKey = `DELETE FROM public.api_keys WHERE id = $1 AND ${owner(2)}`;
+
+export const recordUsage = `SELECT ${COLUMNS} FROM public.vx_record_api_key_usage($1, $2, $3)`;
+
+export const selectUsage = `
+  SELECT hour, request_count FROM public.api_key_usage_hourly
+  WHERE key_id = $1 AND hour >= $2 AND hour < $3 AND ${owner(4)}
+  ORDER BY hour`;
+
+/**
+ * Rotation in one statement: lock the old key, shorten its life to the grace end (never lengthen it), and
+ * insert the replacement with its settings and a lifetime as long as the old key's.
+ */
+export const rotateKey = `
+  WITH prev AS (
+    SELECT ${COLUMNS} FROM public.api_keys WHERE id = $1 AND ${owner(2)} FOR UPDATE
+  ), retired AS (
+    UPDATE public.api_keys AS a SET expires_at = least(prev.expires_at, $6::timestamptz)
+    FROM prev WHERE a.id = prev.id
+    RETURNING ${COLUMNS.split(", ")
+      .map((c) => `a.${c}`)
+      .join(", ")}
+  ), issued AS (
+    INSERT INTO public.api_keys
+      (user_id, name, key_prefix, key_hash, expires_at, rate_limit, usage_quota, scopes, created_at, updated_at)
+    SELECT user_id, name, $3, $4, $5::timestamptz + (expires_at - created_at), rate_limit, usage_quota, scopes, $5, $5
+    FROM prev
+    RETURNING ${COLUMNS}
+  )
+  SELECT 'previous' AS role, retired.* FROM retired
+  UNION ALL
+  SELECT 'current' AS role, issued.* FROM issued`;
+
+export const verifyKeys = "SELECT * FROM public.vx_verify_api_keys($1::text[], $2::text[], $3::integer[], $4)";

@@ -1,0 +1,116 @@
+// The api-keys repository contract, its concurrency proof and the RLS path, on PGlite and on Postgres.
+import { ApiKeyService, hashKey } from "@vx/api-keys";
+import { describeApiKeyRepository } from "@vx/api-keys/testing";
+import { createUser, describeDatabases } from "@vx/db/testing";
+import { describe, expect, it } from "vitest";
+import { Database, PgApiKeyRepository } from "../src/index.js";
+
+describeDatabases("PgApiKeyRepository", ({ db, target }) => {
+  describeApiKeyRepository(target, () => {
+    // "Another API process": its own pool on the same database. PGlite's socket resets connections beyond
+    // its limit, so the second pool stays small there.
+    const peerDb = new Database({ kind: db().kind, url: db().url, poolSize: target === "pglite" ? 4 : 10 });
+    return {
+      repository: new PgApiKeyRepository(db()),
+      peer: new PgApiKeyRepository(peerDb),
+      createUser: () => createUser(db()),
+      close: () => peerDb.close(),
+    };
+  });
+
+  describe("row level security", () => {
+    it("lets a user see and change only their own keys and usage through db.asUser", async () => {
+      const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()), batching: false });
+      const alice = await createUser(db());
+      const bob = await createUser(db());
+      const { apiKey, plainKey } = await keys.createApiKey({ user_id: alice, name: "alice's key" });
+      await keys.verifyApiKey(plainKey);
+      const range = { from: new Date(0), to: new Date("2200-01-01T00:00:00Z") };
+
+      await db().asUser(bob, async (tx) => {
+        const repo = new PgApiKeyRepository(tx);
+        // No owner filter passed: only the database's policies stand between bob and alice's key.
+        expect(await repo.getApiKeyById(apiKey.id)).toBeNull();
+        expect(await repo.getApiKeyByHash(hashKey(plainKey))).toBeNull();
+        expect(await repo.getApiKeysByUserId(alice)).toEqual([]);
+        expect(await repo.updateApiKey(apiKey.id, { name: "bob's now", enabled: false })).toBeNull();
+        expect(await repo.rotateApiKey(apiKey.id, replacement())).toBeNull();
+        expect(await repo.getApiKeyUsageStats(apiKey.id, range)).toEqual([]);
+        expect(await repo.deleteApiKey(apiKey.id)).toBe(false);
+      });
+
+      await db().asUser(alice, async (tx) => {
+        const repo = new PgApiKeyRepository(tx);
+        expect((await repo.getApiKeyById(apiKey.id))?.name).toBe("alice's key");
+        expect(await repo.getApiKeyUsageStats(apiKey.id, range)).toHaveLength(1);
+        expect((await repo.updateApiKey(apiKey.id, { name: "renamed" }))?.name).toBe("renamed");
+      });
+      expect((await keys.getApiKey(apiKey.id, alice)).enabled).toBe(true);
+    });
+
+    it("runs the service's user calls inside a user's RLS transaction", async () => {
+      const alice = await createUser(db());
+      const created = await db().asUser(alice, (tx) =>
+        new ApiKeyService({ repository: new PgApiKeyRepository(tx), batching: false }).createApiKey({
+          user_id: alice,
+          name: "made through RLS",
+          scopes: ["webhooks:read"],
+        }),
+      );
+      const stats = await db().asUser(alice, (tx) =>
+        new ApiKeyService({ repository: new PgApiKeyRepository(tx) }).getApiKeyStats(created.apiKey.id, alice),
+      );
+      expect(stats.total_requests).toBe(0);
+    });
+
+    it("refuses a user who tries to count usage or verify keys directly", async () => {
+      const alice = await createUser(db());
+      await expect(
+        db().asUser(alice, (tx) =>
+          tx.query("SELECT * FROM public.vx_verify_api_keys($1::text[], $2::text[], $3::integer[], now())", [
+            [hashKey("x")],
+            [""],
+            [1],
+          ]),
+        ),
+      ).rejects.toThrow(/permission denied/);
+      await expect(
+        db().asUser(alice, (tx) =>
+          tx.query(
+            "INSERT INTO public.api_key_usage_hourly (key_id, user_id, hour) VALUES (gen_random_uuid(), $1, now())",
+            [alice],
+          ),
+        ),
+      ).rejects.toThrow(/permission denied/);
+    });
+  });
+
+  describe("schema", () => {
+    it("keeps updated_at for settings changes: counting a use does not move it", async () => {
+      const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()), batching: false });
+      const alice = await createUser(db());
+      const { apiKey, plainKey } = await keys.createApiKey({ user_id: alice, name: "k" });
+      await keys.verifyApiKey(plainKey);
+      const used = await keys.getApiKey(apiKey.id, alice);
+      expect(used.usage_count).toBe(1);
+      expect(used.updated_at).toEqual(apiKey.updated_at);
+      const renamed = await keys.updateApiKey(apiKey.id, alice, { name: "renamed" });
+      expect(renamed.updated_at.getTime()).not.toBe(apiKey.updated_at.getTime());
+    });
+
+    it("removes a user's usage history with the user", async () => {
+      const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()), batching: false });
+      const alice = await createUser(db());
+      const { plainKey } = await keys.createApiKey({ user_id: alice, name: "k" });
+      await keys.verifyApiKey(plainKey);
+      await db().query("DELETE FROM auth.users WHERE id = $1", [alice]);
+      const { rows } = await db().query("SELECT 1 FROM public.api_key_usage_hourly WHERE user_id = $1", [alice]);
+      expect(rows).toEqual([]);
+    });
+  });
+});
+
+function replacement() {
+  const now = new Date();
+  return { key_prefix: "vx_abcdefg", key_hash: hashKey(`r-${Math.random()}`), now, retire_at: now };
+}
