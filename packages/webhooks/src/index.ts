@@ -1,1 +1,46 @@
-export {};
+// @vx/webhooks: durable, Standard-Webhooks-signed webhook delivery. Everything not exported here is internal.
+
+export type { Delivery, DeliveryOptions, DeliveryResult } from "./delivery.js";
+export { deliver, USER_AGENT } from "./delivery.js";
+export type { WebhookErrorCode } from "./errors.js";
+export { isWebhookError, WebhookError } from "./errors.js";
+export type { EventType } from "./events.js";
+export { EVENT_TYPES, isWebhookEvent, TEST_EVENT, WEBHOOK_EVENTS, WebhookEvent } from "./events.js";
+export type { HttpRequest, HttpResponse, HttpSend, HttpSender, HttpSenderOptions } from "./http-sender.js";
+export { createHttpSender, MAX_RESPONSE_BYTES, resolveHost } from "./http-sender.js";
+export type * from "./model.js";
+export { isPrivateAddress } from "./private-address.js";
+export type { WebhookRepository } from "./repository.js";
+export type { Decision, RetryPolicy } from "./retry-policy.js";
+export {
+  DEFAULT_JITTER,
+  DEFAULT_RETRY_SCHEDULE_MS,
+  decideNext,
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  retryDelayMs,
+} from "./retry-policy.js";
+export { decodeSecret, generateSecret, SECRET_PREFIX } from "./secret.js";
+export type {
+  CreateWebhookInput,
+  RotatedSecret,
+  TestResult,
+  TriggerContext,
+  WebhookServiceOptions,
+} from "./service.js";
+export {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_SECRET_OVERLAP_MS,
+  DEFAULT_TIMEOUT_MS,
+  envelope,
+  WebhookService,
+} from "./service.js";
+export type { SignedHeaders } from "./signature.js";
+export { signHeaders, signPayload } from "./signature.js";
+export type { Clock, Random, RandomBytes } from "./system.js";
+export type { UrlPolicy } from "./url-policy.js";
+export { checkWebhookUrl } from "./url-policy.js";
+export type { HeaderSource, VerifyOptions } from "./verify.js";
+export { verifyWebhook } from "./verify.js";
+export type { AttemptReport, DeliveryWorkerOptions } from "./worker.js";
+export { DEFAULT_DISABLE_AFTER_MS, DeliveryWorker } from "./worker.js";

@@ -1,1 +1,9 @@
-export {};
+// Test helpers of @vx/webhooks: the repository contract suite, an in-memory repository and a local receiver.
+
+export type { WebhookRepositoryFixture } from "./contract.js";
+export { describeWebhookRepository } from "./contract.js";
+export type { ManualClock } from "./manual-clock.js";
+export { manualClock } from "./manual-clock.js";
+export { MemoryWebhookRepository } from "./memory-repository.js";
+export type { ReceivedRequest, Receiver, ReceiverOptions } from "./receiver.js";
+export { startReceiver } from "./receiver.js";

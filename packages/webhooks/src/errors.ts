@@ -1,0 +1,45 @@
+/** WebhookError: the one error type of @vx/webhooks, with a stable `code` callers map (never the message). */
+
+export type WebhookErrorCode =
+  /** A field is missing or malformed (not the URL or events, which have their own codes). */
+  | "invalid_input"
+  /** The URL does not parse, or its scheme is not allowed (https only unless allowHttp). */
+  | "invalid_url"
+  /** The URL points at a loopback, private, link-local or metadata address. */
+  | "url_not_allowed"
+  /** An event name nobody publishes; `details.known` lists the ones that exist. */
+  | "unknown_event"
+  /** `agent_id` is not an agent of this user. */
+  | "invalid_agent"
+  /** No such webhook or message for this user. */
+  | "not_found"
+  /** The event's JSON body is larger than `maxPayloadBytes`. */
+  | "payload_too_large"
+  /** A secret that is not `whsec_` + base64 of 24 to 64 bytes. */
+  | "invalid_secret"
+  /** verifyWebhook: a webhook-id, webhook-timestamp or webhook-signature header is missing. */
+  | "missing_headers"
+  /** verifyWebhook: no signature matches the body. */
+  | "invalid_signature"
+  /** verifyWebhook: the timestamp is further from now than the tolerance (a replay, or a skewed clock). */
+  | "timestamp_out_of_range";
+
+export class WebhookError extends Error {
+  override readonly name = "WebhookError";
+  readonly code: WebhookErrorCode;
+  readonly details?: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: WebhookErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export function isWebhookError(error: unknown, code?: WebhookErrorCode): error is WebhookError {
+  return error instanceof WebhookError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,285 @@
+/** WebhookService: webhook CRUD, secret rotation, triggering events into the outbox and test deliveries. */
+import { deliver } from "./delivery.js";
+import { WebhookError } from "./errors.js";
+import { EVENT_TYPES, type EventType, isWebhookEvent, TEST_EVENT, WEBHOOK_EVENTS } from "./events.js";
+import { createHttpSender, type HttpSend, type HttpSender, MAX_RESPONSE_BYTES } from "./http-sender.js";
+import type { EnqueueResult, Webhook, WebhookFilters, WebhookLog, WebhookMessage, WebhookUpdates } from "./model.js";
+import type { WebhookRepository } from "./repository.js";
+import { generateSecret } from "./secret.js";
+import { type Clock, type RandomBytes, randomUuid, systemClock, systemRandomBytes } from "./system.js";
+import { checkWebhookUrl, type UrlPolicy } from "./url-policy.js";
+
+export interface WebhookServiceOptions<Tx = unknown> extends UrlPolicy {
+  repository: WebhookRepository<Tx>;
+  /** How test deliveries are sent; default undici (refusing private addresses unless allowPrivateUrls). */
+  send?: HttpSend;
+  now?: Clock;
+  randomBytes?: RandomBytes;
+  /** Largest event body accepted by triggerEvent; default 256 KiB. */
+  maxPayloadBytes?: number;
+  /** Timeout of a test delivery; default 15 s. */
+  timeoutMs?: number;
+  /** How long a rotated-out secret keeps signing deliveries beside the new one; default 24 h. */
+  secretOverlapMs?: number;
+  /** Called after an event wrote messages: lets an in-process worker start at once instead of at its next poll. */
+  onEnqueued?: (result: EnqueueResult) => void;
+}
+
+export interface CreateWebhookInput {
+  user_id: string;
+  agent_id?: string | null;
+  url: string;
+  events: string[];
+  enabled?: boolean;
+  retry_count?: number;
+}
+
+export interface TriggerContext<Tx = unknown> {
+  userId: string;
+  /** The agent the event is about: agent-scoped webhooks of other agents do not receive it. */
+  agentId?: string | null;
+  /** Triggering again with the same key (per user) writes nothing and returns the first event. */
+  idempotencyKey?: string | null;
+  /** The caller's transaction: the event commits or rolls back with the caller's own writes. */
+  tx?: Tx;
+}
+
+export interface TestResult {
+  success: boolean;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+}
+
+export interface RotatedSecret {
+  secret: string;
+  /** Until then deliveries carry a signature with the previous secret too. */
+  previous_valid_until: Date;
+}
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
+const MAX_RETRY_COUNT = 20;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class WebhookService<Tx = unknown> {
+  private readonly repository: WebhookRepository<Tx>;
+  private readonly now: Clock;
+  private readonly randomBytes: RandomBytes;
+  private readonly policy: UrlPolicy;
+  private readonly options: WebhookServiceOptions<Tx>;
+  private sender?: HttpSender;
+
+  constructor(options: WebhookServiceOptions<Tx>) {
+    this.options = options;
+    this.repository = options.repository;
+    this.now = options.now ?? systemClock;
+    this.randomBytes = options.randomBytes ?? systemRandomBytes;
+    this.policy = {
+      allowHttp: options.allowHttp,
+      allowPrivateUrls: options.allowPrivateUrls,
+      resolveHost: options.resolveHost,
+    };
+  }
+
+  /** Creates the webhook with a fresh secret; the returned record is the only time the service volunteers it. */
+  async createWebhook(input: CreateWebhookInput): Promise<Webhook> {
+    requireUuid(input.user_id, "user_id");
+    if (input.agent_id != null) requireUuid(input.agent_id, "agent_id", "invalid_agent");
+    return this.repository.createWebhook({
+      user_id: input.user_id,
+      agent_id: input.agent_id ?? null,
+      url: await checkWebhookUrl(input.url, this.policy),
+      events: checkEvents(input.events),
+      secret: generateSecret(this.randomBytes),
+      enabled: input.enabled ?? true,
+      retry_count: checkRetryCount(input.retry_count),
+    });
+  }
+
+  async getWebhook(webhookId: string, userId: string): Promise<Webhook> {
+    return found(isUuid(webhookId) ? await this.repository.getWebhookById(webhookId, userId) : null);
+  }
+
+  listWebhooks(userId: string, filters: Omit<WebhookFilters, "user_id"> = {}): Promise<Webhook[]> {
+    requireUuid(userId, "user_id");
+    return this.repository.getWebhooks({ ...filters, user_id: userId });
+  }
+
+  async updateWebhook(webhookId: string, userId: string, updates: WebhookUpdates): Promise<Webhook> {
+    const checked: WebhookUpdates = {};
+    if (updates.url !== undefined) checked.url = await checkWebhookUrl(updates.url, this.policy);
+    if (updates.events !== undefined) checked.events = checkEvents(updates.events);
+    if (updates.retry_count !== undefined) checked.retry_count = checkRetryCount(updates.retry_count);
+    if (updates.enabled !== undefined) checked.enabled = Boolean(updates.enabled);
+    if (updates.agent_id !== undefined) {
+      if (updates.agent_id !== null) requireUuid(updates.agent_id, "agent_id", "invalid_agent");
+      checked.agent_id = updates.agent_id;
+    }
+    if (!isUuid(webhookId)) throw notFound();
+    return found(await this.repository.updateWebhook(webhookId, checked, userId));
+  }
+
+  async deleteWebhook(webhookId: string, userId: string): Promise<void> {
+    if (!isUuid(webhookId) || !(await this.repository.deleteWebhook(webhookId, userId))) throw notFound();
+  }
+
+  async getWebhookSecret(webhookId: string, userId: string): Promise<string> {
+    return (await this.getWebhook(webhookId, userId)).secret;
+  }
+
+  /** A new secret now; the old one keeps signing beside it for `secretOverlapMs` so receivers can switch over. */
+  async rotateSecret(webhookId: string, userId: string): Promise<RotatedSecret> {
+    const secret = generateSecret(this.randomBytes);
+    const until = new Date(this.now().getTime() + (this.options.secretOverlapMs ?? DEFAULT_SECRET_OVERLAP_MS));
+    if (!isUuid(webhookId)) throw notFound();
+    found(await this.repository.rotateSecret(webhookId, secret, until, userId));
+    return { secret, previous_valid_until: until };
+  }
+
+  /**
+   * Writes one message per matching webhook to the outbox (inside `context.tx` when given); workers deliver them.
+   * The body every webhook receives is `{"type", "timestamp", "data"}` as Standard Webhooks suggests.
+   */
+  async triggerEvent(event: string, payload: unknown, context: TriggerContext<Tx>): Promise<EnqueueResult> {
+    if (!isWebhookEvent(event)) throw unknownEvent(event);
+    requireUuid(context.userId, "userId");
+    if (context.agentId != null) requireUuid(context.agentId, "agentId", "invalid_agent");
+    const now = this.now();
+    const body = envelope(event, payload, now);
+    const limit = this.options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    const size = Buffer.byteLength(body, "utf8");
+    if (size > limit) {
+      throw new WebhookError("payload_too_large", `the event body is ${size} bytes; the limit is ${limit}`, {
+        details: { size, limit },
+      });
+    }
+    const key = context.idempotencyKey ?? null;
+    if (key !== null && (typeof key !== "string" || key.length === 0 || key.length > 255)) {
+      throw new WebhookError("invalid_input", "an idempotency key is 1 to 255 characters");
+    }
+    const result = await this.repository.enqueue(
+      { user_id: context.userId, agent_id: context.agentId ?? null, event, body, idempotency_key: key, now },
+      context.tx,
+    );
+    if (result.deliveries > 0 && !result.duplicate) this.options.onEnqueued?.(result);
+    return result;
+  }
+
+  /** Sends a signed `webhook.test` event now, whether or not the webhook is enabled, and logs it as an attempt. */
+  async testWebhook(webhookId: string, userId: string): Promise<TestResult> {
+    const webhook = await this.getWebhook(webhookId, userId);
+    const body = envelope(TEST_EVENT, { webhook_id: webhook.id }, this.now());
+    const result = await deliver(
+      { id: randomUuid(this.randomBytes), url: webhook.url, body, secrets: [webhook.secret] },
+      {
+        send: this.send(),
+        now: this.now,
+        timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
+      },
+    );
+    const success = result.error === null;
+    await this.repository.createWebhookLog({
+      webhook_id: webhook.id,
+      event: TEST_EVENT,
+      payload: JSON.parse(body),
+      status_code: result.status_code,
+      response_body: result.response_body,
+      error: result.error,
+      attempt_number: 1,
+      delivered_at: success ? this.now() : null,
+    });
+    return { success, status_code: result.status_code, duration_ms: result.duration_ms, error: result.error };
+  }
+
+  /** Attempts, newest first. Pass `userId` to answer only for that user's webhook. */
+  async getWebhookLogs(webhookId: string, limit = 50, userId?: string): Promise<WebhookLog[]> {
+    if (!isUuid(webhookId)) return [];
+    const bounded = Math.min(Math.max(Math.trunc(limit) || 50, 1), 1000);
+    return this.repository.getWebhookLogs(webhookId, bounded, userId);
+  }
+
+  /** Failed messages of the webhook since `since` get one more attempt. Returns how many were re-enqueued. */
+  async recover(webhookId: string, since: Date, userId?: string): Promise<number> {
+    if (Number.isNaN(since.getTime())) throw new WebhookError("invalid_input", "since must be a date");
+    if (!isUuid(webhookId) || !(await this.repository.getWebhookById(webhookId, userId))) throw notFound();
+    const recovered = await this.repository.recover(webhookId, since, this.now(), userId);
+    if (recovered > 0) this.options.onEnqueued?.({ event_id: "", deliveries: recovered, duplicate: false });
+    return recovered;
+  }
+
+  /** Sends one message again (same webhook-id), whether it was delivered or failed. */
+  async replay(messageId: string, userId?: string): Promise<WebhookMessage> {
+    const message = isUuid(messageId) ? await this.repository.replay(messageId, this.now(), userId) : null;
+    if (!message) throw new WebhookError("not_found", "no such message, or a worker is sending it right now");
+    this.options.onEnqueued?.({ event_id: message.event_id, deliveries: 1, duplicate: false });
+    return message;
+  }
+
+  listEventTypes(): readonly EventType[] {
+    return EVENT_TYPES;
+  }
+
+  /** Releases the default HTTP sender's sockets. */
+  async close(): Promise<void> {
+    await this.sender?.close();
+    this.sender = undefined;
+  }
+
+  private send(): HttpSend {
+    if (this.options.send) return this.options.send;
+    this.sender ??= createHttpSender({ allowPrivateUrls: this.options.allowPrivateUrls });
+    return this.sender.send;
+  }
+}
+
+/** The exact bytes sent: Standard Webhooks' suggested envelope. */
+export function envelope(event: string, payload: unknown, now: Date): string {
+  const body = JSON.stringify({ type: event, timestamp: now.toISOString(), data: payload ?? null });
+  if (body === undefined) throw new WebhookError("invalid_input", "the payload must be JSON");
+  return body;
+}
+
+function checkEvents(events: unknown): string[] {
+  if (!Array.isArray(events) || events.length === 0) {
+    throw new WebhookError("invalid_input", "events must list at least one event", {
+      details: { known: WEBHOOK_EVENTS },
+    });
+  }
+  const unknown = events.find((event) => typeof event !== "string" || !isWebhookEvent(event));
+  if (unknown !== undefined) throw unknownEvent(String(unknown));
+  return [...new Set(events as string[])];
+}
+
+function checkRetryCount(value: number | undefined): number {
+  if (value === undefined) return 7;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_RETRY_COUNT) {
+    throw new WebhookError("invalid_input", `retry_count is an integer from 0 to ${MAX_RETRY_COUNT}`);
+  }
+  return value;
+}
+
+function unknownEvent(event: string): WebhookError {
+  return new WebhookError("unknown_event", `unknown event "${event}"; known events: ${WEBHOOK_EVENTS.join(", ")}`, {
+    details: { event, known: WEBHOOK_EVENTS },
+  });
+}
+
+function isUuid(value: unknown): value is string {
+  return typeof value === "string" && UUID.test(value);
+}
+
+function requireUuid(value: unknown, field: string, code: "invalid_input" | "invalid_agent" = "invalid_input"): void {
+  if (!isUuid(value)) throw new WebhookError(code, `${field} must be a UUID`);
+}
+
+function notFound(): WebhookError {
+  return new WebhookError("not_found", "no such webhook");
+}
+
+function found<T>(value: T | null): T {
+  if (value === null) throw notFound();
+  return value;
+}

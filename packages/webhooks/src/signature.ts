@@ -1,0 +1,30 @@
+/** Standard Webhooks v1 signatures: base64 HMAC-SHA256 over `{id}.{timestamp}.{body}` with the secret's bytes. */
+import { createHmac } from "node:crypto";
+import { decodeSecret } from "./secret.js";
+
+export interface SignedHeaders {
+  "webhook-id": string;
+  "webhook-timestamp": string;
+  "webhook-signature": string;
+}
+
+export function signPayload(secret: string, messageId: string, timestampSeconds: number, body: string): string {
+  const mac = createHmac("sha256", decodeSecret(secret));
+  mac.update(`${messageId}.${timestampSeconds}.`);
+  mac.update(body);
+  return `v1,${mac.digest("base64")}`;
+}
+
+/** One signature per secret, space-separated: during a rotation receivers holding either secret verify. */
+export function signHeaders(
+  secrets: readonly string[],
+  messageId: string,
+  timestampSeconds: number,
+  body: string,
+): SignedHeaders {
+  return {
+    "webhook-id": messageId,
+    "webhook-timestamp": String(timestampSeconds),
+    "webhook-signature": secrets.map((secret) => signPayload(secret, messageId, timestampSeconds, body)).join(" "),
+  };
+}

@@ -1,0 +1,444 @@
+/** The behaviour every WebhookRepository adapter must show: run once per adapter (memory, PGlite, Postgres). */
+import { beforeEach, describe, expect, it } from "vitest";
+import { isWebhookError } from "../errors.js";
+import { WebhookEvent } from "../events.js";
+import type { AttemptRecord, ClaimedMessage, NewWebhook, Webhook } from "../model.js";
+import type { WebhookRepository } from "../repository.js";
+
+export interface WebhookRepositoryFixture {
+  /** A repository over an empty queue: every test starts from no webhooks and no messages. */
+  // biome-ignore lint/suspicious/noExplicitAny: the suite never passes a transaction
+  repository: WebhookRepository<any>;
+  createUser(): Promise<string>;
+  createAgent(userId: string): Promise<string>;
+}
+
+const T0 = new Date("2030-01-01T00:00:00.000Z");
+const LEASE = 30_000;
+const DAY = 24 * 60 * 60 * 1000;
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const OTHER_SECRET = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+function at(ms: number): Date {
+  return new Date(T0.getTime() + ms);
+}
+
+export function describeWebhookRepository(
+  name: string,
+  factory: () => WebhookRepositoryFixture | Promise<WebhookRepositoryFixture>,
+): void {
+  describe(`WebhookRepository contract: ${name}`, () => {
+    let fx: WebhookRepositoryFixture;
+    let repo: WebhookRepository<unknown>;
+    let userId: string;
+
+    beforeEach(async () => {
+      fx = await factory();
+      repo = fx.repository;
+      userId = await fx.createUser();
+    });
+
+    function webhook(overrides: Partial<NewWebhook> = {}): Promise<Webhook> {
+      return repo.createWebhook({
+        user_id: userId,
+        url: "https://example.com/hook",
+        events: [WebhookEvent.CALL_STARTED],
+        secret: SECRET,
+        ...overrides,
+      });
+    }
+
+    function trigger(
+      event: string = WebhookEvent.CALL_STARTED,
+      extra: { agent_id?: string; key?: string; user?: string } = {},
+    ) {
+      return repo.enqueue({
+        user_id: extra.user ?? userId,
+        agent_id: extra.agent_id ?? null,
+        event,
+        body: JSON.stringify({ type: event, data: { n: 1 } }),
+        idempotency_key: extra.key ?? null,
+        now: T0,
+      });
+    }
+
+    function claim(now: Date, workerId = "w1", limit = 100): Promise<ClaimedMessage[]> {
+      return repo.claim({ workerId, limit, now, leaseMs: LEASE });
+    }
+
+    function result(message: ClaimedMessage, overrides: Partial<AttemptRecord> = {}): AttemptRecord {
+      return {
+        message_id: message.id,
+        attempt_number: message.attempt_number,
+        status_code: 200,
+        response_body: "ok",
+        error: null,
+        outcome: "delivered",
+        next_attempt_at: null,
+        disable_reason: null,
+        ...overrides,
+      };
+    }
+
+    const failure = (message: ClaimedMessage, overrides: Partial<AttemptRecord> = {}) =>
+      result(message, { status_code: 500, response_body: "boom", error: "HTTP 500", outcome: "failed", ...overrides });
+
+    function recordAt(now: Date, attempts: AttemptRecord[], workerId = "w1", disableAfterMs = 5 * DAY) {
+      return repo.record(attempts, { workerId, now, disableAfterMs });
+    }
+
+    describe("webhooks", () => {
+      it("creates a webhook with the schema's defaults and reads it back", async () => {
+        const created = await webhook();
+        expect(created).toMatchObject({
+          user_id: userId,
+          agent_id: null,
+          url: "https://example.com/hook",
+          events: [WebhookEvent.CALL_STARTED],
+          secret: SECRET,
+          enabled: true,
+          retry_count: 7,
+          last_triggered_at: null,
+          last_status: null,
+          last_error: null,
+        });
+        expect(created.created_at).toBeInstanceOf(Date);
+        expect(await repo.getWebhookById(created.id)).toEqual(created);
+      });
+
+      it("hides a webhook from another user", async () => {
+        const created = await webhook();
+        const other = await fx.createUser();
+        expect(await repo.getWebhookById(created.id, other)).toBeNull();
+        expect(await repo.getWebhookById(created.id, userId)).not.toBeNull();
+      });
+
+      it("refuses an agent that belongs to another user", async () => {
+        const other = await fx.createUser();
+        const foreignAgent = await fx.createAgent(other);
+        const error = await webhook({ agent_id: foreignAgent }).catch((e: unknown) => e);
+        expect(isWebhookError(error, "invalid_agent")).toBe(true);
+        const ownAgent = await fx.createAgent(userId);
+        expect((await webhook({ agent_id: ownAgent })).agent_id).toBe(ownAgent);
+      });
+
+      it("lists webhooks by user, agent, enabled state and event", async () => {
+        const agent = await fx.createAgent(userId);
+        const all = await webhook();
+        const scoped = await webhook({ agent_id: agent, events: [WebhookEvent.CALL_ENDED] });
+        const off = await webhook({ enabled: false });
+        const other = await fx.createUser();
+        await repo.createWebhook({ user_id: other, url: "https://x.test/h", events: ["call.started"], secret: SECRET });
+        const ids = async (filters: Parameters<typeof repo.getWebhooks>[0]) =>
+          (await repo.getWebhooks(filters)).map((w) => w.id).sort();
+        expect(await ids({ user_id: userId })).toEqual([all.id, scoped.id, off.id].sort());
+        expect(await ids({ user_id: userId, agent_id: agent })).toEqual([scoped.id]);
+        expect(await ids({ user_id: userId, agent_id: null })).toEqual([all.id, off.id].sort());
+        expect(await ids({ user_id: userId, enabled: false })).toEqual([off.id]);
+        expect(await ids({ user_id: userId, event: WebhookEvent.CALL_ENDED })).toEqual([scoped.id]);
+      });
+
+      it("updates only the given fields, and only for the owner", async () => {
+        const created = await webhook();
+        const other = await fx.createUser();
+        expect(await repo.updateWebhook(created.id, { enabled: false }, other)).toBeNull();
+        const updated = await repo.updateWebhook(
+          created.id,
+          { url: "https://new.example.com/h", events: [WebhookEvent.CALL_ENDED], retry_count: 2 },
+          userId,
+        );
+        expect(updated).toMatchObject({
+          url: "https://new.example.com/h",
+          events: [WebhookEvent.CALL_ENDED],
+          retry_count: 2,
+          enabled: true,
+          secret: SECRET,
+        });
+        expect(await repo.getWebhookById(created.id)).toEqual(updated);
+      });
+
+      it("deletes a webhook once, only for the owner, with its pending messages", async () => {
+        const created = await webhook();
+        await trigger();
+        const other = await fx.createUser();
+        expect(await repo.deleteWebhook(created.id, other)).toBe(false);
+        expect(await repo.deleteWebhook(created.id, userId)).toBe(true);
+        expect(await repo.deleteWebhook(created.id)).toBe(false);
+        expect(await repo.getWebhookById(created.id)).toBeNull();
+        expect(await claim(at(1))).toEqual([]);
+      });
+
+      it("signs with both secrets after a rotation until the old one's window closes", async () => {
+        const created = await webhook();
+        const rotated = await repo.rotateSecret(created.id, OTHER_SECRET, at(DAY), userId);
+        expect(rotated?.secret).toBe(OTHER_SECRET);
+        expect(await repo.rotateSecret(created.id, SECRET, at(DAY), await fx.createUser())).toBeNull();
+        await trigger();
+        const [first] = await claim(at(0));
+        expect(first!.secrets).toEqual([OTHER_SECRET, SECRET]);
+        await recordAt(at(0), [failure(first!, { outcome: "retry", next_attempt_at: at(DAY) })]);
+        const [second] = await claim(at(DAY));
+        expect(second!.secrets).toEqual([OTHER_SECRET]);
+      });
+    });
+
+    describe("logs", () => {
+      it("writes an attempt, keeps last_* current and lists attempts newest first", async () => {
+        const created = await webhook();
+        await repo.createWebhookLog({
+          webhook_id: created.id,
+          event: "webhook.test",
+          payload: { a: 1 },
+          status_code: 500,
+          error: "HTTP 500",
+          created_at: at(0),
+        });
+        expect(await repo.getWebhookById(created.id)).toMatchObject({
+          last_status: 500,
+          last_error: "HTTP 500",
+          last_triggered_at: at(0),
+        });
+        const ok = await repo.createWebhookLog({
+          webhook_id: created.id,
+          event: "webhook.test",
+          payload: { a: 2 },
+          status_code: 204,
+          response_body: "",
+          delivered_at: at(1000),
+          created_at: at(1000),
+        });
+        expect(ok).toMatchObject({ attempt_number: 1, status_code: 204, payload: { a: 2 }, error: null });
+        expect(await repo.getWebhookById(created.id)).toMatchObject({ last_status: 204, last_error: null });
+        const logs = await repo.getWebhookLogs(created.id, 10);
+        expect(logs.map((l) => l.payload)).toEqual([{ a: 2 }, { a: 1 }]);
+        expect(await repo.getWebhookLogs(created.id, 1)).toHaveLength(1);
+        expect(await repo.getWebhookLogs(created.id, 10, await fx.createUser())).toEqual([]);
+      });
+    });
+
+    describe("outbox", () => {
+      it("writes one message per enabled webhook of the user subscribed to the event", async () => {
+        const agent = await fx.createAgent(userId);
+        const otherAgent = await fx.createAgent(userId);
+        const all = await webhook();
+        const mine = await webhook({ agent_id: agent });
+        await webhook({ agent_id: otherAgent });
+        await webhook({ enabled: false });
+        await webhook({ events: [WebhookEvent.CALL_ENDED] });
+        const stranger = await fx.createUser();
+        await repo.createWebhook({
+          user_id: stranger,
+          url: "https://x.test/h",
+          events: ["call.started"],
+          secret: SECRET,
+        });
+
+        const forAgent = await trigger(WebhookEvent.CALL_STARTED, { agent_id: agent });
+        expect(forAgent).toMatchObject({ deliveries: 2, duplicate: false });
+        const claimed = await claim(at(0));
+        expect(claimed.map((m) => m.webhook_id).sort()).toEqual([all.id, mine.id].sort());
+        expect(claimed.every((m) => m.event_id === forAgent.event_id)).toBe(true);
+
+        const noAgent = await trigger(WebhookEvent.CALL_STARTED);
+        expect(noAgent.deliveries).toBe(1);
+      });
+
+      it("hands a claimed message everything needed to send it", async () => {
+        const created = await webhook({ retry_count: 3 });
+        await trigger();
+        const [message] = await claim(at(0));
+        expect(message).toMatchObject({
+          webhook_id: created.id,
+          event: WebhookEvent.CALL_STARTED,
+          body: JSON.stringify({ type: WebhookEvent.CALL_STARTED, data: { n: 1 } }),
+          attempt_number: 1,
+          max_attempts: 4,
+          url: created.url,
+          secrets: [SECRET],
+          enabled: true,
+        });
+        expect(await repo.getMessage(message!.id)).toMatchObject({ status: "sending", attempts: 1 });
+      });
+
+      it("treats a repeated idempotency key of the same user as a no-op", async () => {
+        await webhook();
+        const first = await trigger(WebhookEvent.CALL_STARTED, { key: "order-1" });
+        const again = await trigger(WebhookEvent.CALL_STARTED, { key: "order-1" });
+        expect(again).toEqual({ event_id: first.event_id, deliveries: 1, duplicate: true });
+        expect(await claim(at(0))).toHaveLength(1);
+
+        const other = await fx.createUser();
+        const theirs = await trigger(WebhookEvent.CALL_STARTED, { key: "order-1", user: other });
+        expect(theirs.duplicate).toBe(false);
+        expect(theirs.event_id).not.toBe(first.event_id);
+      });
+
+      it("gives a message to one worker at a time, and to another once the lease expires", async () => {
+        await webhook();
+        await trigger();
+        const [first, second] = await Promise.all([claim(at(0), "w1"), claim(at(0), "w2")]);
+        expect(first!.length + second!.length).toBe(1);
+        const message = (first![0] ?? second![0])!;
+        expect(await claim(at(LEASE - 1), "w3")).toEqual([]);
+
+        const [retaken] = await claim(at(LEASE), "w3");
+        expect(retaken).toMatchObject({ id: message.id, attempt_number: 2 });
+        const logs = await repo.getWebhookLogs(message.webhook_id);
+        expect(logs).toHaveLength(1);
+        expect(logs[0]).toMatchObject({ attempt_number: 1, status_code: null, delivered_at: null });
+        expect(logs[0]!.error).toMatch(/lease expired/);
+      });
+
+      it("claims at most the limit, oldest due first, and nothing that is not due", async () => {
+        await webhook();
+        for (let i = 0; i < 3; i++) await trigger();
+        expect(await repo.claim({ workerId: "w1", limit: 2, now: at(0), leaseMs: LEASE })).toHaveLength(2);
+        expect(await repo.claim({ workerId: "w1", limit: 2, now: at(0), leaseMs: LEASE })).toHaveLength(1);
+        expect(await repo.claim({ workerId: "w1", limit: 2, now: at(-1), leaseMs: LEASE })).toEqual([]);
+      });
+
+      it("records a delivery: message delivered, attempt logged, webhook status current", async () => {
+        const created = await webhook();
+        await trigger();
+        const [message] = await claim(at(0));
+        expect(await recordAt(at(5), [result(message!)])).toBe(1);
+        expect(await repo.getMessage(message!.id)).toMatchObject({ status: "delivered", delivered_at: at(5) });
+        const [log] = await repo.getWebhookLogs(created.id);
+        expect(log).toMatchObject({
+          event: WebhookEvent.CALL_STARTED,
+          payload: { type: WebhookEvent.CALL_STARTED, data: { n: 1 } },
+          status_code: 200,
+          response_body: "ok",
+          error: null,
+          attempt_number: 1,
+          delivered_at: at(5),
+          created_at: at(5),
+        });
+        expect(await repo.getWebhookById(created.id)).toMatchObject({
+          last_status: 200,
+          last_error: null,
+          last_triggered_at: at(5),
+        });
+        expect(await claim(at(DAY))).toEqual([]);
+      });
+
+      it("schedules a retry and hands the message out again only when it is due", async () => {
+        const created = await webhook();
+        await trigger();
+        const [message] = await claim(at(0));
+        await recordAt(at(0), [failure(message!, { outcome: "retry", next_attempt_at: at(5000) })]);
+        expect(await repo.getMessage(message!.id)).toMatchObject({ status: "pending", due_at: at(5000) });
+        expect(await repo.getWebhookById(created.id)).toMatchObject({ last_status: 500, last_error: "HTTP 500" });
+        expect(await claim(at(4999))).toEqual([]);
+        const [again] = await claim(at(5000));
+        expect(again).toMatchObject({ id: message!.id, attempt_number: 2 });
+      });
+
+      it("ignores the record of a worker that lost its lease", async () => {
+        const created = await webhook();
+        await trigger();
+        const [stale] = await claim(at(0), "slow");
+        await claim(at(LEASE), "fast");
+        expect(await recordAt(at(LEASE + 1), [result(stale!)], "slow")).toBe(0);
+        expect(await repo.getMessage(stale!.id)).toMatchObject({ status: "sending", attempts: 2 });
+        const logs = await repo.getWebhookLogs(created.id);
+        expect(logs.map((l) => l.attempt_number)).toEqual([1]);
+      });
+
+      it("marks a message failed after its last attempt", async () => {
+        await webhook({ retry_count: 0 });
+        await trigger();
+        const [message] = await claim(at(0));
+        await recordAt(at(0), [failure(message!)]);
+        expect(await repo.getMessage(message!.id)).toMatchObject({ status: "failed", last_error: "HTTP 500" });
+        expect(await claim(at(DAY))).toEqual([]);
+      });
+
+      it("disables a webhook the worker says is gone", async () => {
+        const created = await webhook();
+        await trigger();
+        const [message] = await claim(at(0));
+        await recordAt(at(0), [
+          failure(message!, { status_code: 410, disable_reason: "the endpoint answered 410 Gone" }),
+        ]);
+        const after = await repo.getWebhookById(created.id);
+        expect(after?.enabled).toBe(false);
+        expect(after?.last_error).toMatch(/disabled.*410 Gone/);
+      });
+
+      it("disables a webhook whose attempts all failed for the configured span, not before", async () => {
+        const created = await webhook();
+        const attempt = async (now: Date, ok: boolean) => {
+          await trigger();
+          const [message] = await claim(now);
+          await recordAt(now, [ok ? result(message!) : failure(message!)], "w1", 2 * DAY);
+        };
+        await attempt(at(0), false);
+        await attempt(at(DAY), false);
+        await attempt(at(DAY + 1), true);
+        await attempt(at(2 * DAY), false);
+        await attempt(at(3 * DAY + 1), false);
+        expect((await repo.getWebhookById(created.id))?.enabled).toBe(true);
+        await attempt(at(4 * DAY), false);
+        const after = await repo.getWebhookById(created.id);
+        expect(after?.enabled).toBe(false);
+        expect(after?.last_error).toMatch(/^disabled: every attempt failed since/);
+      });
+
+      it("recovers failed messages created since a time, with one more attempt each", async () => {
+        const created = await webhook({ retry_count: 0 });
+        await trigger();
+        const [old] = await claim(at(0));
+        await recordAt(at(0), [failure(old!)]);
+        await repo.enqueue({
+          user_id: userId,
+          agent_id: null,
+          event: WebhookEvent.CALL_STARTED,
+          body: "{}",
+          idempotency_key: null,
+          now: at(DAY),
+        });
+        const [recent] = await claim(at(DAY));
+        await recordAt(at(DAY), [failure(recent!)]);
+
+        expect(await repo.recover(created.id, at(DAY), at(2 * DAY), await fx.createUser())).toBe(0);
+        expect(await repo.recover(created.id, at(DAY), at(2 * DAY), userId)).toBe(1);
+        expect(await repo.getMessage(recent!.id)).toMatchObject({ status: "pending", max_attempts: 2 });
+        expect(await repo.getMessage(old!.id)).toMatchObject({ status: "failed" });
+        const [retried] = await claim(at(2 * DAY));
+        expect(retried).toMatchObject({ id: recent!.id, attempt_number: 2, max_attempts: 2 });
+      });
+
+      it("replays a delivered message under the same id, but not one being sent", async () => {
+        await webhook();
+        await trigger();
+        const [message] = await claim(at(0));
+        expect(await repo.replay(message!.id, at(1))).toBeNull();
+        await recordAt(at(0), [result(message!)]);
+        expect(await repo.replay(message!.id, at(1), await fx.createUser())).toBeNull();
+        const replayed = await repo.replay(message!.id, at(1), userId);
+        expect(replayed).toMatchObject({ id: message!.id, status: "pending", delivered_at: null, max_attempts: 2 });
+        const [again] = await claim(at(1));
+        expect(again).toMatchObject({ id: message!.id, attempt_number: 2 });
+      });
+
+      it("reports queue depth and the age of the oldest due message", async () => {
+        expect(await repo.queueStats(at(0))).toEqual({ depth: 0, due: 0, oldest_due_age_ms: 0 });
+        await webhook();
+        await trigger();
+        await trigger();
+        const [message] = await claim(at(0), "w1", 1);
+        await recordAt(at(0), [failure(message!, { outcome: "retry", next_attempt_at: at(DAY) })]);
+        expect(await repo.queueStats(at(2000))).toEqual({ depth: 2, due: 1, oldest_due_age_ms: 2000 });
+      });
+
+      it("flags the messages of a disabled webhook so the worker fails them without sending", async () => {
+        const created = await webhook();
+        await trigger();
+        await repo.updateWebhook(created.id, { enabled: false });
+        const [message] = await claim(at(0));
+        expect(message?.enabled).toBe(false);
+      });
+    });
+  });
+}

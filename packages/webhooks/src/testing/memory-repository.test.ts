@@ -1,0 +1,13 @@
+// The in-memory repository passes the same contract as the Postgres adapter.
+import { randomUUID } from "node:crypto";
+import { describeWebhookRepository } from "./contract.js";
+import { MemoryWebhookRepository } from "./memory-repository.js";
+
+describeWebhookRepository("MemoryWebhookRepository", () => {
+  const repository = new MemoryWebhookRepository();
+  return {
+    repository,
+    createUser: async () => randomUUID(),
+    createAgent: async (userId) => repository.addAgent(userId),
+  };
+});

@@ -1,0 +1,356 @@
+/** MemoryWebhookRepository: the port in plain maps, with the same semantics as the Postgres adapter. */
+import { randomUUID } from "node:crypto";
+import { WebhookError } from "../errors.js";
+import type {
+  AttemptRecord,
+  ClaimedMessage,
+  ClaimOptions,
+  EnqueueInput,
+  EnqueueResult,
+  NewWebhook,
+  NewWebhookLog,
+  QueueStats,
+  RecordOptions,
+  Webhook,
+  WebhookFilters,
+  WebhookLog,
+  WebhookMessage,
+  WebhookUpdates,
+} from "../model.js";
+import type { WebhookRepository } from "../repository.js";
+import { type Clock, systemClock } from "../system.js";
+
+interface StoredEvent {
+  id: string;
+  user_id: string;
+  event: string;
+  body: string;
+  idempotency_key: string | null;
+}
+
+interface StoredMessage extends WebhookMessage {
+  locked_by: string | null;
+}
+
+export class MemoryWebhookRepository implements WebhookRepository<unknown> {
+  private readonly webhooks = new Map<string, Webhook>();
+  private readonly agents = new Map<string, string>();
+  private readonly logs: WebhookLog[] = [];
+  private readonly events = new Map<string, StoredEvent>();
+  private readonly messages = new Map<string, StoredMessage>();
+  private readonly previousSecrets = new Map<string, { secret: string; until: Date }>();
+  private readonly failingSince = new Map<string, Date>();
+  private readonly now: Clock;
+
+  constructor(options: { now?: Clock } = {}) {
+    this.now = options.now ?? systemClock;
+  }
+
+  /** Registers an agent of the user, as a row in `agents` would (webhooks may only name their user's agents). */
+  addAgent(userId: string, agentId: string = randomUUID()): string {
+    this.agents.set(agentId, userId);
+    return agentId;
+  }
+
+  async createWebhook(data: NewWebhook): Promise<Webhook> {
+    this.checkAgent(data.agent_id ?? null, data.user_id);
+    const now = this.now();
+    const webhook: Webhook = {
+      id: randomUUID(),
+      user_id: data.user_id,
+      agent_id: data.agent_id ?? null,
+      url: data.url,
+      events: [...data.events],
+      secret: data.secret,
+      enabled: data.enabled ?? true,
+      retry_count: data.retry_count ?? 7,
+      last_triggered_at: null,
+      last_status: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+    };
+    this.webhooks.set(webhook.id, webhook);
+    return copy(webhook);
+  }
+
+  async getWebhookById(id: string, userId?: string): Promise<Webhook | null> {
+    const webhook = this.owned(id, userId);
+    return webhook ? copy(webhook) : null;
+  }
+
+  async getWebhooks(filters: WebhookFilters = {}): Promise<Webhook[]> {
+    return [...this.webhooks.values()]
+      .filter(
+        (w) =>
+          (filters.user_id === undefined || w.user_id === filters.user_id) &&
+          (filters.agent_id === undefined || w.agent_id === filters.agent_id) &&
+          (filters.enabled === undefined || w.enabled === filters.enabled) &&
+          (filters.event === undefined || w.events.includes(filters.event)),
+      )
+      .sort((a, b) => b.created_at.getTime() - a.created_at.getTime())
+      .map(copy);
+  }
+
+  async updateWebhook(id: string, updates: WebhookUpdates, userId?: string): Promise<Webhook | null> {
+    const webhook = this.owned(id, userId);
+    if (!webhook) return null;
+    if (updates.agent_id !== undefined) this.checkAgent(updates.agent_id, webhook.user_id);
+    for (const [key, value] of Object.entries(updates)) {
+      if (value !== undefined)
+        (webhook as unknown as Record<string, unknown>)[key] = Array.isArray(value) ? [...value] : value;
+    }
+    webhook.updated_at = this.now();
+    return copy(webhook);
+  }
+
+  async deleteWebhook(id: string, userId?: string): Promise<boolean> {
+    if (!this.owned(id, userId)) return false;
+    this.webhooks.delete(id);
+    this.previousSecrets.delete(id);
+    this.failingSince.delete(id);
+    for (const [messageId, message] of this.messages) if (message.webhook_id === id) this.messages.delete(messageId);
+    for (let i = this.logs.length - 1; i >= 0; i--) if (this.logs[i]!.webhook_id === id) this.logs.splice(i, 1);
+    return true;
+  }
+
+  async rotateSecret(id: string, secret: string, previousValidUntil: Date, userId?: string): Promise<Webhook | null> {
+    const webhook = this.owned(id, userId);
+    if (!webhook) return null;
+    this.previousSecrets.set(id, { secret: webhook.secret, until: previousValidUntil });
+    webhook.secret = secret;
+    webhook.updated_at = this.now();
+    return copy(webhook);
+  }
+
+  async createWebhookLog(log: NewWebhookLog): Promise<WebhookLog> {
+    const webhook = this.webhooks.get(log.webhook_id);
+    if (!webhook) throw new WebhookError("not_found", "no such webhook");
+    const row = this.insertLog({ ...log, created_at: log.created_at ?? this.now() });
+    webhook.last_triggered_at = row.created_at;
+    webhook.last_status = row.status_code;
+    webhook.last_error = row.delivered_at ? null : row.error;
+    return copy(row);
+  }
+
+  async getWebhookLogs(webhookId: string, limit = 50, userId?: string): Promise<WebhookLog[]> {
+    if (!this.owned(webhookId, userId)) return [];
+    return this.logs
+      .map((log, index) => ({ log, index }))
+      .filter(({ log }) => log.webhook_id === webhookId)
+      .sort(
+        (a, b) =>
+          b.log.created_at.getTime() - a.log.created_at.getTime() ||
+          b.log.attempt_number - a.log.attempt_number ||
+          b.index - a.index,
+      )
+      .slice(0, limit)
+      .map(({ log }) => copy(log));
+  }
+
+  async enqueue(input: EnqueueInput): Promise<EnqueueResult> {
+    const existing = [...this.events.values()].find(
+      (e) =>
+        input.idempotency_key !== null && e.user_id === input.user_id && e.idempotency_key === input.idempotency_key,
+    );
+    if (existing) {
+      const deliveries = [...this.messages.values()].filter((m) => m.event_id === existing.id).length;
+      return { event_id: existing.id, deliveries, duplicate: true };
+    }
+    const event: StoredEvent = { id: randomUUID(), ...input };
+    this.events.set(event.id, event);
+    const targets = [...this.webhooks.values()].filter(
+      (w) =>
+        w.user_id === input.user_id &&
+        w.enabled &&
+        w.events.includes(input.event) &&
+        (w.agent_id === null || w.agent_id === input.agent_id),
+    );
+    for (const webhook of targets) {
+      const message: StoredMessage = {
+        id: randomUUID(),
+        event_id: event.id,
+        webhook_id: webhook.id,
+        user_id: input.user_id,
+        event: input.event,
+        status: "pending",
+        attempts: 0,
+        max_attempts: webhook.retry_count + 1,
+        due_at: input.now,
+        last_error: null,
+        delivered_at: null,
+        created_at: input.now,
+        locked_by: null,
+      };
+      this.messages.set(message.id, message);
+    }
+    return { event_id: event.id, deliveries: targets.length, duplicate: false };
+  }
+
+  async claim(options: ClaimOptions): Promise<ClaimedMessage[]> {
+    const due = [...this.messages.values()]
+      .filter((m) => (m.status === "pending" || m.status === "sending") && m.due_at <= options.now)
+      .sort((a, b) => a.due_at.getTime() - b.due_at.getTime())
+      .slice(0, options.limit);
+    return due.map((message) => {
+      if (message.status === "sending") this.logAbandoned(message, options.now);
+      message.status = "sending";
+      message.attempts += 1;
+      message.locked_by = options.workerId;
+      message.due_at = new Date(options.now.getTime() + options.leaseMs);
+      const webhook = this.webhooks.get(message.webhook_id)!;
+      const previous = this.previousSecrets.get(webhook.id);
+      return {
+        id: message.id,
+        event_id: message.event_id,
+        webhook_id: webhook.id,
+        event: message.event,
+        body: this.events.get(message.event_id)!.body,
+        attempt_number: message.attempts,
+        max_attempts: message.max_attempts,
+        url: webhook.url,
+        secrets: previous && previous.until > options.now ? [webhook.secret, previous.secret] : [webhook.secret],
+        enabled: webhook.enabled,
+      };
+    });
+  }
+
+  async record(attempts: AttemptRecord[], options: RecordOptions): Promise<number> {
+    const byWebhook = new Map<string, AttemptRecord[]>();
+    for (const attempt of attempts) {
+      const message = this.messages.get(attempt.message_id);
+      if (
+        message?.status !== "sending" ||
+        message.locked_by !== options.workerId ||
+        message.attempts !== attempt.attempt_number
+      ) {
+        continue;
+      }
+      const delivered = attempt.outcome === "delivered";
+      message.status = attempt.outcome === "retry" ? "pending" : attempt.outcome;
+      if (attempt.outcome === "retry") message.due_at = attempt.next_attempt_at ?? options.now;
+      message.locked_by = null;
+      message.last_error = attempt.error;
+      message.delivered_at = delivered ? options.now : null;
+      this.insertLog({
+        webhook_id: message.webhook_id,
+        event: message.event,
+        payload: JSON.parse(this.events.get(message.event_id)!.body),
+        status_code: attempt.status_code,
+        response_body: attempt.response_body,
+        error: attempt.error,
+        attempt_number: attempt.attempt_number,
+        delivered_at: delivered ? options.now : null,
+        created_at: options.now,
+      });
+      byWebhook.set(message.webhook_id, [...(byWebhook.get(message.webhook_id) ?? []), attempt]);
+    }
+    for (const [webhookId, results] of byWebhook) this.updateHealth(webhookId, results, options);
+    return [...byWebhook.values()].reduce((sum, results) => sum + results.length, 0);
+  }
+
+  async recover(webhookId: string, since: Date, now: Date, userId?: string): Promise<number> {
+    if (!this.owned(webhookId, userId)) return 0;
+    let count = 0;
+    for (const message of this.messages.values()) {
+      if (message.webhook_id !== webhookId || message.status !== "failed" || message.created_at < since) continue;
+      this.requeue(message, now);
+      count++;
+    }
+    return count;
+  }
+
+  async replay(messageId: string, now: Date, userId?: string): Promise<WebhookMessage | null> {
+    const message = this.messages.get(messageId);
+    if (!message || message.status === "sending" || (userId !== undefined && message.user_id !== userId)) return null;
+    this.requeue(message, now);
+    return publicMessage(message);
+  }
+
+  async getMessage(id: string, userId?: string): Promise<WebhookMessage | null> {
+    const message = this.messages.get(id);
+    if (!message || (userId !== undefined && message.user_id !== userId)) return null;
+    return publicMessage(message);
+  }
+
+  async queueStats(now: Date): Promise<QueueStats> {
+    const open = [...this.messages.values()].filter((m) => m.status === "pending" || m.status === "sending");
+    const due = open.filter((m) => m.due_at <= now);
+    const oldest = Math.min(...due.map((m) => m.due_at.getTime()));
+    return { depth: open.length, due: due.length, oldest_due_age_ms: due.length ? now.getTime() - oldest : 0 };
+  }
+
+  private updateHealth(webhookId: string, results: AttemptRecord[], options: RecordOptions): void {
+    const webhook = this.webhooks.get(webhookId);
+    if (!webhook) return;
+    const last = results[results.length - 1]!;
+    const anyDelivered = results.some((r) => r.outcome === "delivered");
+    const since = this.failingSince.get(webhookId);
+    webhook.last_triggered_at = options.now;
+    webhook.last_status = last.status_code;
+    webhook.last_error = last.outcome === "delivered" ? null : last.error;
+    if (anyDelivered) this.failingSince.delete(webhookId);
+    else if (!since) this.failingSince.set(webhookId, options.now);
+    const gone = results.find((r) => r.disable_reason)?.disable_reason;
+    const failingTooLong = !anyDelivered && since && options.now.getTime() - since.getTime() >= options.disableAfterMs;
+    if (gone || failingTooLong) {
+      webhook.enabled = false;
+      webhook.last_error = `disabled: ${gone ?? `every attempt failed since ${since!.toISOString()}`}`;
+    }
+  }
+
+  private requeue(message: StoredMessage, now: Date): void {
+    message.status = "pending";
+    message.due_at = now;
+    message.max_attempts = message.attempts + 1;
+    message.delivered_at = null;
+  }
+
+  private logAbandoned(message: StoredMessage, now: Date): void {
+    this.insertLog({
+      webhook_id: message.webhook_id,
+      event: message.event,
+      payload: JSON.parse(this.events.get(message.event_id)!.body),
+      error: "outcome unknown: the worker's lease expired before it recorded this attempt",
+      attempt_number: message.attempts,
+      created_at: now,
+    });
+  }
+
+  private insertLog(log: NewWebhookLog & { created_at: Date }): WebhookLog {
+    const row: WebhookLog = {
+      id: randomUUID(),
+      webhook_id: log.webhook_id,
+      event: log.event,
+      payload: structuredClone(log.payload ?? {}),
+      status_code: log.status_code ?? null,
+      response_body: log.response_body ?? null,
+      error: log.error ?? null,
+      attempt_number: log.attempt_number ?? 1,
+      delivered_at: log.delivered_at ?? null,
+      created_at: log.created_at,
+    };
+    this.logs.push(row);
+    return row;
+  }
+
+  private owned(id: string, userId?: string): Webhook | undefined {
+    const webhook = this.webhooks.get(id);
+    return webhook && (userId === undefined || webhook.user_id === userId) ? webhook : undefined;
+  }
+
+  private checkAgent(agentId: string | null, userId: string): void {
+    if (agentId !== null && this.agents.get(agentId) !== userId) {
+      throw new WebhookError("invalid_agent", "agent_id is not an agent of this user");
+    }
+  }
+}
+
+function publicMessage(message: StoredMessage): WebhookMessage {
+  const { locked_by: _lockedBy, ...rest } = message;
+  return copy(rest);
+}
+
+function copy<T>(value: T): T {
+  return structuredClone(value);
+}
