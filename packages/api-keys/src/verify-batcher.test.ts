@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import type { VerificationOutcome, VerificationRequest } from "./repository.js";
+import { VerifyBatcher } from "./verify-batcher.js";
+
+const reset = new Date("2031-01-01T01:00:00Z");
+const request = (n: number): VerificationRequest => ({ keyHash: `h${n}`, scopes: [], cost: 1 });
+const notFound = (): VerificationOutcome => ({ code: "NOT_FOUND", key: null, windowCount: null, windowReset: reset });
+
+/** A repository call that only returns when the test releases it, to hold batches "in flight". */
+function gatedRun() {
+  const calls: { requests: VerificationRequest[]; release(error?: Error): void }[] = [];
+  const run = (requests: VerificationRequest[]) =>
+    new Promise<VerificationOutcome[]>((resolve, reject) => {
+      calls.push({ requests, release: (error) => (error ? reject(error) : resolve(requests.map(notFound))) });
+    });
+  return { calls, run };
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("VerifyBatcher", () => {
+  it("sends verifications made in the same tick as one repository call", async () => {
+    const { calls, run } = gatedRun();
+    const batcher = new VerifyBatcher(run);
+    const pending = [1, 2, 3].map((n) => batcher.verify(request(n)));
+    await flush();
+    expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1", "h2", "h3"]]);
+    calls[0]!.release();
+    expect((await Promise.all(pending)).map((o) => o.code)).toEqual(["NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]);
+  });
+
+  it("queues while the in-flight limit is reached and sends the queue as one batch when a call returns", async () => {
+    const { calls, run } = gatedRun();
+    const batcher = new VerifyBatcher(run, { maxInFlight: 1 });
+    const first = batcher.verify(request(1));
+    await flush();
+    const later = [2, 3, 4].map((n) => batcher.verify(request(n)));
+    await flush();
+    expect(calls).toHaveLength(1);
+    calls[0]!.release();
+    await first;
+    await flush();
+    expect(calls[1]!.requests.map((r) => r.keyHash)).toEqual(["h2", "h3", "h4"]);
+    calls[1]!.release();
+    await Promise.all(later);
+  });
+
+  it("splits a queue longer than maxBatchSize, keeping arrival order", async () => {
+    const { calls, run } = gatedRun();
+    const batcher = new VerifyBatcher(run, { maxBatchSize: 2, maxInFlight: 3 });
+    const pending = [1, 2, 3, 4, 5].map((n) => batcher.verify(request(n)));
+    await flush();
+    expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1", "h2"], ["h3", "h4"], ["h5"]]);
+    for (const c of calls) c.release();
+    await Promise.all(pending);
+  });
+
+  it("fails only the requests of a failed call; later batches still go out", async () => {
+    const { calls, run } = gatedRun();
+    const batcher = new VerifyBatcher(run, { maxInFlight: 1 });
+    const failing = batcher.verify(request(1));
+    await flush();
+    const next = batcher.verify(request(2));
+    calls[0]!.release(new Error("connection lost"));
+    await expect(failing).rejects.toThrow("connection lost");
+    await flush();
+    calls[1]!.release();
+    await expect(next).resolves.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("rejects a batch whose repository answered with the wrong number of outcomes", async () => {
+    const batcher = new VerifyBatcher(async () => []);
+    await expect(batcher.verify(request(1))).rejects.toThrow(/wrong number of outcomes/);
+  });
+});
