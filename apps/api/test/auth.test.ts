@@ -180,7 +180,7 @@ describeDatabases("JWT auth", ({ db }) => {
 describe("JWT auth with the project's JWKS (asymmetric keys)", () => {
   let server: Server;
   let t: TestApp;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
   let fetches = 0;
 
   beforeAll(async () => {

@@ -1,4 +1,5 @@
 // Every failure is RFC 9457 problem+json with a stable code; bad requests are 4xx, and 5xx never leak internals.
+import type { InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ErrorRegistry } from "../src/http/problems.js";
@@ -56,7 +57,7 @@ describe("problem+json errors", () => {
   });
   afterAll(() => t.close());
 
-  async function problem(options: Parameters<TestApp["app"]["inject"]>[0]) {
+  async function problem(options: InjectOptions) {
     const res = await t.app.inject(options);
     expect(res.headers["content-type"]).toBe("application/problem+json; charset=utf-8");
     const body = problemSchema.strict().parse(res.json());
