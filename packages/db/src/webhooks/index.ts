@@ -1,2 +1,5 @@
-// Adapters for @vx/webhooks: filled in by the webhooks work.
-export {};
+// Adapters for @vx/webhooks: the Postgres/PGlite repository and the LISTEN/NOTIFY wake-up for workers.
+
+export type { WebhookListener } from "./listen.js";
+export { listenForWebhookMessages, WEBHOOK_CHANNEL } from "./listen.js";
+export { PgWebhookRepository } from "./pg-webhook-repository.js";

@@ -1,0 +1,44 @@
+/** Wakes idle delivery workers the moment an event commits, via Postgres LISTEN/NOTIFY (PGlite: polling only). */
+import pg from "pg";
+
+export const WEBHOOK_CHANNEL = "vx_webhook_messages";
+
+export interface WebhookListener {
+  close(): Promise<void>;
+}
+
+/**
+ * Calls `onNotify` whenever messages are enqueued, recovered or replayed anywhere on this database.
+ * A lost connection is retried every `retryMs`; workers keep polling meanwhile, so nothing waits on it.
+ */
+export async function listenForWebhookMessages(
+  url: string,
+  onNotify: () => void,
+  options: { retryMs?: number; onError?: (error: unknown) => void } = {},
+): Promise<WebhookListener> {
+  let closed = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url });
+    next.on("notification", () => onNotify());
+    next.on("error", (error) => {
+      options.onError?.(error);
+      next.end().catch(() => {});
+      if (!closed) retry = setTimeout(() => void connect().catch(options.onError), options.retryMs ?? 1000);
+    });
+    await next.connect();
+    await next.query(`LISTEN ${WEBHOOK_CHANNEL}`);
+    client = next;
+  };
+
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => {});
+    },
+  };
+}

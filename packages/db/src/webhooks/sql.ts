@@ -1,0 +1,80 @@
+/** Every statement PgWebhookRepository runs, one named query per operation (the atomic ones live in migration 005). */
+
+const WEBHOOK_COLUMNS = `id, user_id, agent_id, url, events, secret, enabled, retry_count, last_triggered_at,
+  last_status, last_error, created_at, updated_at`;
+
+const MESSAGE_COLUMNS = `id, event_id, webhook_id, user_id, event, status, attempts, max_attempts, due_at, last_error,
+  delivered_at, created_at`;
+
+export const sql = {
+  createWebhook: `
+    INSERT INTO public.webhooks (user_id, agent_id, url, events, secret, enabled, retry_count)
+    VALUES ($1, $2, $3, $4, $5, coalesce($6, true), coalesce($7, 7))
+    RETURNING ${WEBHOOK_COLUMNS}`,
+
+  getWebhookById: `
+    SELECT ${WEBHOOK_COLUMNS} FROM public.webhooks
+    WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)`,
+
+  /** Filters: $1 user, $2 whether to filter on agent, $3 agent (null = webhooks for all agents), $4 enabled, $5 event. */
+  getWebhooks: `
+    SELECT ${WEBHOOK_COLUMNS} FROM public.webhooks
+    WHERE ($1::uuid IS NULL OR user_id = $1)
+      AND (NOT $2::boolean OR agent_id IS NOT DISTINCT FROM $3::uuid)
+      AND ($4::boolean IS NULL OR enabled = $4)
+      AND ($5::text IS NULL OR $5 = ANY (events))
+    ORDER BY created_at DESC, id`,
+
+  /** Each field is set only when its flag is true, so one statement serves every partial update. */
+  updateWebhook: `
+    UPDATE public.webhooks SET
+      agent_id = CASE WHEN $3::boolean THEN $4::uuid ELSE agent_id END,
+      url = coalesce($5, url),
+      events = coalesce($6, events),
+      enabled = coalesce($7, enabled),
+      retry_count = coalesce($8, retry_count)
+    WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
+    RETURNING ${WEBHOOK_COLUMNS}`,
+
+  deleteWebhook: `DELETE FROM public.webhooks WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)`,
+
+  rotateSecret: `SELECT ${WEBHOOK_COLUMNS} FROM public.vx_webhook_rotate_secret($1, $2, $3, $4)`,
+
+  /** A log row is an attempt, so the same statement brings the webhook's last_* columns up to date. */
+  createWebhookLog: `
+    WITH log AS (
+      INSERT INTO public.webhook_logs
+        (webhook_id, event, payload, status_code, response_body, error, attempt_number, delivered_at, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, 1), $8, coalesce($9, now()))
+      RETURNING *
+    ), touched AS (
+      UPDATE public.webhooks w
+      SET last_triggered_at = log.created_at, last_status = log.status_code,
+        last_error = CASE WHEN log.delivered_at IS NULL THEN log.error END
+      FROM log WHERE w.id = log.webhook_id
+    )
+    SELECT * FROM log`,
+
+  getWebhookLogs: `
+    SELECT l.* FROM public.webhook_logs l
+    WHERE l.webhook_id = $1
+      AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM public.webhooks w WHERE w.id = l.webhook_id AND w.user_id = $3))
+    ORDER BY l.created_at DESC, l.attempt_number DESC, l.id DESC
+    LIMIT $2`,
+
+  enqueue: "SELECT event_id, deliveries, duplicate FROM public.vx_webhook_enqueue($1, $2, $3, $4, $5, $6)",
+
+  claim: "SELECT * FROM public.vx_webhook_claim($1, $2, $3, $4)",
+
+  record: "SELECT public.vx_webhook_record($1, $2, $3, $4::jsonb) AS applied",
+
+  recover: "SELECT public.vx_webhook_recover($1, $2, $3, $4) AS recovered",
+
+  replay: `SELECT ${MESSAGE_COLUMNS} FROM public.vx_webhook_replay($1, $2, $3)`,
+
+  getMessage: `
+    SELECT ${MESSAGE_COLUMNS} FROM public.webhook_messages
+    WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)`,
+
+  queueStats: "SELECT depth, due, oldest_due_at FROM public.vx_webhook_queue_stats($1)",
+} as const;
