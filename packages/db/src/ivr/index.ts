@@ -1,2 +1,3 @@
-// Adapters for @vx/ivr: filled in by the ivr work.
-export {};
+// Adapters for @vx/ivr.
+export { PgIvrMenuRepository } from "./pg-ivr-menu-repository.js";
+export { PgIvrSessionRepository } from "./pg-ivr-session-repository.js";

@@ -1,0 +1,97 @@
+// PgIvrSessionRepository: @vx/ivr sessions on Postgres or PGlite; a step is one read and one compare-and-set write.
+import {
+  IvrError,
+  type IvrMenu,
+  type IvrSession,
+  type IvrSessionContext,
+  type IvrSessionRepository,
+  type IvrSessionUpdate,
+  type NewIvrSession,
+} from "@vx/ivr";
+import type { Queryable } from "../queryable.js";
+import { sqlState } from "./pg-errors.js";
+import { isUuid, json } from "./pg-values.js";
+import * as sql from "./queries.js";
+
+type MenuJson = Omit<IvrMenu, "created_at" | "updated_at"> & { created_at: string; updated_at: string };
+
+/**
+ * Sessions are system data: users may only read theirs (RLS), so writes run on the connection role or
+ * `db.asService`. Keep it outside long transactions: each method is one statement.
+ */
+export class PgIvrSessionRepository implements IvrSessionRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async createIVRSession(data: NewIvrSession): Promise<IvrSession> {
+    try {
+      const { rows } = await this.db.query<IvrSession>(sql.insertSession, [
+        data.session_id,
+        data.user_id,
+        data.current_menu_id,
+        json(data.menu_stack),
+        data.retry_count ?? 0,
+        data.status ?? "active",
+        data.end_reason ?? null,
+        json(data.state ?? { invalid_count: 0, timeout_count: 0, buffer: "", hand_off: null }),
+        data.start_time,
+        data.last_activity,
+        data.ended_at ?? null,
+      ]);
+      return rows[0]!;
+    } catch (error) {
+      const state = sqlState(error);
+      if (state === "23505") {
+        throw new IvrError("session_exists", `IVR session "${data.session_id}" already exists`, { cause: error });
+      }
+      if (state === "23503" || state === "22P02")
+        throw new IvrError("menu_not_found", "IVR menu not found", { cause: error });
+      throw error;
+    }
+  }
+
+  async getIVRSession(sessionId: string): Promise<IvrSession | null> {
+    const { rows } = await this.db.query<IvrSession>(sql.selectSession, [sessionId]);
+    return rows[0] ?? null;
+  }
+
+  async updateIVRSession(
+    sessionId: string,
+    updates: IvrSessionUpdate,
+    options: { expectedVersion?: number } = {},
+  ): Promise<IvrSession | null> {
+    const given = (field: keyof IvrSessionUpdate, asJson = false) => {
+      const value = updates[field];
+      return [value !== undefined, value === undefined ? null : asJson ? json(value) : value];
+    };
+    const menuId = updates.current_menu_id;
+    const { rows } = await this.db.query<IvrSession>(sql.updateSession, [
+      sessionId,
+      menuId !== undefined,
+      // A menu id that cannot exist is written as "no current menu", like a deleted one.
+      menuId && isUuid(menuId) ? menuId : null,
+      ...given("menu_stack", true),
+      ...given("retry_count"),
+      ...given("status"),
+      ...given("end_reason"),
+      ...given("state", true),
+      ...given("last_activity"),
+      ...given("ended_at"),
+      options.expectedVersion ?? null,
+    ]);
+    return rows[0] ?? null;
+  }
+
+  async getIVRSessionContext(sessionId: string): Promise<IvrSessionContext | null> {
+    const { rows } = await this.db.query<IvrSession & { menus: MenuJson[] }>(sql.selectSessionContext, [sessionId]);
+    const row = rows[0];
+    if (!row) return null;
+    const { menus, ...session } = row;
+    // Rows nested as JSON carry timestamps as text.
+    const parsed = menus.map((m) => ({ ...m, created_at: new Date(m.created_at), updated_at: new Date(m.updated_at) }));
+    return { session, menus: parsed };
+  }
+
+  async closeIdleIVRSessions(now: Date, graceMs: number): Promise<IvrSession[]> {
+    return (await this.db.query<IvrSession>(sql.closeIdleSessions, [now, graceMs])).rows;
+  }
+}
