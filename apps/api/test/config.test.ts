@@ -1,0 +1,79 @@
+// Configuration: zero config works, and each bad variable stops start-up with one line naming it.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected loadConfig to refuse");
+}
+
+describe("loadConfig", () => {
+  it("needs no configuration at all", () => {
+    expect(loadConfig({})).toMatchObject({
+      host: "127.0.0.1",
+      port: 3000,
+      databaseUrl: undefined,
+      dataDir: "./.vx-data",
+      jwtAudience: "authenticated",
+      corsOrigins: [],
+      workers: true,
+      rateLimit: { max: 100, windowMs: 60_000 },
+      production: false,
+    });
+  });
+
+  it("names the variable, says what it must be and what it got", () => {
+    expect(errorOf({ PORT: "abc" })).toBe(
+      'PORT must be an integer between 0 and 65535 (0 picks a free port), got "abc"',
+    );
+    expect(errorOf({ LOG_LEVEL: "loud" })).toMatch(/^LOG_LEVEL must be one of fatal, .*, got "loud"$/);
+    expect(errorOf({ SUPABASE_URL: "not a url" })).toMatch(/^SUPABASE_URL must be an http\(s\) URL/);
+    expect(errorOf({ CORS_ORIGIN: "https://a.example/path" })).toMatch(/^CORS_ORIGIN must be/);
+    expect(errorOf({ VX_WORKERS: "maybe" })).toBe('VX_WORKERS must be on or off, got "maybe"');
+  });
+
+  it("never echoes secrets or connection strings in its errors", () => {
+    const secret = errorOf({ SUPABASE_JWT_SECRET: "short-secret" });
+    expect(secret).toBe("SUPABASE_JWT_SECRET must be at least 32 characters long, got a value of 12 characters");
+    const url = errorOf({ DATABASE_URL: "mysql://root:hunter2@db/app" });
+    expect(url).toMatch(/^DATABASE_URL must be a postgres/);
+    expect(url).not.toContain("hunter2");
+  });
+
+  it("accepts postgres connection strings and treats empty variables as unset", () => {
+    const config = loadConfig({ DATABASE_URL: "postgresql://u:p@db:5432/app", PORT: "", HOST: "  " });
+    expect(config.databaseUrl).toBe("postgresql://u:p@db:5432/app");
+    expect(config.port).toBe(3000);
+    expect(loadConfig({ DATABASE_URL: "postgres://db/app" }).databaseUrl).toBe("postgres://db/app");
+  });
+
+  it("reads CORS origins as a list, or * for any", () => {
+    expect(loadConfig({ CORS_ORIGIN: "https://a.example, http://localhost:5173/" }).corsOrigins).toEqual([
+      "https://a.example",
+      "http://localhost:5173",
+    ]);
+    expect(loadConfig({ CORS_ORIGIN: "*" }).corsOrigins).toEqual(["*"]);
+  });
+
+  it("refuses to run in production without a way to verify tokens", () => {
+    expect(errorOf({ NODE_ENV: "production" })).toMatch(/^SUPABASE_JWT_SECRET or SUPABASE_URL must be set/);
+    expect(loadConfig({ NODE_ENV: "production", SUPABASE_URL: "https://p.supabase.co/" }).supabaseUrl).toBe(
+      "https://p.supabase.co",
+    );
+  });
+
+  it("accepts exactly the ports 0-65535", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -100, max: 70_000 }), (port) => {
+        const valid = port >= 0 && port <= 65535;
+        if (valid) expect(loadConfig({ PORT: String(port) }).port).toBe(port);
+        else expect(() => loadConfig({ PORT: String(port) })).toThrow(/^PORT must be/);
+      }),
+    );
+  });
+});
