@@ -6,7 +6,7 @@ import { defineMenu, type HandOff, type Menu, type MenuDefinition } from "./menu
 import { currentMenuId, type EndReason, retryCount, type SessionState, type SessionStatus } from "./session-state.js";
 import { step } from "./step.js";
 import { type ValidationReport, validateMenu, validateMenuGraph } from "./validation.js";
-import { dispatchEvents, type EmittedEvent, eventsForStep, type IvrEmit } from "./webhook-events.js";
+import { type EmittedEvent, eventsForStep, type IvrEmit } from "./webhook-events.js";
 
 export interface IvrMenuServiceOptions {
   now?: () => Date;
@@ -131,8 +131,18 @@ export class IvrMenuService {
   }
 
   private emit(events: EmittedEvent[]): void {
-    // The facade is synchronous: events go out in the background, and a slow or failing receiver cannot hold the call.
-    void dispatchEvents(this.options.emit, events, this.options.userId ?? "", this.options.onEmitError);
+    const { emit, onEmitError = () => {} } = this.options;
+    if (!emit) return;
+    // The facade is synchronous: each event is handed over now, in order, and a failing or slow receiver
+    // (a rejected promise) cannot hold up or break the call.
+    for (const e of events) {
+      try {
+        const result = emit(e.event, e.payload, { userId: this.options.userId ?? "" });
+        if (result instanceof Promise) result.catch((error: unknown) => onEmitError(error, e));
+      } catch (error) {
+        onEmitError(error, e);
+      }
+    }
   }
 }
 
