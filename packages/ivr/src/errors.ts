@@ -8,9 +8,9 @@ export type IvrErrorCode =
   | "session_not_found"
   | "session_exists"
   | "session_ended"
-  | "invalid_input"
+  | "invalid_digits"
   | "invalid_event"
-  | "conflict";
+  | "session_conflict";
 
 export class IvrError extends Error {
   override readonly name = "IvrError";

@@ -224,7 +224,7 @@ describe("sessions", () => {
     await service.startSession("CA7", main.id);
     expect((await service.processMenuInput("CA7", "7")).session.retry_count).toBe(1);
     losses = 3;
-    await expect(service.processMenuInput("CA7", "7")).rejects.toMatchObject({ code: "conflict" });
+    await expect(service.processMenuInput("CA7", "7")).rejects.toMatchObject({ code: "session_conflict" });
     expect((await service.getSession("CA7")).retry_count).toBe(1);
   });
 

@@ -191,7 +191,7 @@ export class IvrService {
         return { session: saved, actions };
       }
       if (attempt >= this.maxAttempts) {
-        throw new IvrError("conflict", `IVR session "${sessionId}" kept changing under ${attempt} attempts`);
+        throw new IvrError("session_conflict", `IVR session "${sessionId}" kept changing under ${attempt} attempts`);
       }
     }
   }

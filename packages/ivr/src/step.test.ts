@@ -331,7 +331,7 @@ describe("misuse", () => {
       expect.objectContaining({ code: "menu_not_found" }),
     );
     expect(() => step(menus, started, { type: "digits", digits: "1a" })).toThrow(
-      expect.objectContaining({ code: "invalid_input" }),
+      expect.objectContaining({ code: "invalid_digits" }),
     );
   });
 

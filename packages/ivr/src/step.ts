@@ -21,7 +21,7 @@ const DTMF = /^[0-9*#]*$/;
 
 /**
  * Applies one event. `state` is null only for `start`. Throws `IvrError` for events that cannot apply:
- * `invalid_event` (start twice, or anything before start), `session_ended`, `menu_not_found` (start), `invalid_input`.
+ * `invalid_event` (start twice, or anything before start), `session_ended`, `menu_not_found` (start), `invalid_digits`.
  */
 export function step(graph: MenuGraph, state: SessionState | null, event: IvrEvent): StepResult {
   if (event.type === "start") return start(graph, state, event.menuId);
@@ -61,7 +61,7 @@ function start(graph: MenuGraph, state: SessionState | null, menuId: string): St
 }
 
 function digits(graph: MenuGraph, menu: Menu, state: SessionState, keys: string, partial: boolean): StepResult {
-  if (!DTMF.test(keys)) throw new IvrError("invalid_input", "digits may only contain 0-9, * and #");
+  if (!DTMF.test(keys)) throw new IvrError("invalid_digits", "digits may only contain 0-9, * and #");
   const compiled = compileMenu(menu);
   const entry = state.buffer + keys;
   const finish = compiled.finishOnKey === "" ? -1 : entry.indexOf(compiled.finishOnKey);
