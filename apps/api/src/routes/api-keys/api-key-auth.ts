@@ -1,0 +1,107 @@
+/**
+ * The API-key auth strategy: `Authorization: Bearer vx_…` or `X-API-Key: vx_…` on any /v1 route is one
+ * verification (one SQL statement, coalesced with concurrent ones) that checks the route's scope, counts the
+ * request, and answers with RateLimit-* headers; refusals are 401, 403 or 429 problems.
+ */
+import type { ApiKeyService, VerifyResult } from "@vx/api-keys";
+import { REQUIRED_SCOPE_PATTERN } from "@vx/api-keys";
+import type { FastifyRequest } from "fastify";
+import type { Counter } from "prom-client";
+import { ApiError, type AuthStrategy, bearerToken, type Principal, setResponseHeader } from "../../route-kit.js";
+import { ApiKeyProblem } from "./errors.js";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /**
+     * The scopes an API key needs for this route, when not `<first path segment after /v1>:read|write`
+     * (e.g. `config: { apiKeyScopes: ["events:write"] }`); `[]` lets any valid key in.
+     */
+    apiKeyScopes?: string[];
+  }
+}
+
+const MANAGEMENT_PREFIX = "/v1/api-keys";
+
+/** The presented API key: a `vx_` bearer token, or X-API-Key when no other Authorization is given. */
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const bearer = bearerToken(request);
+  if (bearer?.startsWith("vx_")) return bearer;
+  if (request.headers.authorization !== undefined) return undefined; // a JWT (or other scheme) takes precedence
+  const header = request.headers["x-api-key"];
+  return typeof header === "string" ? header.trim() : undefined;
+}
+
+/**
+ * The scopes a route needs from an API key: its `config.apiKeyScopes`, else by convention the first path
+ * segment after /v1 as the resource, `read` for GET/HEAD/OPTIONS and `write` otherwise
+ * (`GET /v1/webhooks/:id` → `webhooks:read`, `POST /v1/events` → `events:write`); `/v1/me` and unknown
+ * routes need none.
+ */
+export function requiredScopes(request: FastifyRequest): string[] {
+  const configured = request.routeOptions.config?.apiKeyScopes;
+  if (configured) return configured;
+  const url = request.routeOptions.url;
+  if (!url?.startsWith("/v1/")) return [];
+  const resource = url.split("/")[2] ?? "";
+  if (resource === "me") return [];
+  const action = ["GET", "HEAD", "OPTIONS"].includes(request.method) ? "read" : "write";
+  const scope = `${resource}:${action}`;
+  return REQUIRED_SCOPE_PATTERN.test(scope) ? [scope] : [];
+}
+
+export interface ApiKeyAuthOptions {
+  service: ApiKeyService;
+  now: () => Date;
+  verifications?: Counter<"code">;
+}
+
+export function createApiKeyStrategy(options: ApiKeyAuthOptions): AuthStrategy {
+  return async (request) => {
+    const key = presentedKey(request);
+    if (key === undefined) return null;
+    if (request.routeOptions.url?.startsWith(MANAGEMENT_PREFIX)) {
+      // Keys must not mint or revoke keys: a leaked key could otherwise entrench itself.
+      throw new ApiKeyProblem("api_key_not_allowed", "Managing API keys needs a user token (Supabase JWT)");
+    }
+    // Unknown routes (404) only check the key: nothing is served, so nothing is counted.
+    const cost = request.routeOptions.url ? 1 : 0;
+    const result = await options.service.verifyApiKey(key, { scopes: requiredScopes(request), cost });
+    options.verifications?.inc({ code: result.code });
+    const resetSeconds = setRateLimitHeaders(request, result, options.now());
+    if (result.code === "RATE_LIMITED") setResponseHeader(request, "retry-after", resetSeconds ?? 0);
+    return accept(result, resetSeconds);
+  };
+}
+
+function setRateLimitHeaders(request: FastifyRequest, result: VerifyResult, now: Date): number | undefined {
+  if (!result.ratelimit) return undefined;
+  const resetSeconds = Math.max(0, Math.ceil((result.ratelimit.reset - now.getTime()) / 1000));
+  setResponseHeader(request, "ratelimit-limit", result.ratelimit.limit);
+  setResponseHeader(request, "ratelimit-remaining", result.ratelimit.remaining);
+  setResponseHeader(request, "ratelimit-reset", resetSeconds);
+  return resetSeconds;
+}
+
+function accept(result: VerifyResult, resetSeconds: number | undefined): Principal {
+  switch (result.code) {
+    case "VALID": {
+      const key = result.key!;
+      return { userId: key.user_id, role: "authenticated", auth: "api_key", keyId: key.id, scopes: key.scopes };
+    }
+    case "MALFORMED":
+      throw new ApiKeyProblem("api_key_malformed", "The API key is malformed (wrong format or checksum)");
+    case "NOT_FOUND":
+      throw new ApiKeyProblem("api_key_unknown", "The API key is not known");
+    case "DISABLED":
+      throw new ApiKeyProblem("api_key_disabled", "The API key has been revoked");
+    case "EXPIRED":
+      throw new ApiKeyProblem("api_key_expired", "The API key has expired");
+    case "USAGE_EXCEEDED":
+      // The quota is for the key's whole life: no wait makes a retry succeed, so no Retry-After is promised.
+      throw new ApiKeyProblem("usage_exceeded", "The API key's usage quota is spent");
+    case "RATE_LIMITED":
+      throw new ApiError("rate_limited", `The API key's hourly rate limit is reached; retry in ${resetSeconds} s`);
+    case "INSUFFICIENT_SCOPE":
+      throw new ApiError("insufficient_scope", "The API key lacks a scope this route needs");
+  }
+}

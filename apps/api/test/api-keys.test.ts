@@ -1,0 +1,382 @@
+// /v1/api-keys end to end: key management with a user token, API-key auth on other routes, verify for services.
+import { randomUUID } from "node:crypto";
+import { describeDatabases } from "@vx/db/testing";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type RoutePlugin, requirePrincipal, withUser } from "../src/route-kit.js";
+import apiKeyRoutes from "../src/routes/api-keys/index.js";
+import { createTestApp, type TestApp } from "../src/testing.js";
+
+const START = Date.parse("2030-01-01T12:00:00Z");
+let current = START;
+const now = () => new Date(current);
+
+/** Routes standing in for the other domains: scopes by convention (ivr) and by route config (custom). */
+const probeRoutes: RoutePlugin = async (app) => {
+  const whoAmI = async (request: Parameters<typeof requirePrincipal>[0]) => {
+    const principal = requirePrincipal(request);
+    const uid = await withUser(
+      request,
+      async (tx) => (await tx.query<{ uid: string }>("SELECT auth.uid() AS uid")).rows[0]!.uid,
+    );
+    return { user_id: principal.userId, auth: principal.auth, key_id: principal.keyId ?? null, db_uid: uid };
+  };
+  app.get("/ivr/probe", { preHandler: app.requireUser }, whoAmI);
+  app.post("/ivr/probe", { preHandler: app.requireUser }, whoAmI);
+  app.get("/custom/probe", { preHandler: app.requireUser, config: { apiKeyScopes: ["events:write"] } }, whoAmI);
+};
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describeDatabases("/v1/api-keys", ({ db }) => {
+  let t: TestApp;
+  let userHeaders: (userId: string) => Promise<{ authorization: string }>;
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      db: db(),
+      now,
+      routes: [apiKeyRoutes, probeRoutes],
+      // Refusals below are deliberate: keep the per-IP failed-auth limiter out of the way.
+      config: { rateLimit: { max: 100_000, windowMs: 60_000 } },
+    });
+    userHeaders = async (userId) => bearer(await t.token(userId, { expiresIn: "30d" }));
+  });
+  afterAll(async () => {
+    await t.app.close();
+  });
+  beforeEach(() => {
+    current = START;
+  });
+
+  async function createKey(userId: string, body: Record<string, unknown> = {}) {
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/api-keys",
+      headers: await userHeaders(userId),
+      payload: { name: "test key", scopes: ["*"], ...body },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as { api_key: { id: string } & Record<string, unknown>; plain_key: string };
+  }
+
+  it("follows the README: create a key with a user token, call a route with it, see it counted, revoke it, see 401", async () => {
+    const alice = randomUUID();
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/v1/api-keys",
+      headers: await userHeaders(alice),
+      payload: { name: "CI", rate_limit: 100, usage_quota: 1000, scopes: ["ivr:read"] },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.headers["cache-control"]).toBe("no-store");
+    const { api_key, plain_key } = created.json();
+    expect(plain_key).toMatch(/^vx_[0-9A-Za-z]{38}$/);
+    expect(api_key).toMatchObject({ user_id: alice, name: "CI", key_prefix: plain_key.slice(0, 10), usage_count: 0 });
+
+    const call = await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) });
+    expect(call.statusCode).toBe(200);
+    expect(call.json()).toEqual({ user_id: alice, auth: "api_key", key_id: api_key.id, db_uid: alice });
+    expect(call.headers["ratelimit-limit"]).toBe("100");
+    expect(call.headers["ratelimit-remaining"]).toBe("99");
+    expect(call.headers["ratelimit-reset"]).toBe("3600");
+
+    const stats = await t.app.inject({ url: `/v1/api-keys/${api_key.id}/stats`, headers: await userHeaders(alice) });
+    expect(stats.json()).toMatchObject({ total_requests: 1, remaining_quota: 999, requests_this_hour: 1 });
+    expect(stats.json().series.at(-1)).toEqual({ hour: "2030-01-01T12:00:00.000Z", requests: 1 });
+
+    const revoked = await t.app.inject({
+      method: "POST",
+      url: `/v1/api-keys/${api_key.id}/revoke`,
+      headers: await userHeaders(alice),
+    });
+    expect(revoked.json().enabled).toBe(false);
+    const refused = await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(refused.json()).toMatchObject({ status: 401, code: "api_key_disabled" });
+  });
+
+  it("accepts the key in X-API-Key as well, and answers /v1/me with the key's owner", async () => {
+    const alice = randomUUID();
+    const { api_key, plain_key } = await createKey(alice, { scopes: ["ivr:read"] });
+    const res = await t.app.inject({ url: "/v1/me", headers: { "x-api-key": plain_key } });
+    expect(res.json()).toEqual({
+      user_id: alice,
+      role: "authenticated",
+      auth: "api_key",
+      key_id: api_key.id,
+      scopes: ["ivr:read"],
+    });
+  });
+
+  it("never shows key_hash, and shows the plain key only when creating or rotating", async () => {
+    const alice = randomUUID();
+    const { api_key, plain_key } = await createKey(alice);
+    const headers = await userHeaders(alice);
+    const bodies = [
+      (await t.app.inject({ url: "/v1/api-keys", headers })).body,
+      (await t.app.inject({ url: `/v1/api-keys/${api_key.id}`, headers })).body,
+      (await t.app.inject({ method: "PATCH", url: `/v1/api-keys/${api_key.id}`, headers, payload: { name: "x" } }))
+        .body,
+      (await t.app.inject({ url: `/v1/api-keys/${api_key.id}/stats`, headers })).body,
+      (await t.app.inject({ method: "POST", url: `/v1/api-keys/${api_key.id}/revoke`, headers })).body,
+    ];
+    for (const body of bodies) {
+      expect(body).not.toContain("key_hash");
+      expect(body).not.toContain(plain_key);
+    }
+    const rotated = await t.app.inject({ method: "POST", url: `/v1/api-keys/${api_key.id}/rotate`, headers });
+    expect(rotated.statusCode).toBe(201);
+    expect(rotated.body).not.toContain("key_hash");
+    expect(rotated.json().plain_key).toMatch(/^vx_/);
+  });
+
+  it("lets a user list, read, change and delete only their own keys", async () => {
+    const alice = randomUUID();
+    const bob = randomUUID();
+    const { api_key } = await createKey(alice, { rate_limit: 5 });
+    const asAlice = await userHeaders(alice);
+    const asBob = await userHeaders(bob);
+    const url = `/v1/api-keys/${api_key.id}`;
+
+    expect(
+      (await t.app.inject({ url: "/v1/api-keys", headers: asAlice })).json().data.map((k: { id: string }) => k.id),
+    ).toEqual([api_key.id]);
+    expect((await t.app.inject({ url: "/v1/api-keys", headers: asBob })).json()).toEqual({
+      data: [],
+      next_cursor: null,
+    });
+    for (const [method, path] of [
+      ["GET", url],
+      ["PATCH", url],
+      ["DELETE", url],
+      ["POST", `${url}/revoke`],
+      ["POST", `${url}/rotate`],
+      ["GET", `${url}/stats`],
+    ] as const) {
+      const res = await t.app.inject({
+        method,
+        url: path,
+        headers: asBob,
+        ...(method === "PATCH" ? { payload: {} } : {}),
+      });
+      expect(res.statusCode, `${method} ${path}`).toBe(404);
+      expect(res.json().code).toBe("api_key_not_found");
+    }
+
+    const patched = await t.app.inject({
+      method: "PATCH",
+      url,
+      headers: asAlice,
+      payload: { name: "renamed", rate_limit: null, expires_at: "2030-02-01T00:00:00Z", scopes: ["webhooks:*"] },
+    });
+    expect(patched.json()).toMatchObject({
+      name: "renamed",
+      rate_limit: null,
+      expires_at: "2030-02-01T00:00:00.000Z",
+      scopes: ["webhooks:*"],
+    });
+    const deleted = await t.app.inject({ method: "DELETE", url, headers: asAlice });
+    expect(deleted.statusCode).toBe(204);
+    expect(deleted.body).toBe("");
+    expect((await t.app.inject({ url, headers: asAlice })).statusCode).toBe(404);
+  });
+
+  it("pages the key list newest first with limit and cursor", async () => {
+    const alice = randomUUID();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      current = START + i * 1000;
+      ids.unshift((await createKey(alice, { name: `k${i}` })).api_key.id);
+    }
+    const headers = await userHeaders(alice);
+    const first = (await t.app.inject({ url: "/v1/api-keys?limit=2", headers })).json();
+    expect(first.data.map((k: { id: string }) => k.id)).toEqual(ids.slice(0, 2));
+    const second = (await t.app.inject({ url: `/v1/api-keys?limit=2&cursor=${first.next_cursor}`, headers })).json();
+    expect(second).toMatchObject({ next_cursor: null });
+    expect(second.data.map((k: { id: string }) => k.id)).toEqual(ids.slice(2));
+  });
+
+  it("names each bad field of a request", async () => {
+    const headers = await userHeaders(randomUUID());
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/api-keys",
+      headers,
+      payload: { name: "", rate_limit: 0, scopes: ["Bad Scope"], usage_count: 5 },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe("validation_failed");
+    const fields = res.json().errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(["body.name", "body.rate_limit", "body.scopes.0"]));
+    const bad = await t.app.inject({ url: `/v1/api-keys/${randomUUID()}/stats?from=yesterday`, headers });
+    expect(bad.statusCode).toBe(400);
+    expect((await t.app.inject({ url: "/v1/api-keys/not-a-uuid", headers })).statusCode).toBe(400);
+  });
+
+  it("keeps a rotated key working through its grace period, then refuses it as expired", async () => {
+    const alice = randomUUID();
+    const { api_key, plain_key } = await createKey(alice, { scopes: ["ivr:read"] });
+    const rotated = await t.app.inject({
+      method: "POST",
+      url: `/v1/api-keys/${api_key.id}/rotate`,
+      headers: await userHeaders(alice),
+      payload: { grace_period_hours: 2 },
+    });
+    const { api_key: replacement, plain_key: newKey, previous } = rotated.json();
+    expect(replacement).toMatchObject({ name: "test key", scopes: ["ivr:read"] });
+    expect(previous.expires_at).toBe("2030-01-01T14:00:00.000Z");
+    expect((await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) })).statusCode).toBe(200);
+    current = START + 2 * 3_600_000;
+    const old = await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) });
+    expect(old.statusCode).toBe(401);
+    expect(old.json().code).toBe("api_key_expired");
+    expect((await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(newKey) })).statusCode).toBe(200);
+  });
+
+  it("refuses API keys on the key management routes", async () => {
+    const { plain_key } = await createKey(randomUUID());
+    for (const headers of [bearer(plain_key), { "x-api-key": plain_key }]) {
+      const res = await t.app.inject({ method: "POST", url: "/v1/api-keys", headers, payload: { name: "more" } });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().code).toBe("api_key_not_allowed");
+    }
+  });
+
+  it("answers 401 problems for malformed, unknown and expired keys", async () => {
+    const alice = randomUUID();
+    const { api_key, plain_key } = await createKey(alice);
+    const typo = `${plain_key.slice(0, 12)}${plain_key[12] === "A" ? "B" : "A"}${plain_key.slice(13)}`;
+    const unknown = (await createKey(alice)).plain_key;
+    const unknownId = (await t.app.inject({ url: "/v1/api-keys", headers: await userHeaders(alice) })).json().data[0]
+      .id;
+    await t.app.inject({ method: "DELETE", url: `/v1/api-keys/${unknownId}`, headers: await userHeaders(alice) });
+    await t.app.inject({
+      method: "PATCH",
+      url: `/v1/api-keys/${api_key.id}`,
+      headers: await userHeaders(alice),
+      payload: { expires_at: "2030-01-01T11:00:00Z" },
+    });
+    for (const [key, code] of [
+      [typo, "api_key_malformed"],
+      ["vx_short", "api_key_malformed"],
+      [unknown, "api_key_unknown"],
+      [plain_key, "api_key_expired"],
+    ] as const) {
+      const res = await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(key) });
+      expect(res.statusCode, code).toBe(401);
+      expect(res.json()).toMatchObject({ code, type: `urn:vx:problem:${code}` });
+    }
+  });
+
+  it("holds keys to their scopes (by path convention or route config) without spending quota on refusals", async () => {
+    const alice = randomUUID();
+    const { api_key, plain_key } = await createKey(alice, { scopes: ["ivr:read"], usage_quota: 10 });
+    const write = await t.app.inject({ method: "POST", url: "/v1/ivr/probe", headers: bearer(plain_key) });
+    expect(write.statusCode).toBe(403);
+    expect(write.json().code).toBe("insufficient_scope");
+    expect((await t.app.inject({ url: "/v1/custom/probe", headers: bearer(plain_key) })).statusCode).toBe(403);
+    expect((await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) })).statusCode).toBe(200);
+    const stats = await t.app.inject({ url: `/v1/api-keys/${api_key.id}/stats`, headers: await userHeaders(alice) });
+    expect(stats.json()).toMatchObject({ total_requests: 1, remaining_quota: 9 });
+    const events = await createKey(alice, { scopes: ["events:*"] });
+    expect((await t.app.inject({ url: "/v1/custom/probe", headers: bearer(events.plain_key) })).statusCode).toBe(200);
+  });
+
+  it("answers 429 rate_limited with Retry-After, and 429 usage_exceeded once the quota is spent", async () => {
+    const alice = randomUUID();
+    current = START + 30 * 60_000;
+    const limited = await createKey(alice, { rate_limit: 1 });
+    expect((await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(limited.plain_key) })).statusCode).toBe(200);
+    const refused = await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(limited.plain_key) });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().code).toBe("rate_limited");
+    expect(refused.headers["retry-after"]).toBe("1800");
+    expect(refused.headers["ratelimit-remaining"]).toBe("0");
+    expect(refused.headers["ratelimit-reset"]).toBe("1800");
+
+    const quota = await createKey(alice, { usage_quota: 1 });
+    await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(quota.plain_key) });
+    const spent = await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(quota.plain_key) });
+    expect(spent.statusCode).toBe(429);
+    expect(spent.json().code).toBe("usage_exceeded");
+  });
+
+  it("checks a key on an unknown route without counting it", async () => {
+    const alice = randomUUID();
+    const { api_key, plain_key } = await createKey(alice);
+    expect((await t.app.inject({ url: "/v1/nothing-here", headers: bearer(plain_key) })).statusCode).toBe(404);
+    const stats = await t.app.inject({ url: `/v1/api-keys/${api_key.id}`, headers: await userHeaders(alice) });
+    expect(stats.json().usage_count).toBe(0);
+  });
+
+  describe("POST /v1/api-keys/verify", () => {
+    it("needs a service-role token", async () => {
+      const { plain_key } = await createKey(randomUUID());
+      const payload = { key: plain_key };
+      const anonymous = await t.app.inject({ method: "POST", url: "/v1/api-keys/verify", payload });
+      expect(anonymous.statusCode).toBe(401);
+      const user = await t.app.inject({
+        method: "POST",
+        url: "/v1/api-keys/verify",
+        payload,
+        headers: await userHeaders(randomUUID()),
+      });
+      expect(user.statusCode).toBe(403);
+    });
+
+    it("answers 200 with the verdict and counts valid verifications", async () => {
+      const alice = randomUUID();
+      const { api_key, plain_key } = await createKey(alice, { scopes: ["webhooks:*"], rate_limit: 10, usage_quota: 5 });
+      const service = bearer(await t.token(randomUUID(), { role: "service_role" }));
+      const verify = (payload: Record<string, unknown>) =>
+        t.app.inject({ method: "POST", url: "/v1/api-keys/verify", headers: service, payload });
+
+      const ok = await verify({ key: plain_key, scopes: ["webhooks:write"], cost: 2 });
+      expect(ok.statusCode).toBe(200);
+      expect(ok.json()).toMatchObject({
+        valid: true,
+        code: "VALID",
+        key: { id: api_key.id, user_id: alice, usage_count: 2 },
+        remaining: 3,
+        ratelimit: { limit: 10, remaining: 8, reset: Date.parse("2030-01-01T13:00:00Z") },
+      });
+      expect(ok.body).not.toContain("key_hash");
+      expect((await verify({ key: plain_key, scopes: ["ivr:read"] })).json()).toMatchObject({
+        valid: false,
+        code: "INSUFFICIENT_SCOPE",
+      });
+      expect((await verify({ key: "not a key" })).json()).toEqual({ valid: false, code: "MALFORMED" });
+      expect((await verify({ key: plain_key, scopes: ["webhooks:*"] })).statusCode).toBe(400);
+    });
+  });
+});
+
+describeDatabases("API-key auth across two API instances", ({ db }) => {
+  it("lets exactly 20 of 100 concurrent requests through two apps pass a quota of 20", async () => {
+    const config = { rateLimit: { max: 100_000, windowMs: 60_000 } };
+    const a = await createTestApp({ db: db(), routes: [apiKeyRoutes, probeRoutes], config });
+    const b = await createTestApp({ db: db(), routes: [apiKeyRoutes, probeRoutes], config });
+    try {
+      const alice = randomUUID();
+      const created = await a.app.inject({
+        method: "POST",
+        url: "/v1/api-keys",
+        headers: await a.authHeaders(alice),
+        payload: { name: "shared", usage_quota: 20, scopes: ["ivr:read"] },
+      });
+      const { plain_key } = created.json();
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          (i % 2 ? a : b).app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) }),
+        ),
+      );
+      const statuses = responses.map((r) => r.statusCode);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(80);
+    } finally {
+      await a.app.close();
+      await b.app.close();
+    }
+  });
+});
