@@ -23,6 +23,7 @@ const probeRoutes: RoutePlugin = async (app) => {
   app.get("/ivr/probe", { preHandler: app.requireUser }, whoAmI);
   app.post("/ivr/probe", { preHandler: app.requireUser }, whoAmI);
   app.get("/custom/probe", { preHandler: app.requireUser, config: { apiKeyScopes: ["events:write"] } }, whoAmI);
+  app.get("/other/probe", { preHandler: app.requireUser }, whoAmI);
 };
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -281,6 +282,8 @@ describeDatabases("/v1/api-keys", ({ db }) => {
     expect(stats.json()).toMatchObject({ total_requests: 1, remaining_quota: 9 });
     const events = await createKey(alice, { scopes: ["events:*"] });
     expect((await t.app.inject({ url: "/v1/custom/probe", headers: bearer(events.plain_key) })).statusCode).toBe(200);
+    // Outside the conventional resources the route's own guard decides; verification requires no scope.
+    expect((await t.app.inject({ url: "/v1/other/probe", headers: bearer(events.plain_key) })).statusCode).toBe(200);
   });
 
   it("answers 429 rate_limited with Retry-After, and 429 usage_exceeded once the quota is spent", async () => {

@@ -4,7 +4,6 @@
  * request, and answers with RateLimit-* headers; refusals are 401, 403 or 429 problems.
  */
 import type { ApiKeyService, VerifyResult } from "@vx/api-keys";
-import { REQUIRED_SCOPE_PATTERN } from "@vx/api-keys";
 import type { FastifyRequest } from "fastify";
 import type { Counter } from "prom-client";
 import { ApiError, type AuthStrategy, bearerToken, type Principal, setResponseHeader } from "../../route-kit.js";
@@ -31,11 +30,14 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return typeof header === "string" ? header.trim() : undefined;
 }
 
+/** Resources whose routes follow the `<resource>:read|write` convention (the scopes listed in the README). */
+const CONVENTIONAL_RESOURCES = new Set(["webhooks", "events", "ivr"]);
+
 /**
- * The scopes a route needs from an API key: its `config.apiKeyScopes`, else by convention the first path
- * segment after /v1 as the resource, `read` for GET/HEAD/OPTIONS and `write` otherwise
- * (`GET /v1/webhooks/:id` → `webhooks:read`, `POST /v1/events` → `events:write`); `/v1/me` and unknown
- * routes need none.
+ * The scopes a route needs from an API key, checked inside the verification statement so a refused request
+ * costs nothing: the route's `config.apiKeyScopes`, else for /v1/webhooks, /v1/events and /v1/ivr
+ * `<resource>:read` on GET/HEAD/OPTIONS and `<resource>:write` otherwise. Other routes need none here; their
+ * own `requireScope` guard still applies afterwards.
  */
 export function requiredScopes(request: FastifyRequest): string[] {
   const configured = request.routeOptions.config?.apiKeyScopes;
@@ -43,10 +45,9 @@ export function requiredScopes(request: FastifyRequest): string[] {
   const url = request.routeOptions.url;
   if (!url?.startsWith("/v1/")) return [];
   const resource = url.split("/")[2] ?? "";
-  if (resource === "me") return [];
+  if (!CONVENTIONAL_RESOURCES.has(resource)) return [];
   const action = ["GET", "HEAD", "OPTIONS"].includes(request.method) ? "read" : "write";
-  const scope = `${resource}:${action}`;
-  return REQUIRED_SCOPE_PATTERN.test(scope) ? [scope] : [];
+  return [`${resource}:${action}`];
 }
 
 export interface ApiKeyAuthOptions {
