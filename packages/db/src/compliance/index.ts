@@ -1,2 +1,15 @@
-// Adapters for @vx/compliance: filled in by the compliance work.
-export {};
+// Adapters for @vx/compliance: Postgres repositories, the wired services and the clean-up job.
+export { PgAuditRepository } from "./pg-audit-repository.js";
+export { PgConsentRepository } from "./pg-consent-repository.js";
+export { PgRetentionRepository } from "./pg-retention-repository.js";
+export { PgUserDataRepository } from "./pg-user-data-repository.js";
+export {
+  type CleanupOptions,
+  type ComplianceClock,
+  createAuditService,
+  createConsentService,
+  createGdprService,
+  eraseUserData,
+  exportUserData,
+  runCleanup,
+} from "./services.js";
