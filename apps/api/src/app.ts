@@ -58,6 +58,14 @@ export async function buildApp(options: BuildAppOptions): Promise<ZodApp> {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  // Responses finishing during shutdown close their keep-alive connection, or the server would wait for the client.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
   installProblemHandlers(app, errors, log);
   installResponseHeaders(app);
   installRequestMetrics(app, registry);

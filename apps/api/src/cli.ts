@@ -2,16 +2,11 @@
 /** `vx`: serve the API, run migrations, run background workers, or print a development token. */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { migrate, migrationStatus, openDatabase } from "@vx/db";
 import type { Logger } from "pino";
-import { buildApp } from "./app.js";
 import { type Config, loadConfig } from "./config.js";
 import { devSecretPath, withDevSecret } from "./dev-secret.js";
 import { ApiError } from "./errors.js";
-import { createLogger } from "./logger.js";
-import { serve, shutdownOnSignals } from "./serve.js";
 import { relativeTo, signToken } from "./token.js";
-import { startBackgroundWorkers } from "./workers/index.js";
 
 const USAGE = `usage: vx <command>
   serve                              start the API (embedded PGlite in ./.vx-data unless DATABASE_URL is set)
@@ -21,6 +16,8 @@ const USAGE = `usage: vx <command>
                                      print a development JWT signed with the configured secret`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// The server, database and workers are imported by the commands that use them, so `vx token` starts quickly.
 
 /** Thrown for bad command lines: printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -62,6 +59,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 async function serveCommand(config: Config): Promise<number> {
+  const { serve, shutdownOnSignals } = await import("./serve.js");
   const server = await serve(config);
   shutdownOnSignals(server.shutdown, config.shutdownTimeoutMs, server.app.log as Logger);
   // Keep running: the listening server holds the event loop; the exit code is set on shutdown.
@@ -77,6 +75,7 @@ async function migrateCommand(config: Config, args: string[]): Promise<number> {
   ) {
     throw new UsageError("migrate takes up [N], down [N] or status");
   }
+  const { migrate, migrationStatus, openDatabase } = await import("@vx/db");
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate: false });
   try {
     if (direction === "status") {
@@ -95,6 +94,14 @@ async function migrateCommand(config: Config, args: string[]): Promise<number> {
 }
 
 async function workerCommand(baseConfig: Config): Promise<number> {
+  const [{ openDatabase }, { buildApp }, { createLogger }, { shutdownOnSignals }, { startBackgroundWorkers }] =
+    await Promise.all([
+      import("@vx/db"),
+      import("./app.js"),
+      import("./logger.js"),
+      import("./serve.js"),
+      import("./workers/index.js"),
+    ]);
   const config = await withDevSecret(baseConfig, { create: false });
   const log = createLogger(config.logLevel);
   const db = await openDatabase({

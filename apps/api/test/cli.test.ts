@@ -1,0 +1,130 @@
+// The `vx` CLI as a user runs it: clear one-line errors, development tokens, and the README walk-through end to end.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createJwtVerifier } from "../src/http/jwt.js";
+import { relativeTo, signToken } from "../src/token.js";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const CLI = join(ROOT, "apps/api/src/cli.ts");
+const USER = "c1100000-0000-4000-8000-000000000007";
+const SECRET = "cli-test-secret-0123456789-abcdefghijkl";
+
+/** Runs `vx …` like `pnpm vx …` does (tsx from the repository root), with only the given variables set. */
+function vx(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "silent", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  const child = vx(args, env);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr!.on("data", (d) => {
+    stderr += d;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { code, stdout: stdout.trim(), stderr: stderr.trim() };
+}
+
+/** Resolves with the first stderr line matching `pattern`. */
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let buffer = "";
+    child.stderr!.on("data", (d) => {
+      buffer += d;
+      const match = pattern.exec(buffer);
+      if (match) resolve(match);
+    });
+    child.on("close", (code) => reject(new Error(`vx exited with ${code} before printing ${pattern}: ${buffer}`)));
+  });
+}
+
+describe("vx CLI", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "vx-cli-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("stops on a bad variable with one line naming it", async () => {
+    const result = await run(["serve"], { PORT: "abc" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('vx: PORT must be an integer between 0 and 65535 (0 picks a free port), got "abc"');
+  });
+
+  it("refuses to print a token when no secret exists yet, and says how to get one", async () => {
+    const result = await run(["token", "--user", USER], { VX_DATA_DIR: join(dir, "empty") });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^vx: no JWT secret yet: set SUPABASE_JWT_SECRET, or run `pnpm start` once/);
+  });
+
+  it("prints a token signed with the configured secret, for the user, role and lifetime asked", async () => {
+    const result = await run(["token", "--user", USER, "--role", "service_role", "--expires-in", "2h"], {
+      SUPABASE_JWT_SECRET: SECRET,
+    });
+    expect(result.code).toBe(0);
+    const verify = createJwtVerifier({ secret: SECRET, audience: "authenticated", now: () => new Date() });
+    expect(await verify(result.stdout)).toMatchObject({ userId: USER, role: "service_role" });
+    const claims = decodeJwt(result.stdout);
+    expect(claims.exp! - claims.iat!).toBe(7200);
+  });
+
+  it("refuses bad arguments with the usage", async () => {
+    const cases = [
+      ["token", "--user", "bob"],
+      ["token", "--role", "admin"],
+      ["token", "--expires-in", "soon"],
+      ["frobnicate"],
+    ];
+    const results = await Promise.all(cases.map((args) => run(args, { SUPABASE_JWT_SECRET: SECRET })));
+    for (const [i, result] of results.entries()) {
+      expect(result.code, cases[i]!.join(" ")).toBe(2);
+      expect(result.stderr).toContain("usage: vx <command>");
+    }
+  });
+
+  it("walks the README: start with no config, get a token, call /v1/me, stop with SIGTERM", async () => {
+    const env = { VX_DATA_DIR: join(dir, "data"), PORT: "0" };
+    const server = vx(["serve"], env);
+    try {
+      const [, url] = await waitForLine(server, /API reference: (http:\/\/\S+)\/docs\n/);
+      const token = await run(["token", "--user", USER], env);
+      expect(token.code).toBe(0);
+      const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${token.stdout}` } });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toEqual({ user_id: USER, role: "authenticated", auth: "jwt" });
+      expect((await fetch(`${url}/docs/`)).status).toBe(200);
+    } finally {
+      server.kill("SIGTERM");
+    }
+    const code = await new Promise((resolve) => server.on("close", resolve));
+    expect(code).toBe(0);
+  }, 60_000);
+});
+
+describe("development tokens", () => {
+  it("expire relative to the given clock", async () => {
+    const now = new Date("2030-06-01T00:00:00Z");
+    const claims = decodeJwt(await signToken({ userId: USER, secret: SECRET, now: () => now, expiresIn: "30m" }));
+    expect(claims).toMatchObject({ sub: USER, aud: "authenticated", role: "authenticated", iat: now.getTime() / 1000 });
+    expect(claims.exp).toBe(now.getTime() / 1000 + 1800);
+  });
+
+  it("accept the durations the CLI documents and nothing else", () => {
+    expect(relativeTo(0, "90s")).toBe(90);
+    expect(relativeTo(0, "7d")).toBe(604_800);
+    expect(() => relativeTo(0, "1 week")).toThrow(/90s, 30m, 1h or 7d/);
+  });
+});
