@@ -28,11 +28,16 @@ export interface FieldError {
   message: string;
 }
 
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
+/**
+ * The app's error. Route plugins may use it for their own registered codes instead of declaring a class:
+ * `new ApiError<IvrRouteProblemCode>("twilio_signature_invalid", "…")`; without the type argument only the
+ * built-in codes type-check.
+ */
+export class ApiError<Code extends string = ApiErrorCode> extends Error {
+  readonly code: Code;
   readonly errors?: FieldError[];
 
-  constructor(code: ApiErrorCode, message: string, options: { cause?: unknown; errors?: FieldError[] } = {}) {
+  constructor(code: NoInfer<Code>, message: string, options: { cause?: unknown; errors?: FieldError[] } = {}) {
     super(message, { cause: options.cause });
     this.name = "ApiError";
     this.code = code;
@@ -40,6 +45,6 @@ export class ApiError extends Error {
   }
 }
 
-export function isApiError(error: unknown): error is ApiError {
+export function isApiError(error: unknown): error is ApiError<string> {
   return error instanceof ApiError;
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ErrorRegistry } from "../src/http/problems.js";
 import type { RoutePlugin } from "../src/route-kit.js";
-import { decodeCursor, problemSchema } from "../src/route-kit.js";
+import { ApiError, decodeCursor, problemSchema } from "../src/route-kit.js";
 import { createTestApp, type TestApp } from "../src/testing.js";
 
 class WidgetError extends Error {
@@ -17,7 +17,11 @@ class WidgetError extends Error {
 }
 
 const widgetRoutes: RoutePlugin = async (app, ctx) => {
-  ctx.errors.register({ widget_missing: { status: 404, title: "Widget not found" }, widget_loop: { status: 422 } });
+  ctx.errors.register({
+    widget_missing: { status: 404, title: "Widget not found" },
+    widget_loop: { status: 422 },
+    widget_gone: { status: 410 },
+  });
   app.post(
     "/widgets/:id",
     {
@@ -41,6 +45,14 @@ const widgetRoutes: RoutePlugin = async (app, ctx) => {
   });
   app.get("/widgets/unmapped", async () => {
     throw new WidgetError("widget_unregistered" as "widget_loop", "leaky detail");
+  });
+  app.get("/widgets/gone", async () => {
+    throw new ApiError<"widget_gone">("widget_gone", "This widget was melted down", {
+      errors: [{ field: "params.id", message: "melted" }],
+    });
+  });
+  app.get("/widgets/unregistered-api-error", async () => {
+    throw new ApiError<"widget_unknown_code">("widget_unknown_code", "must not be shown");
   });
   app.get("/widgets/cursor", async (request) => decodeCursor(String((request.query as { c?: string }).c)));
   app.get("/widgets/bad-response", { schema: { response: { 200: z.object({ n: z.number() }) } } }, async () => ({
@@ -141,13 +153,28 @@ describe("problem+json errors", () => {
       detail: "No widget with that id",
     });
     expect(await problem({ url: "/v1/widgets/loop" })).toMatchObject({ status: 422, code: "widget_loop" });
+    expect(await problem({ url: "/v1/widgets/gone" })).toMatchObject({
+      status: 410,
+      code: "widget_gone",
+      title: "Gone",
+      detail: "This widget was melted down",
+      errors: [{ field: "params.id", message: "melted" }],
+    });
   });
 
   it("answers unexpected errors with a generic 500 that leaks no SQL or stack", async () => {
-    for (const url of ["/v1/widgets/crash", "/v1/widgets/unmapped", "/v1/widgets/bad-response"]) {
+    const urls = [
+      "/v1/widgets/crash",
+      "/v1/widgets/unmapped",
+      "/v1/widgets/unregistered-api-error",
+      "/v1/widgets/bad-response",
+    ];
+    for (const url of urls) {
       const res = await t.app.inject({ url });
       expect(res.statusCode, url).toBe(500);
-      expect(res.body).not.toMatch(/secret_table|password|leaky|at .*\.ts|not a number/);
+      expect(res.body).not.toMatch(
+        /secret_table|password|leaky|must not be shown|widget_unknown_code|at .*\.ts|not a number/,
+      );
       const body = await problem({ url });
       expect(body).toMatchObject({ code: "internal", title: "Internal server error" });
       expect(body.detail).toContain(body.request_id);

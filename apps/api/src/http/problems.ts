@@ -88,12 +88,14 @@ export class ErrorRegistry {
 
 /** Builds the problem for any thrown value; 5xx details are generic so stacks and SQL never leave the process. */
 export function toProblem(error: unknown, request: FastifyRequest, registry: ErrorRegistry): Problem {
-  const { code, detail, errors } = classify(error, registry);
-  const mapping = registry.lookup(code) ?? BUILT_IN.internal;
-  const status = mapping.status;
+  const classified = classify(error, registry);
+  // A code nobody registered is a bug, not a client error: it is rendered as `internal`.
+  const mapping = registry.lookup(classified.code);
+  const { code, detail, errors } = mapping ? classified : { code: "internal", detail: "", errors: undefined };
+  const status = (mapping ?? BUILT_IN.internal).status;
   return {
     type: problemType(code),
-    title: mapping.title ?? STATUS_CODES[status] ?? "Error",
+    title: (mapping ?? BUILT_IN.internal).title ?? STATUS_CODES[status] ?? "Error",
     status,
     detail: status >= 500 ? `The server could not complete the request (request id ${request.id}).` : detail,
     code,
