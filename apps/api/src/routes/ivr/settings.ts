@@ -1,0 +1,45 @@
+/** Settings of the IVR routes from the environment: the Twilio auth token and the public URL Twilio calls. */
+import type { IvrEmit } from "@vx/ivr";
+import { z } from "zod";
+import { ApiError } from "../../route-kit.js";
+
+export interface IvrRouteOptions {
+  /** TWILIO_AUTH_TOKEN: when set, the Twilio voice endpoint refuses requests without a valid X-Twilio-Signature. */
+  twilioAuthToken?: string;
+  /**
+   * PUBLIC_URL: the scheme and host Twilio uses to reach the API (e.g. an ngrok URL), for the signed URL and
+   * the Gather action. Unset: taken from the request (Host, and X-Forwarded-Proto when TRUST_PROXY is on).
+   */
+  publicUrl?: string;
+  /** Webhook events (`ivr.session.started`, `ivr.session.ended`, `call.transferred`); wired by the app. */
+  emit?: IvrEmit;
+}
+
+const token = z.string().min(8);
+const publicUrl = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
+
+/** Reads the two variables once; a bad value stops start-up with one line naming it. */
+export function ivrOptionsFromEnv(env: Record<string, string | undefined> = process.env): IvrRouteOptions {
+  const options: IvrRouteOptions = {};
+  const rawToken = env.TWILIO_AUTH_TOKEN?.trim();
+  if (rawToken) {
+    if (!token.safeParse(rawToken).success) {
+      throw new ApiError(
+        "invalid_config",
+        `TWILIO_AUTH_TOKEN must be your Twilio auth token, got a value of ${rawToken.length} characters`,
+      );
+    }
+    options.twilioAuthToken = rawToken;
+  }
+  const rawUrl = env.PUBLIC_URL?.trim();
+  if (rawUrl) {
+    const parsed = publicUrl.safeParse(rawUrl);
+    if (!parsed.success)
+      throw new ApiError(
+        "invalid_config",
+        `PUBLIC_URL must be an http(s) URL such as https://ivr.example.com, got ${JSON.stringify(rawUrl)}`,
+      );
+    options.publicUrl = parsed.data;
+  }
+  return options;
+}
