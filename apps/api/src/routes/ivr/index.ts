@@ -45,3 +45,6 @@ export function createIvrRoutes(options: IvrRouteOptions = {}): RoutePlugin {
 export default async function routes(app: ZodApp, ctx: AppContext): Promise<void> {
   await createIvrRoutes(ivrOptionsFromEnv())(app, ctx);
 }
+
+export type { IvrSweeper, IvrSweepOptions } from "./sweep.js";
+export { startIvrSweep } from "./sweep.js";
