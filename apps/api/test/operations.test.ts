@@ -1,14 +1,22 @@
 // Operations: liveness, readiness, metrics, request ids, security headers, CORS and the per-IP limit on anonymous and failed-auth requests.
-import { createPgliteTestDatabase } from "@vx/db/testing";
+import { Database } from "@vx/db";
+import { createPgliteTestDatabase, type TestDatabase } from "@vx/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../src/testing.js";
 
 const USER = "0be50000-0000-4000-8000-000000000003";
 
+// One database for the apps of this file: each app differs only in configuration.
+let shared: TestDatabase;
+beforeAll(async () => {
+  shared = await createPgliteTestDatabase();
+});
+afterAll(() => shared.drop());
+
 describe("health, readiness and metrics", () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ db: shared.db });
   });
   afterAll(() => t.close());
 
@@ -72,22 +80,27 @@ describe("health, readiness and metrics", () => {
 });
 
 describe("readiness without a database", () => {
-  it("answers /ready with 503 problem+json when the database is gone", async () => {
-    const db = await createPgliteTestDatabase();
-    const t = await createTestApp({ db: db.db });
-    await db.drop();
+  it("answers /ready with 503 problem+json when the database is unreachable, while /health stays up", async () => {
+    // Nothing listens on port 1: every connection is refused at once.
+    const unreachable = new Database({ kind: "postgres", url: "postgresql://postgres@127.0.0.1:1/none" });
+    const t = await createTestApp({ db: unreachable });
     const res = await t.app.inject({ url: "/ready" });
     expect(res.statusCode).toBe(503);
     expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
-    expect(res.json()).toMatchObject({ code: "service_unavailable", checks: { database: { ok: false } } });
+    expect(res.json()).toMatchObject({
+      code: "service_unavailable",
+      detail: "The database is unreachable",
+      checks: { database: { ok: false, kind: "postgres" }, migrations: { ok: false } },
+    });
     expect((await t.app.inject({ url: "/health" })).statusCode).toBe(200);
     await t.app.close();
+    await unreachable.close();
   });
 });
 
 describe("CORS", () => {
   it("allows only the configured origins", async () => {
-    const t = await createTestApp({ config: { corsOrigins: ["https://app.example.com"] } });
+    const t = await createTestApp({ db: shared.db, config: { corsOrigins: ["https://app.example.com"] } });
     const allowed = await t.app.inject({
       method: "OPTIONS",
       url: "/v1/me",
@@ -103,7 +116,7 @@ describe("CORS", () => {
 describe("per-IP rate limit on anonymous and failed-auth requests", () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ config: { rateLimit: { max: 3, windowMs: 60_000 } } });
+    t = await createTestApp({ db: shared.db, config: { rateLimit: { max: 3, windowMs: 60_000 } } });
   });
   afterAll(() => t.close());
 
