@@ -90,10 +90,13 @@ export const updateSession = `
   WHERE s.session_id = $1 AND ($18::integer IS NULL OR s.version = $18::integer)
   RETURNING ${prefixed("s", SESSION_COLUMNS)}`;
 
-/** A step's one read: the session, its stack's menus and the current menu's submenus (as JSON). */
+/**
+ * A step's one read: the session, its stack's menus and the current menu's submenus. The menus come as one
+ * `json` value (built as text, cheaper than jsonb here) rather than extra rows, so the session is read once.
+ */
 export const selectSessionContext = `
   SELECT ${prefixed("s", SESSION_COLUMNS)},
-    (SELECT coalesce(jsonb_agg(to_jsonb(m)), '[]'::jsonb)
+    (SELECT coalesce(json_agg(m), '[]'::json)
        FROM public.ivr_menus m
       WHERE m.user_id = s.user_id
         AND (s.menu_stack ? m.id::text
