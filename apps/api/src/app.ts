@@ -136,6 +136,8 @@ async function registerSecurityHeaders(app: ZodApp, config: Config): Promise<voi
             "style-src": ["'self'", "'unsafe-inline'"],
             "img-src": ["'self'", "data:"],
             "font-src": ["'self'", "data:"],
+            // Served over plain http in development: upgrading the page's own script requests would break it.
+            "upgrade-insecure-requests": null,
           },
         },
       };

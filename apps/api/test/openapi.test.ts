@@ -140,6 +140,9 @@ describe("OpenAPI document", () => {
     expect(html.statusCode).toBe(200);
     expect(html.headers["content-type"]).toMatch(/^text\/html/);
     expect(html.body).toContain("/openapi.json");
+    // Scalar bootstraps with inline script; the page's own assets must load over plain http in development.
+    expect(html.headers["content-security-policy"]).toContain("script-src 'self' 'unsafe-inline'");
+    expect(html.headers["content-security-policy"]).not.toContain("upgrade-insecure-requests");
     expect((await t.app.inject({ url: "/docs/js/scalar.js" })).statusCode).toBe(200);
   });
 });
