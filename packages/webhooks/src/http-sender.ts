@@ -63,7 +63,8 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
         body: await readLimited(response.body, limit),
       };
     },
-    close: () => agent.close(),
+    // destroy, not close: a socket left hanging by a timed-out request must not hold shutdown.
+    close: () => agent.destroy(),
   };
 }
 

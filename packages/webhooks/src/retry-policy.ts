@@ -66,7 +66,12 @@ export function retryDelayMs(attemptNumber: number, policy: RetryPolicy): number
 export function parseRetryAfter(value: string | null | undefined, now: Date): number | undefined {
   if (!value) return undefined;
   const text = value.trim();
-  const ms = /^\d+$/.test(text) ? Number(text) * SECOND : Date.parse(text) - now.getTime();
+  // delta-seconds, or an HTTP date (which always names a weekday or month).
+  const ms = /^\d+$/.test(text)
+    ? Number(text) * SECOND
+    : /[a-z]/i.test(text)
+      ? Date.parse(text) - now.getTime()
+      : Number.NaN;
   if (Number.isNaN(ms)) return undefined;
   return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }

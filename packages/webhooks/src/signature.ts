@@ -2,11 +2,12 @@
 import { createHmac } from "node:crypto";
 import { decodeSecret } from "./secret.js";
 
-export interface SignedHeaders {
+// A type alias, not an interface, so it passes wherever a plain header record is expected.
+export type SignedHeaders = {
   "webhook-id": string;
   "webhook-timestamp": string;
   "webhook-signature": string;
-}
+};
 
 export function signPayload(secret: string, messageId: string, timestampSeconds: number, body: string): string {
   const mac = createHmac("sha256", decodeSecret(secret));

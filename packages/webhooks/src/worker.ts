@@ -127,7 +127,8 @@ export class DeliveryWorker {
     while (this.running) {
       const room = this.maxInFlight - this.inFlight.size;
       if (room < Math.min(this.batchSize, Math.ceil(this.maxInFlight / 2))) {
-        await this.sleep(this.pollIntervalMs);
+        // Full: wait for an attempt to finish (a wake-up cannot make room).
+        await Promise.race(this.inFlight);
         continue;
       }
       let claimed: ClaimedMessage[];
@@ -149,11 +150,8 @@ export class DeliveryWorker {
   }
 
   private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    work.finally(() => {
-      this.inFlight.delete(work);
-      this.signal?.();
-    });
+    const tracked = work.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 
   /** Sends one claimed message and resolves once its attempt is recorded (or the record failed). */

@@ -1,0 +1,78 @@
+// verifyWebhook accepts what we (and any Standard Webhooks sender) sign, and nothing else.
+import { describe, expect, it } from "vitest";
+import { isWebhookError, type WebhookErrorCode } from "./errors.js";
+import { signHeaders } from "./signature.js";
+import { verifyWebhook } from "./verify.js";
+
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const SIGNED_AT = 1614265330;
+const at = (seconds: number) => () => new Date(seconds * 1000);
+
+function refusal(run: () => unknown): WebhookErrorCode | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (isWebhookError(error)) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describe("verifyWebhook", () => {
+  it("verifies the Standard Webhooks test vector and returns the parsed body", () => {
+    const headers = {
+      "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek",
+      "webhook-timestamp": String(SIGNED_AT),
+      "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+    };
+    expect(verifyWebhook(SECRET, headers, '{"test": 2432232314}', { now: at(SIGNED_AT) })).toEqual({
+      test: 2432232314,
+    });
+  });
+
+  it("reads fetch Headers, mixed-case names and array values alike", () => {
+    const signed = signHeaders([SECRET], "msg_1", SIGNED_AT, '{"a":1}');
+    const options = { now: at(SIGNED_AT) };
+    expect(verifyWebhook(SECRET, new Headers({ ...signed }), '{"a":1}', options)).toEqual({ a: 1 });
+    const mixed = {
+      "Webhook-Id": [signed["webhook-id"]],
+      "WEBHOOK-TIMESTAMP": signed["webhook-timestamp"],
+      "webhook-signature": signed["webhook-signature"],
+    };
+    expect(verifyWebhook(SECRET, mixed, Buffer.from('{"a":1}'), options)).toEqual({ a: 1 });
+  });
+
+  it("accepts a message signed with the old and the new secret during a rotation", () => {
+    const fresh = `whsec_${Buffer.alloc(32, 1).toString("base64")}`;
+    const signed = signHeaders([fresh, SECRET], "msg_2", SIGNED_AT, "{}");
+    expect(verifyWebhook(SECRET, signed, "{}", { now: at(SIGNED_AT) })).toEqual({});
+    expect(verifyWebhook(fresh, signed, "{}", { now: at(SIGNED_AT) })).toEqual({});
+  });
+
+  it("refuses missing headers, a tampered body, another secret and a stale or future timestamp", () => {
+    const signed = signHeaders([SECRET], "msg_3", SIGNED_AT, '{"a":1}');
+    const now = { now: at(SIGNED_AT) };
+    const { "webhook-signature": _dropped, ...unsigned } = signed;
+    expect(refusal(() => verifyWebhook(SECRET, unsigned, '{"a":1}', now))).toBe("missing_headers");
+    expect(refusal(() => verifyWebhook(SECRET, signed, '{"a":2}', now))).toBe("invalid_signature");
+    const other = `whsec_${Buffer.alloc(24, 9).toString("base64")}`;
+    expect(refusal(() => verifyWebhook(other, signed, '{"a":1}', now))).toBe("invalid_signature");
+    expect(refusal(() => verifyWebhook(SECRET, signed, '{"a":1}', { now: at(SIGNED_AT + 301) }))).toBe(
+      "timestamp_out_of_range",
+    );
+    expect(refusal(() => verifyWebhook(SECRET, signed, '{"a":1}', { now: at(SIGNED_AT - 301) }))).toBe(
+      "timestamp_out_of_range",
+    );
+    expect(
+      refusal(() => verifyWebhook(SECRET, signed, '{"a":1}', { now: at(SIGNED_AT + 301), toleranceSeconds: 600 })),
+    ).toBeUndefined();
+    const garbled = { ...signed, "webhook-timestamp": "12abc" };
+    expect(refusal(() => verifyWebhook(SECRET, garbled, '{"a":1}', now))).toBe("timestamp_out_of_range");
+  });
+
+  it("ignores signatures of versions it does not know", () => {
+    const signed = signHeaders([SECRET], "msg_4", SIGNED_AT, "{}");
+    const withV2 = { ...signed, "webhook-signature": `v2,abc ${signed["webhook-signature"]}` };
+    expect(verifyWebhook(SECRET, withV2, "{}", { now: at(SIGNED_AT) })).toEqual({});
+  });
+});
