@@ -191,4 +191,26 @@ describeDatabases("compliance routes", ({ db }) => {
     expect(twice.statusCode).toBe(422);
     expect(twice.json()).toMatchObject({ code: "invalid_consent" });
   });
+
+  it("documents every compliance route in the OpenAPI document, as needing credentials", async () => {
+    const doc = (await t.app.inject({ url: "/openapi.json" })).json() as {
+      paths: Record<string, Record<string, { tags?: string[]; security?: unknown[] }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    const operations = [
+      ["/v1/audit-logs", "get"],
+      ["/v1/me/export", "get"],
+      ["/v1/me", "delete"],
+      ["/v1/me/consents", "get"],
+      ["/v1/me/consents", "put"],
+    ] as const;
+    for (const [path, method] of operations) {
+      const operation = doc.paths[path]?.[method];
+      expect(operation, `${method} ${path}`).toMatchObject({ tags: ["compliance"] });
+      expect(operation?.security?.length, `${method} ${path}`).toBeGreaterThan(0);
+    }
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(["AuditLogEntry", "UserDataExport", "Consent", "Consents"]),
+    );
+  });
 });
