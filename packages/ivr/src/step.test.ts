@@ -62,9 +62,11 @@ describe("entering a menu", () => {
     expect(back!.state.stack).toEqual(["main"]);
   });
 
-  it("repeats the prompt when the caller goes back at the top menu", () => {
-    const result = last(run(menus, "main", { type: "digits", digits: "*" }));
-    expect(result.state).toMatchObject({ stack: ["main"], status: "active", invalidCount: 0 });
+  it("repeats the prompt when the caller goes back at the top menu, as a valid entry", () => {
+    const result = last(
+      run(menus, "main", { type: "digits", digits: "7" }, { type: "timeout" }, { type: "digits", digits: "*" }),
+    );
+    expect(result.state).toMatchObject({ stack: ["main"], status: "active", invalidCount: 0, timeoutCount: 1 });
     expect(says(result.actions)).toEqual([main.prompt]);
   });
 

@@ -110,7 +110,9 @@ function enter(graph: MenuGraph, menu: Menu, state: SessionState, targetId: stri
 }
 
 function back(graph: MenuGraph, menu: Menu, state: SessionState): StepResult {
-  if (state.stack.length <= 1) return { state: { ...state, buffer: "" }, actions: promptActions(menu) };
+  // At the top, back repeats the prompt: a valid entry, so it clears the invalid count (silences still count).
+  if (state.stack.length <= 1)
+    return { state: { ...state, invalidCount: 0, buffer: "" }, actions: promptActions(menu) };
   const stack = state.stack.slice(0, -1);
   const parent = graph.get(stack[stack.length - 1]!);
   if (!parent) return unavailable(state);
