@@ -168,14 +168,15 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   v_applied integer;
 BEGIN
-  -- Webhook rows first, in id order, as deleting a webhook does: concurrent recorders cannot deadlock.
+  -- Webhook rows first, in id order, so concurrent recorders cannot deadlock on them. NO KEY UPDATE (what
+  -- the UPDATE below takes anyway) leaves the KEY SHARE locks of enqueue's foreign-key checks unblocked.
   PERFORM 1 FROM public.webhooks w
   WHERE w.id IN (
     SELECT m.webhook_id FROM public.webhook_messages m
     WHERE m.id IN (SELECT (a ->> 'message_id')::uuid FROM jsonb_array_elements(p_attempts) a)
   )
   ORDER BY w.id
-  FOR UPDATE;
+  FOR NO KEY UPDATE;
 
   WITH r AS (
     SELECT (a.item ->> 'message_id')::uuid AS message_id,
