@@ -4,6 +4,9 @@ export const WebhookEvent = {
   CALL_STARTED: "call.started",
   CALL_ENDED: "call.ended",
   CONVERSATION_UPDATED: "conversation.updated",
+  CALL_TRANSFERRED: "call.transferred",
+  IVR_SESSION_STARTED: "ivr.session.started",
+  IVR_SESSION_ENDED: "ivr.session.ended",
 } as const;
 
 export type WebhookEvent = (typeof WebhookEvent)[keyof typeof WebhookEvent];
@@ -20,6 +23,12 @@ export const EVENT_TYPES: readonly EventType[] = [
   { name: WebhookEvent.CALL_STARTED, description: "A call with one of your agents started." },
   { name: WebhookEvent.CALL_ENDED, description: "A call with one of your agents ended." },
   { name: WebhookEvent.CONVERSATION_UPDATED, description: "A conversation's transcript or state changed." },
+  { name: WebhookEvent.CALL_TRANSFERRED, description: "An IVR handed a call to a person or another number." },
+  { name: WebhookEvent.IVR_SESSION_STARTED, description: "A caller entered an IVR menu." },
+  {
+    name: WebhookEvent.IVR_SESSION_ENDED,
+    description: "An IVR session ended (completed, abandoned, failed or timed out).",
+  },
 ];
 
 export const WEBHOOK_EVENTS: readonly WebhookEvent[] = EVENT_TYPES.map((type) => type.name);

@@ -152,7 +152,7 @@ describe("WebhookService validation", () => {
       .createWebhook({ user_id: userId, url: receiver.url, events: ["call.started", "call.exploded"] })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "unknown_event", details: { known: Object.values(WebhookEvent) } });
-    expect((error as Error).message).toContain("call.started, call.ended, conversation.updated");
+    expect((error as Error).message).toContain("known events: call.started, call.ended, conversation.updated");
     expect(await code(webhookService.triggerEvent("call.exploded", {}, { userId }))).toBe("unknown_event");
     expect(await code(webhookService.createWebhook({ user_id: userId, url: receiver.url, events: [] }))).toBe(
       "invalid_input",
@@ -225,11 +225,17 @@ describe("WebhookService secrets, recovery and replay", () => {
     expect(await code(webhookService.replay(randomUUID(), userId))).toBe("not_found");
   });
 
-  it("lists the event types", () => {
-    expect(
-      service()
-        .listEventTypes()
-        .map((t) => t.name),
-    ).toEqual(["call.started", "call.ended", "conversation.updated"]);
+  it("lists the event types, including the ones the IVR emits", () => {
+    const names = service()
+      .listEventTypes()
+      .map((t) => t.name);
+    expect(names).toEqual([
+      "call.started",
+      "call.ended",
+      "conversation.updated",
+      "call.transferred",
+      "ivr.session.started",
+      "ivr.session.ended",
+    ]);
   });
 });
