@@ -1,11 +1,30 @@
-/** Background work (webhook deliveries, retries, clean-ups): started by `vx serve` and `vx worker`. */
+/** Background work: webhook deliveries and the IVR idle-session sweep. Started by `vx serve` and `vx worker`. */
+import type { DeliveryWorkerOptions } from "@vx/webhooks";
 import type { AppContext } from "../context.js";
+import { startIvrSweep } from "../routes/ivr/index.js";
+import { createWebhookEmitter } from "../routes/webhooks/index.js";
+import { startWebhookWorker } from "./webhook-worker.js";
 
 export interface BackgroundWorkers {
   /** Finishes in-flight work and stops; called by graceful shutdown. */
   stop(): Promise<void>;
 }
 
-export async function startBackgroundWorkers(_ctx: AppContext): Promise<BackgroundWorkers> {
-  return { stop: async () => {} };
+export interface BackgroundWorkerOptions {
+  /** Overrides for the webhook delivery worker (tests: a fast poll, a short lease). */
+  webhooks?: Partial<DeliveryWorkerOptions>;
+}
+
+export async function startBackgroundWorkers(
+  ctx: AppContext,
+  options: BackgroundWorkerOptions = {},
+): Promise<BackgroundWorkers> {
+  const webhooks = await startWebhookWorker(ctx, undefined, options.webhooks);
+  // Sessions the sweep closes are reported as ivr.session.ended webhook events.
+  const sweep = startIvrSweep(ctx, { emit: createWebhookEmitter(ctx) });
+  return {
+    async stop() {
+      await Promise.all([webhooks.stop(), sweep.stop()]);
+    },
+  };
 }

@@ -1,4 +1,44 @@
-/** Routes for webhooks: subscriptions, deliveries and logs. Registered by the app under /v1. */
-import type { AppContext, ZodApp } from "../../route-kit.js";
+/**
+ * Webhooks under /v1: subscriptions (/webhooks), triggering events (/events), event types (/event-types), and
+ * queue metrics. Deliveries are made by the background workers (src/workers). Registered by the app under /v1.
+ */
+import { PgWebhookRepository, type Queryable } from "@vx/db";
+import { resolveHost, type UrlPolicy, WebhookService } from "@vx/webhooks";
+import type { AppContext, RoutePlugin, ZodApp } from "../../route-kit.js";
+import { WEBHOOK_PROBLEMS } from "./errors.js";
+import { eventRoutes } from "./event-routes.js";
+import { queueMetrics } from "./metrics.js";
+import { type WebhookSettings, webhookSettingsFromEnv } from "./settings.js";
+import { webhookRoutes } from "./webhook-routes.js";
 
-export default async function routes(_app: ZodApp, _ctx: AppContext): Promise<void> {}
+export function createWebhookRoutes(settings: WebhookSettings): RoutePlugin {
+  return async (app: ZodApp, ctx: AppContext) => {
+    ctx.errors.register(WEBHOOK_PROBLEMS);
+    const policy: UrlPolicy = {
+      allowHttp: settings.allowHttp,
+      allowPrivateUrls: settings.allowPrivateUrls,
+      resolveHost,
+    };
+    const options = {
+      now: ctx.now,
+      allowHttp: settings.allowHttp,
+      allowPrivateUrls: settings.allowPrivateUrls,
+      maxPayloadBytes: settings.maxPayloadBytes,
+      timeoutMs: settings.timeoutMs,
+    };
+    const serviceFor = (tx: Queryable) => new WebhookService({ ...options, repository: new PgWebhookRepository(tx) });
+    const system = serviceFor(ctx.db);
+    app.addHook("onClose", () => system.close());
+    queueMetrics(ctx.metrics.registry, new PgWebhookRepository(ctx.db), ctx.now);
+    await webhookRoutes(app, ctx, { serviceFor, system, policy });
+    await eventRoutes(app, ctx, serviceFor);
+  };
+}
+
+/** The app's plugin: settings read from the environment when the app starts. */
+export default async function routes(app: ZodApp, ctx: AppContext): Promise<void> {
+  await createWebhookRoutes(webhookSettingsFromEnv())(app, ctx);
+}
+
+export { createWebhookEmitter, type WebhookEmit } from "./emitter.js";
+export { type WebhookSettings, webhookSettingsFromEnv } from "./settings.js";

@@ -1,0 +1,45 @@
+/** The HTTP problems of the webhook routes, and WebhookError turned into them. */
+import { isWebhookError, type WebhookErrorCode } from "@vx/webhooks";
+import { ApiError, type ErrorMapping } from "../../route-kit.js";
+
+export type WebhookProblemCode =
+  | "webhook_not_found"
+  | "webhook_url_invalid"
+  | "webhook_url_not_allowed"
+  | "webhook_agent_invalid"
+  | "unknown_event"
+  | "event_payload_too_large";
+
+export const WEBHOOK_PROBLEMS: Record<WebhookProblemCode, ErrorMapping> = {
+  webhook_not_found: { status: 404, title: "Webhook not found" },
+  webhook_url_invalid: { status: 422, title: "Invalid webhook URL" },
+  webhook_url_not_allowed: { status: 422, title: "Webhook URL not allowed" },
+  webhook_agent_invalid: { status: 422, title: "Unknown agent" },
+  // The detail lists the known event names.
+  unknown_event: { status: 422, title: "Unknown event type" },
+  event_payload_too_large: { status: 413, title: "Event payload too large" },
+};
+
+const PROBLEM_OF: Partial<Record<WebhookErrorCode, WebhookProblemCode>> = {
+  not_found: "webhook_not_found",
+  invalid_url: "webhook_url_invalid",
+  url_not_allowed: "webhook_url_not_allowed",
+  invalid_agent: "webhook_agent_invalid",
+  unknown_event: "unknown_event",
+  payload_too_large: "event_payload_too_large",
+};
+
+/** Runs domain work; a WebhookError becomes its problem (input errors a 400 `validation_failed` on `field`). */
+export async function domain<T>(work: () => Promise<T>, field = "body"): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isWebhookError(error)) throw error;
+    const problem = PROBLEM_OF[error.code];
+    if (problem) throw new ApiError<WebhookProblemCode>(problem, error.message, { cause: error });
+    throw new ApiError("validation_failed", error.message, {
+      cause: error,
+      errors: [{ field, message: error.message }],
+    });
+  }
+}

@@ -1,0 +1,130 @@
+/** The JSON shapes of the webhook routes (snake_case, as the columns) and their mapping from domain objects. */
+import { MAX_RESPONSE_BYTES, WEBHOOK_EVENTS, type Webhook, type WebhookLog } from "@vx/webhooks";
+import { z } from "zod";
+
+const timestamp = z.iso.datetime({ offset: true });
+const eventName = z
+  .string()
+  .min(1)
+  .max(255)
+  .describe(`One of: ${WEBHOOK_EVENTS.join(", ")}`);
+
+/** A webhook as the API shows it: never with its secret (that has its own route). */
+export const webhookSchema = z
+  .object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    agent_id: z.uuid().nullable().describe("Only this agent's events; null receives every agent's"),
+    url: z.string(),
+    events: z.array(z.string()),
+    enabled: z.boolean(),
+    retry_count: z.number().int().describe("Retries after the first attempt"),
+    last_triggered_at: timestamp.nullable(),
+    last_status: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: "Webhook" });
+
+export const createdSchema = webhookSchema
+  .extend({ secret: z.string().describe("whsec_…: verify deliveries with it. Also at GET /v1/webhooks/{id}/secret") })
+  .meta({ id: "CreatedWebhook" });
+
+export const webhookLogSchema = z
+  .object({
+    id: z.uuid(),
+    webhook_id: z.uuid(),
+    event: z.string(),
+    payload: z.unknown(),
+    status_code: z.number().int().nullable(),
+    response_body: z.string().nullable().describe(`The first ${MAX_RESPONSE_BYTES} bytes of the response`),
+    error: z.string().nullable(),
+    attempt_number: z.number().int(),
+    delivered_at: timestamp.nullable(),
+    created_at: timestamp,
+  })
+  .meta({ id: "WebhookLog" });
+
+export const idParams = z.object({ id: z.uuid() });
+
+export const createBody = z.strictObject({
+  url: z.string().min(1).max(2048),
+  events: z.array(eventName).min(1).max(50),
+  agent_id: z.uuid().nullable().optional(),
+  enabled: z.boolean().optional(),
+  retry_count: z.number().int().min(0).max(20).optional(),
+});
+
+export const updateBody = z
+  .strictObject({
+    url: z.string().min(1).max(2048).optional(),
+    events: z.array(eventName).min(1).max(50).optional(),
+    agent_id: z.uuid().nullable().optional(),
+    enabled: z.boolean().optional(),
+    retry_count: z.number().int().min(0).max(20).optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: "give at least one field to change" });
+
+export const logsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50).describe("How many attempts, newest first (1-1000)"),
+});
+
+export const recoverBody = z.strictObject({
+  since: timestamp.describe("Failed messages created at or after this time get one more attempt"),
+});
+
+export const triggerBody = z.strictObject({
+  event: eventName,
+  payload: z.unknown().describe("Any JSON: delivered as `data` in {type, timestamp, data}"),
+  agent_id: z.uuid().nullable().optional().describe("The agent the event is about"),
+  idempotency_key: z.string().min(1).max(255).optional().describe("Repeating a key (per user) enqueues nothing"),
+});
+
+export const triggeredSchema = z
+  .object({
+    event_id: z.uuid(),
+    deliveries: z.number().int().describe("Messages enqueued: one per matching webhook"),
+    duplicate: z.boolean().describe("True when the idempotency key was seen before"),
+  })
+  .meta({ id: "TriggeredEvent" });
+
+export const testResultSchema = z
+  .object({
+    success: z.boolean(),
+    status_code: z.number().int().nullable(),
+    duration_ms: z.number(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: "WebhookTestResult" });
+
+export const eventTypeSchema = z.object({ name: z.string(), description: z.string() }).meta({ id: "EventType" });
+
+export function toJson(webhook: Webhook): z.output<typeof webhookSchema> {
+  return {
+    id: webhook.id,
+    user_id: webhook.user_id,
+    agent_id: webhook.agent_id,
+    url: webhook.url,
+    events: webhook.events,
+    enabled: webhook.enabled,
+    retry_count: webhook.retry_count,
+    last_triggered_at: iso(webhook.last_triggered_at),
+    last_status: webhook.last_status,
+    last_error: webhook.last_error,
+    created_at: webhook.created_at.toISOString(),
+    updated_at: webhook.updated_at.toISOString(),
+  };
+}
+
+export function logToJson(log: WebhookLog): z.output<typeof webhookLogSchema> {
+  return {
+    ...log,
+    delivered_at: iso(log.delivered_at),
+    created_at: log.created_at.toISOString(),
+  };
+}
+
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}

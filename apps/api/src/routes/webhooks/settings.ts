@@ -1,0 +1,62 @@
+/** Webhook settings from the environment, shared by the routes and the delivery workers. */
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TIMEOUT_MS } from "@vx/webhooks";
+import { ApiError } from "../../route-kit.js";
+
+export interface WebhookSettings {
+  /** WEBHOOK_ALLOW_HTTP=true: accept http:// endpoints (local development, tests). Default https only. */
+  allowHttp: boolean;
+  /** WEBHOOK_ALLOW_PRIVATE_URLS=true: deliver to loopback, private and link-local addresses too. Default refused. */
+  allowPrivateUrls: boolean;
+  /** WEBHOOK_MAX_PAYLOAD_BYTES: the largest event body accepted. Default 256 KiB. */
+  maxPayloadBytes: number;
+  /** WEBHOOK_TIMEOUT_MS: per-request timeout of a delivery. Default 15 s. */
+  timeoutMs: number;
+}
+
+const FLAGS: Record<string, boolean> = {
+  true: true,
+  "1": true,
+  on: true,
+  yes: true,
+  false: false,
+  "0": false,
+  off: false,
+  no: false,
+};
+
+export function webhookSettingsFromEnv(env: Record<string, string | undefined> = process.env): WebhookSettings {
+  return {
+    allowHttp: flag(env, "WEBHOOK_ALLOW_HTTP"),
+    allowPrivateUrls: flag(env, "WEBHOOK_ALLOW_PRIVATE_URLS"),
+    maxPayloadBytes: integer(env, "WEBHOOK_MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES, 1024, 10 * 1024 * 1024),
+    timeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 100, 120_000),
+  };
+}
+
+function flag(env: Record<string, string | undefined>, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return false;
+  const value = FLAGS[raw];
+  if (value === undefined)
+    throw new ApiError("invalid_config", `${name} must be true or false, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function integer(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= min && value <= max)) {
+    throw new ApiError(
+      "invalid_config",
+      `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
