@@ -52,7 +52,7 @@ export interface VerificationOutcome {
   code: Exclude<VerifyCode, "MALFORMED">;
   /** The key after this request (its `usage_count` includes it when VALID); null for NOT_FOUND. */
   key: ApiKey | null;
-  /** Requests counted in the current hour after this one; null for NOT_FOUND. */
+  /** Requests counted in the current hour after this one when the key has a rate limit; otherwise null. */
   windowCount: number | null;
   /** Start of the next hour. */
   windowReset: Date;

@@ -238,7 +238,7 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
 
       it("processes a batch in order: two of three pass a quota of two", async () => {
         const user = await fixture.createUser();
-        const key = await repo().createApiKey(row(user, { usage_quota: 2 }));
+        const key = await repo().createApiKey(row(user, { usage_quota: 2, rate_limit: 100 }));
         const outcomes = await repo().verifyApiKeys(
           [verify(key.key_hash), verify(key.key_hash), verify(key.key_hash)],
           now,
@@ -261,6 +261,9 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         expect(outcomes.map((o) => o.code)).toEqual(["NOT_FOUND", "VALID", "VALID", "NOT_FOUND", "RATE_LIMITED"]);
         expect(outcomes.map((o) => o.key?.id ?? null)).toEqual([null, a.id, b.id, null, b.id]);
         expect(outcomes[0]!.windowCount).toBeNull();
+        // Without a rate limit there is no window to report.
+        expect(outcomes[1]!.windowCount).toBeNull();
+        expect(outcomes[2]!.windowCount).toBe(1);
       });
 
       it("charges each request's cost and lets cost 0 check without counting", async () => {

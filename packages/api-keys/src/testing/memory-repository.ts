@@ -145,7 +145,8 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
       const window = this.buckets.get(key.id)?.get(hour.getTime())?.requests ?? 0;
       const code = decideVerification(key, { used: key.usage_count, window }, request, now);
       if (code === "VALID") this.count(key, request.cost, now);
-      const windowCount = this.buckets.get(key.id)?.get(hour.getTime())?.requests ?? 0;
+      const windowCount =
+        key.rate_limit === null ? null : (this.buckets.get(key.id)?.get(hour.getTime())?.requests ?? 0);
       return { code, key: copy(key), windowCount, windowReset };
     });
   }
