@@ -10,6 +10,9 @@ export interface HealthStatus {
   error?: string;
 }
 
+/** Told about every statement: what ran (a low-cardinality name), how long it took, whether it failed. */
+export type QueryObserver = (event: { operation: string; durationMs: number; failed: boolean }) => void;
+
 export interface DatabaseOptions {
   kind: DatabaseKind;
   url: string;
@@ -26,6 +29,7 @@ export class Database implements Queryable {
   readonly pool: pg.Pool;
   private readonly onClose?: () => Promise<void>;
   private closed = false;
+  private readonly observers: QueryObserver[] = [];
 
   constructor(options: DatabaseOptions) {
     this.kind = options.kind;
@@ -37,9 +41,13 @@ export class Database implements Queryable {
   }
 
   /** One statement as the connection's own role (system work: bypasses RLS). */
-  async query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    const result = await this.pool.query(text, params as unknown[] | undefined);
-    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.observed(text, () => this.pool.query(text, params as unknown[] | undefined));
+  }
+
+  /** Observe every statement's duration, e.g. for a metrics histogram per operation. */
+  observeQueries(observer: QueryObserver): void {
+    this.observers.push(observer);
   }
 
   /** A transaction as the connection's own role (system work). */
@@ -88,10 +96,8 @@ export class Database implements Queryable {
     try {
       await client.query(begin);
       const tx: Queryable = {
-        query: async <R>(text: string, params?: readonly unknown[]) => {
-          const result = await client.query(text, params as unknown[] | undefined);
-          return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
-        },
+        query: <R>(text: string, params?: readonly unknown[]) =>
+          this.observed<R>(text, () => client.query(text, params as unknown[] | undefined)),
       };
       const value = await work(tx);
       await client.query("COMMIT");
@@ -103,8 +109,42 @@ export class Database implements Queryable {
       client.release();
     }
   }
+
+  /** Runs a statement, telling observers how long it took. */
+  private async observed<R>(text: string, run: () => Promise<pg.QueryResult>): Promise<QueryResult<R>> {
+    if (this.observers.length === 0) {
+      const result = await run();
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    }
+    const started = performance.now();
+    let failed = false;
+    try {
+      const result = await run();
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      const event = { operation: operationName(text), durationMs: performance.now() - started, failed };
+      for (const observer of this.observers) observer(event);
+    }
+  }
 }
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;
+}
+
+/**
+ * A short, bounded name for a statement, so metrics get one series per operation and never one per query text:
+ * the SQL function it calls (`vx_verify_api_keys`), else the verb and first table (`select api_keys`).
+ */
+export function operationName(text: string): string {
+  const fn = /\b(vx_[a-z0-9_]+)\s*\(/i.exec(text);
+  if (fn) return fn[1]!.toLowerCase();
+  const verb =
+    /^\s*(?:with\b[\s\S]*?\)\s*)?(select|insert|update|delete|begin|commit|rollback|set|notify|listen)\b/i.exec(text);
+  const name = verb?.[1]?.toLowerCase() ?? "other";
+  const table = /\b(?:from|into|update)\s+(?:public\.|auth\.)?"?([a-z_][a-z0-9_]*)/i.exec(text);
+  return table && ["select", "insert", "update", "delete"].includes(name) ? `${name} ${table[1]!.toLowerCase()}` : name;
 }

@@ -1,7 +1,10 @@
 // Repository adapters, one folder per domain package.
 export * from "./api-keys/index.js";
-export type { DatabaseKind, DatabaseOptions, HealthStatus } from "./database.js";
-export { Database } from "./database.js";
+export type { RestoreOptions } from "./backup.js";
+export { backupEmbedded, restoreEmbedded } from "./backup.js";
+export * from "./compliance/index.js";
+export type { DatabaseKind, DatabaseOptions, HealthStatus, QueryObserver } from "./database.js";
+export { Database, operationName } from "./database.js";
 export type { EmbeddedOptions, EmbeddedPostgres } from "./embedded.js";
 export { startEmbeddedPostgres } from "./embedded.js";
 export * from "./ivr/index.js";
@@ -13,4 +16,3 @@ export type { OpenDatabaseOptions } from "./open-database.js";
 export { DEFAULT_DATA_DIR, openDatabase } from "./open-database.js";
 export type { JwtClaims, Queryable, QueryResult } from "./queryable.js";
 export * from "./webhooks/index.js";
-export * from "./compliance/index.js";

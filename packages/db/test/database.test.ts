@@ -1,4 +1,5 @@
 // The Database handle: RLS context per transaction, rollback on failure, health check.
+import { operationName } from "@vx/db";
 import { createUser, describeDatabases } from "@vx/db/testing";
 import { expect, it } from "vitest";
 
@@ -62,4 +63,36 @@ describeDatabases("database handle", ({ db }) => {
     expect(health.healthy).toBe(true);
     expect(health.latencyMs).toBeGreaterThanOrEqual(0);
   });
+});
+
+describeDatabases("query observers", ({ db }) => {
+  it("are told every statement's operation name, duration and outcome", async () => {
+    const seen: { operation: string; failed: boolean }[] = [];
+    db().observeQueries(({ operation, durationMs, failed }) => {
+      expect(durationMs).toBeGreaterThanOrEqual(0);
+      seen.push({ operation, failed });
+    });
+    const userId = await createUser(db());
+    await db().asUser(userId, (tx) => tx.query("SELECT id FROM api_keys WHERE user_id = $1", [userId]));
+    await db()
+      .query("SELECT * FROM no_such_table")
+      .catch(() => undefined);
+    expect(seen).toEqual([
+      { operation: "insert users", failed: false },
+      { operation: "select api_keys", failed: false },
+      { operation: "select no_such_table", failed: true },
+    ]);
+  });
+});
+
+it.each([
+  ["SELECT * FROM vx_verify_api_keys($1, $2, $3, $4)", "vx_verify_api_keys"],
+  ["select id from public.api_keys where key_hash = $1", "select api_keys"],
+  ["INSERT INTO webhook_logs (webhook_id) VALUES ($1)", "insert webhook_logs"],
+  ["UPDATE ivr_sessions SET retry_count = 1", "update ivr_sessions"],
+  ["WITH x AS (SELECT 1) DELETE FROM audit_logs WHERE id IN (SELECT 1)", "delete audit_logs"],
+  ["SELECT 1", "select"],
+  ["COMMIT", "commit"],
+])("names %s as %s", (sql, name) => {
+  expect(operationName(sql)).toBe(name);
 });
