@@ -13,7 +13,7 @@ import { createAuthUserSync } from "./http/auth-users.js";
 import { registerDocs, registerOpenApi } from "./http/docs.js";
 import { createJwtVerifier } from "./http/jwt.js";
 import { meRoutes } from "./http/me.js";
-import { createMetricsRegistry, installRequestMetrics } from "./http/metrics.js";
+import { createMetricsRegistry, installQueryMetrics, installRequestMetrics } from "./http/metrics.js";
 import { operationsRoutes } from "./http/operations.js";
 import { ErrorRegistry, installProblemHandlers, notFoundProblem, sendProblem } from "./http/problems.js";
 import { generateRequestId } from "./http/request-id.js";
@@ -70,6 +70,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ZodApp> {
   installProblemHandlers(app, errors, log);
   installResponseHeaders(app);
   installRequestMetrics(app, registry);
+  installQueryMetrics(app, db, registry);
   await registerSecurityHeaders(app, config);
 
   await app.register(rateLimit, { global: false, max: config.rateLimit.max, timeWindow: config.rateLimit.windowMs });

@@ -49,6 +49,13 @@ describe("health, readiness and metrics", () => {
     expect(res.body).toMatch(/http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health"/);
   });
 
+  it("reports database statement durations per operation, never per query text", async () => {
+    await t.app.inject({ url: "/ready" });
+    const body = (await t.app.inject({ url: "/metrics" })).body;
+    expect(body).toMatch(/vx_db_query_duration_seconds_count\{operation="select",outcome="ok"\} [1-9]/);
+    expect(body).not.toMatch(/operation="[^"]*\$1/);
+  });
+
   it("serves domain counters registered on ctx.metrics.registry", async () => {
     const { Counter } = await import("prom-client");
     const counter = new Counter({ name: "vx_test_things_total", help: "things", registers: [t.ctx.metrics.registry] });

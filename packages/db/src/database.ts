@@ -45,9 +45,13 @@ export class Database implements Queryable {
     return this.observed(text, () => this.pool.query(text, params as unknown[] | undefined));
   }
 
-  /** Observe every statement's duration, e.g. for a metrics histogram per operation. */
-  observeQueries(observer: QueryObserver): void {
+  /** Observe every statement's duration, e.g. for a metrics histogram per operation. Returns the unsubscribe. */
+  observeQueries(observer: QueryObserver): () => void {
     this.observers.push(observer);
+    return () => {
+      const at = this.observers.indexOf(observer);
+      if (at >= 0) this.observers.splice(at, 1);
+    };
   }
 
   /** A transaction as the connection's own role (system work). */

@@ -1,4 +1,5 @@
 /** Prometheus metrics: request counts and latencies per route, process metrics, and the registry domain counters join. */
+import type { Database } from "@vx/db";
 import type { FastifyInstance } from "fastify";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
@@ -33,4 +34,19 @@ export function installRequestMetrics(app: FastifyInstance, registry: Registry):
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
   });
+}
+
+/** Database statement durations per operation (`vx_verify_api_keys`, `select webhooks`, …): "monitor query performance". */
+export function installQueryMetrics(app: FastifyInstance, db: Database, registry: Registry): void {
+  const duration = new Histogram({
+    name: "vx_db_query_duration_seconds",
+    help: "Database statement durations, by operation and outcome",
+    labelNames: ["operation", "outcome"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const unsubscribe = db.observeQueries(({ operation, durationMs, failed }) => {
+    duration.observe({ operation, outcome: failed ? "error" : "ok" }, durationMs / 1000);
+  });
+  app.addHook("onClose", async () => unsubscribe());
 }
