@@ -11,6 +11,8 @@ CREATE TABLE public.webhook_events (
   event varchar(255) NOT NULL CHECK (length(event) > 0),
   -- The exact JSON bytes every webhook receives (text, not jsonb, so key order and spacing survive).
   body text NOT NULL,
+  -- The same, parsed once, for the log row of every attempt.
+  payload jsonb GENERATED ALWAYS AS (body::jsonb) STORED,
   idempotency_key varchar(255),
   created_at timestamptz NOT NULL DEFAULT now()
 );
@@ -39,7 +41,8 @@ CREATE TABLE public.webhook_messages (
 CREATE INDEX idx_webhook_messages_due ON public.webhook_messages (due_at) WHERE status IN ('pending', 'sending');
 CREATE INDEX idx_webhook_messages_webhook_id ON public.webhook_messages (webhook_id, created_at);
 CREATE INDEX idx_webhook_messages_event_id ON public.webhook_messages (event_id);
-CREATE INDEX idx_webhook_messages_user_id ON public.webhook_messages (user_id);
+-- No index on user_id: every claim and record rewrites the row into every index (status and due_at change, so
+-- updates are never HOT), and users only read messages by id. The RLS policy on user_id filters those reads.
 
 -- After a rotation the previous secret keeps signing (beside the new one) until expires_at.
 CREATE TABLE public.webhook_previous_secrets (
@@ -108,7 +111,10 @@ BEGIN
   WHERE w.user_id = p_user_id AND w.enabled AND p_event = ANY (w.events)
     AND (w.agent_id IS NULL OR w.agent_id = p_agent_id);
   GET DIAGNOSTICS v_count = ROW_COUNT;
-  IF v_count > 0 THEN
+  -- A notifying transaction holds a database-wide lock through its commit, so notifying in every enqueue would
+  -- serialize all enqueuing commits (it halved throughput). One notifier at a time: while another transaction
+  -- holds this lock its NOTIFY is on the way; if that one rolls back, workers find the message at their next poll.
+  IF v_count > 0 AND pg_try_advisory_xact_lock(hashtext('vx_webhook_messages')) THEN
     PERFORM pg_notify('vx_webhook_messages', '');
   END IF;
   RETURN QUERY SELECT v_event, v_count, false;
@@ -134,7 +140,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
   ),
   abandoned AS (
     INSERT INTO public.webhook_logs (webhook_id, event, payload, error, attempt_number, created_at)
-    SELECT m.webhook_id, m.event, e.body::jsonb,
+    SELECT m.webhook_id, m.event, e.payload,
       'outcome unknown: the worker''s lease expired before it recorded this attempt', due.attempts, p_now
     FROM due
     JOIN public.webhook_messages m ON m.id = due.id
@@ -162,21 +168,33 @@ $$;
 -- next state, one log row per attempt, the webhooks' last_* columns, failure streaks, and disabling
 -- (a 410, or every attempt failing for p_disable_after_ms). Attempts of messages the worker no longer
 -- holds (its lease expired and another worker took over) are ignored. Returns how many were applied.
+--
+-- Locks, so that any number of workers record at once without queueing on a hot webhook row:
+-- * every webhook touched gets FOR KEY SHARE first, in id order (it only conflicts with deleting the
+--   webhook, which then waits for us instead of deadlocking with us over the messages);
+-- * webhooks with failures get FOR NO KEY UPDATE, in id order: their streak and disabling are exact;
+-- * webhooks with only deliveries update last_* only when it changes or is a second old, and skip a
+--   webhook another recorder is updating right now (that one writes a value of the same moment).
 CREATE FUNCTION public.vx_webhook_record(p_worker text, p_now timestamptz, p_disable_after_ms bigint, p_attempts jsonb)
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-  v_applied integer;
+  v_failing uuid[];
+  v_touched uuid[];
+  v_held uuid[];
 BEGIN
-  -- Webhook rows first, in id order, so concurrent recorders cannot deadlock on them. NO KEY UPDATE (what
-  -- the UPDATE below takes anyway) leaves the KEY SHARE locks of enqueue's foreign-key checks unblocked.
-  PERFORM 1 FROM public.webhooks w
-  WHERE w.id IN (
-    SELECT m.webhook_id FROM public.webhook_messages m
-    WHERE m.id IN (SELECT (a ->> 'message_id')::uuid FROM jsonb_array_elements(p_attempts) a)
-  )
-  ORDER BY w.id
-  FOR NO KEY UPDATE;
+  SELECT array_agg(f.webhook_id ORDER BY f.webhook_id) FILTER (WHERE f.failing),
+    array_agg(f.webhook_id ORDER BY f.webhook_id)
+  INTO v_failing, v_touched
+  FROM (
+    SELECT m.webhook_id,
+      bool_and(a ->> 'outcome' <> 'delivered') OR bool_or(a ->> 'disable_reason' IS NOT NULL) AS failing
+    FROM jsonb_array_elements(p_attempts) a
+    JOIN public.webhook_messages m ON m.id = (a ->> 'message_id')::uuid
+    GROUP BY m.webhook_id
+  ) f;
+  PERFORM 1 FROM public.webhooks w WHERE w.id = ANY (v_touched) ORDER BY w.id FOR KEY SHARE;
+  PERFORM 1 FROM public.webhooks w WHERE w.id = ANY (v_failing) ORDER BY w.id FOR NO KEY UPDATE;
 
   WITH r AS (
     SELECT (a.item ->> 'message_id')::uuid AS message_id,
@@ -185,10 +203,8 @@ BEGIN
       a.item ->> 'response_body' AS response_body,
       a.item ->> 'error' AS error,
       a.item ->> 'outcome' AS outcome,
-      (a.item ->> 'next_attempt_at')::timestamptz AS next_attempt_at,
-      a.item ->> 'disable_reason' AS disable_reason,
-      a.ord
-    FROM jsonb_array_elements(p_attempts) WITH ORDINALITY AS a(item, ord)
+      (a.item ->> 'next_attempt_at')::timestamptz AS next_attempt_at
+    FROM jsonb_array_elements(p_attempts) AS a(item)
   ),
   held AS (
     UPDATE public.webhook_messages m
@@ -201,29 +217,37 @@ BEGIN
     FROM r
     WHERE m.id = r.message_id AND m.status = 'sending' AND m.locked_by = p_worker
       AND m.attempts = r.attempt_number AND r.outcome IN ('delivered', 'retry', 'failed')
-    RETURNING m.id, m.webhook_id, m.event_id, m.event
-  ),
-  done AS (
-    SELECT r.*, held.webhook_id, held.event_id, held.event FROM held JOIN r ON r.message_id = held.id
+    RETURNING m.id, m.webhook_id, m.event_id, m.event, r.status_code, r.response_body, r.error, r.outcome,
+      r.attempt_number
   ),
   logs AS (
     INSERT INTO public.webhook_logs
       (webhook_id, event, payload, status_code, response_body, error, attempt_number, delivered_at, created_at)
-    SELECT d.webhook_id, d.event, e.body::jsonb, d.status_code, d.response_body, d.error, d.attempt_number,
-      CASE d.outcome WHEN 'delivered' THEN p_now END, p_now
-    FROM done d JOIN public.webhook_events e ON e.id = d.event_id
+    SELECT h.webhook_id, h.event, e.payload, h.status_code, h.response_body, h.error, h.attempt_number,
+      CASE h.outcome WHEN 'delivered' THEN p_now END, p_now
+    FROM held h JOIN public.webhook_events e ON e.id = h.event_id
+  )
+  SELECT array_agg(h.id) INTO v_held FROM held h;
+
+  WITH r AS (
+    SELECT (a.item ->> 'message_id')::uuid AS message_id, (a.item ->> 'status_code')::integer AS status_code,
+      a.item ->> 'error' AS error, a.item ->> 'outcome' AS outcome, a.item ->> 'disable_reason' AS disable_reason,
+      a.ord, m.webhook_id
+    FROM jsonb_array_elements(p_attempts) WITH ORDINALITY AS a(item, ord)
+    JOIN public.webhook_messages m ON m.id = (a.item ->> 'message_id')::uuid
+    WHERE (a.item ->> 'message_id')::uuid = ANY (v_held)
   ),
   per_webhook AS (
-    SELECT d.webhook_id,
-      bool_or(d.outcome = 'delivered') AS any_delivered,
-      (array_agg(d.status_code ORDER BY d.ord DESC))[1] AS last_status,
-      (array_agg(CASE d.outcome WHEN 'delivered' THEN NULL ELSE d.error END ORDER BY d.ord DESC))[1] AS last_error,
-      (array_agg(d.disable_reason ORDER BY d.ord) FILTER (WHERE d.disable_reason IS NOT NULL))[1] AS gone
-    FROM done d
-    GROUP BY d.webhook_id
+    SELECT r.webhook_id,
+      bool_or(r.outcome = 'delivered') AS any_delivered,
+      (array_agg(r.status_code ORDER BY r.ord DESC))[1] AS last_status,
+      (array_agg(CASE r.outcome WHEN 'delivered' THEN NULL ELSE r.error END ORDER BY r.ord DESC))[1] AS last_error,
+      (array_agg(r.disable_reason ORDER BY r.ord) FILTER (WHERE r.disable_reason IS NOT NULL))[1] AS gone
+    FROM r
+    GROUP BY r.webhook_id
   ),
   health AS (
-    SELECT p.*, s.failing_since,
+    SELECT p.*, s.failing_since, coalesce(p.webhook_id = ANY (v_failing), false) AS locked,
       p.gone IS NOT NULL OR (NOT p.any_delivered
         AND coalesce(s.failing_since <= p_now - make_interval(secs => p_disable_after_ms / 1000.0), false))
         AS disable
@@ -239,22 +263,26 @@ BEGIN
     SELECT h.webhook_id, p_now FROM health h WHERE NOT h.any_delivered AND h.failing_since IS NULL
     ON CONFLICT (webhook_id) DO NOTHING
   ),
-  touched AS (
-    UPDATE public.webhooks w
-    SET last_triggered_at = p_now,
-      last_status = h.last_status,
-      last_error = CASE
-        WHEN h.gone IS NOT NULL THEN 'disabled: ' || h.gone
-        WHEN h.disable THEN 'disabled: every attempt failed since '
-          || to_char(h.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-        ELSE h.last_error
-      END,
-      enabled = w.enabled AND NOT h.disable
-    FROM health h
-    WHERE w.id = h.webhook_id
+  quiet AS (
+    SELECT w.id FROM public.webhooks w JOIN health h ON h.webhook_id = w.id
+    WHERE NOT h.locked AND (w.last_triggered_at IS NULL OR w.last_triggered_at < p_now - interval '1 second'
+      OR w.last_status IS DISTINCT FROM h.last_status OR w.last_error IS DISTINCT FROM h.last_error)
+    FOR NO KEY UPDATE OF w SKIP LOCKED
   )
-  SELECT count(*)::integer INTO v_applied FROM held;
-  RETURN v_applied;
+  UPDATE public.webhooks w
+  SET last_triggered_at = p_now,
+    last_status = h.last_status,
+    last_error = CASE
+      WHEN h.gone IS NOT NULL THEN 'disabled: ' || h.gone
+      WHEN h.disable THEN 'disabled: every attempt failed since '
+        || to_char(h.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      ELSE h.last_error
+    END,
+    enabled = w.enabled AND NOT h.disable
+  FROM health h
+  WHERE w.id = h.webhook_id AND (h.locked OR w.id IN (SELECT q.id FROM quiet q));
+
+  RETURN coalesce(cardinality(v_held), 0);
 END
 $$;
 

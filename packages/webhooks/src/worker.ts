@@ -31,6 +31,11 @@ export interface DeliveryWorkerOptions {
   leaseMs?: number;
   /** How often an idle worker looks for due messages; default 500 ms (wake() and NOTIFY start it sooner). */
   pollIntervalMs?: number;
+  /**
+   * After a claim that found some but fewer than batchSize messages, wait this long before claiming again, so a
+   * steady stream is claimed in batches rather than one statement per message. Default 10 ms; 0 disables.
+   */
+  gatherMs?: number;
   /** A webhook whose attempts all failed for this long is disabled; default 5 days. */
   disableAfterMs?: number;
   maxResponseBytes?: number;
@@ -52,6 +57,7 @@ export interface AttemptReport {
 }
 
 export const DEFAULT_DISABLE_AFTER_MS = 5 * 24 * 60 * 60 * 1000;
+const MAX_CONCURRENT_RECORDS = 2;
 
 export class DeliveryWorker {
   readonly workerId: string;
@@ -63,6 +69,7 @@ export class DeliveryWorker {
   private readonly timeoutMs: number;
   private readonly leaseMs: number;
   private readonly pollIntervalMs: number;
+  private readonly gatherMs: number;
   private readonly disableAfterMs: number;
   private readonly options: DeliveryWorkerOptions;
   private sender?: HttpSender;
@@ -72,7 +79,7 @@ export class DeliveryWorker {
   private wakeRequested = false;
   private signal?: () => void;
   private pending: { record: AttemptRecord; done: () => void }[] = [];
-  private flushing = false;
+  private flushes = 0;
 
   constructor(options: DeliveryWorkerOptions) {
     this.options = options;
@@ -88,6 +95,7 @@ export class DeliveryWorker {
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.leaseMs = options.leaseMs ?? this.timeoutMs * 2;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.gatherMs = options.gatherMs ?? 10;
     this.disableAfterMs = options.disableAfterMs ?? DEFAULT_DISABLE_AFTER_MS;
     const random = options.randomBytes ?? systemRandomBytes;
     this.workerId = options.workerId ?? `worker-${Buffer.from(random(6)).toString("hex")}`;
@@ -141,6 +149,7 @@ export class DeliveryWorker {
       }
       for (const message of claimed) this.track(this.process(message));
       if (claimed.length === 0) await this.sleep(this.pollIntervalMs);
+      else if (claimed.length < this.batchSize && this.gatherMs > 0) await delay(this.gatherMs);
     }
   }
 
@@ -193,16 +202,19 @@ export class DeliveryWorker {
     );
   }
 
-  /** Records are batched: whatever finished while the previous write was running goes in the next one. */
+  /**
+   * Records are batched: whatever finished while earlier writes were running goes in the next one. Two writes may
+   * run at once, so the database's round trip is overlapped with the next batch forming.
+   */
   private record(record: AttemptRecord): Promise<void> {
     return new Promise((done) => {
       this.pending.push({ record, done });
-      if (!this.flushing) void this.flush();
+      if (this.flushes < MAX_CONCURRENT_RECORDS) void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
+    this.flushes++;
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
@@ -216,7 +228,7 @@ export class DeliveryWorker {
       }
       for (const item of batch) item.done();
     }
-    this.flushing = false;
+    this.flushes--;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -238,6 +250,10 @@ export class DeliveryWorker {
     this.sender ??= createHttpSender({ allowPrivateUrls: this.options.allowPrivateUrls });
     return this.sender.send;
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function disabledResult(): DeliveryResult {
