@@ -12,6 +12,9 @@ const USAGE = `usage: vx <command>
   serve                              start the API (embedded PGlite in ./.vx-data unless DATABASE_URL is set)
   migrate [up [N] | down [N] | status]
   worker                             run only the background workers
+  cleanup                            delete what the retention policy says has expired
+  backup [file]                      copy the embedded database to a .tar.gz (stop the server first)
+  restore <file> [--force]           restore the embedded database from a backup
   token [--user <uuid>] [--role authenticated|service_role] [--expires-in 1h]
                                      print a development JWT signed with the configured secret`;
 
@@ -34,6 +37,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await workerCommand(loadConfig(env));
       case "token":
         return await tokenCommand(loadConfig(env), rest);
+      case "cleanup":
+        return await (await import("./commands/maintenance.js")).cleanupCommand(loadConfig(env));
+      case "backup":
+        return await (await import("./commands/maintenance.js")).backupCommand(loadConfig(env), rest);
+      case "restore":
+        return await (await import("./commands/maintenance.js")).restoreCommand(loadConfig(env), rest);
       case undefined:
       case "help":
       case "--help":

@@ -33,6 +33,8 @@ export interface Config {
   trustProxy: boolean;
   shutdownTimeoutMs: number;
   production: boolean;
+  /** Days kept per retention target (`null`: forever); unset targets keep the specification's defaults. */
+  retention: { audit_logs?: number | null; webhook_logs?: number | null; ivr_sessions?: number | null };
 }
 
 type Env = Record<string, string | undefined>;
@@ -65,6 +67,11 @@ const origin = z
     }
   })
   .transform((value) => value.replace(/\/$/, ""));
+
+const retentionDays = {
+  schema: z.union([z.literal("off").transform(() => null), integer(1, 36_500)]),
+  must: "be a number of days between 1 and 36500, or off to keep forever",
+};
 
 const variables = {
   HOST: { schema: z.string().min(1), must: "be a host name or IP address" },
@@ -102,6 +109,9 @@ const variables = {
   TRUST_PROXY: { schema: boolean, must: "be true or false" },
   SHUTDOWN_TIMEOUT_MS: { schema: integer(0, 600_000), must: "be milliseconds between 0 and 600000" },
   NODE_ENV: { schema: z.string().min(1), must: "be a word such as production or development" },
+  VX_RETENTION_AUDIT_LOG_DAYS: retentionDays,
+  VX_RETENTION_WEBHOOK_LOG_DAYS: retentionDays,
+  VX_RETENTION_IVR_SESSION_DAYS: retentionDays,
 } satisfies Record<string, Variable<unknown>>;
 
 type Name = keyof typeof variables;
@@ -144,6 +154,11 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: parsed.TRUST_PROXY ?? false,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS ?? 10_000,
     production,
+    retention: {
+      audit_logs: parsed.VX_RETENTION_AUDIT_LOG_DAYS,
+      webhook_logs: parsed.VX_RETENTION_WEBHOOK_LOG_DAYS,
+      ivr_sessions: parsed.VX_RETENTION_IVR_SESSION_DAYS,
+    },
   };
 }
 

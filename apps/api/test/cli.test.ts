@@ -114,6 +114,40 @@ describe("vx CLI", () => {
   }, 60_000);
 });
 
+describe("vx backup, restore and cleanup", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "vx-maint-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("backs up the embedded database, refuses to restore over it, restores into a new folder, and cleans up", async () => {
+    const data = join(dir, "data");
+    const file = join(dir, "backup.tar.gz");
+    const cleanup = await run(["cleanup"], { VX_DATA_DIR: data });
+    expect(cleanup.code).toBe(0);
+    expect(cleanup.stdout).toMatch(/^audit_logs +deleted 0 in \d+ batches/m);
+    expect(cleanup.stdout).toMatch(/^webhook_logs +deleted 0/m);
+
+    expect((await run(["backup", file], { VX_DATA_DIR: data })).code).toBe(0);
+    const over = await run(["restore", file], { VX_DATA_DIR: data });
+    expect(over.code).toBe(1);
+    expect(over.stderr).toMatch(/^vx: .* already holds a database: restore into an empty folder, or pass --force/);
+    expect(over.stderr.split("\n")).toHaveLength(1);
+    const restored = await run(["restore", file], { VX_DATA_DIR: join(dir, "restored") });
+    expect(restored.code).toBe(0);
+    const status = await run(["migrate", "status"], { VX_DATA_DIR: join(dir, "restored") });
+    expect(status.stdout).toMatch(/^applied {2}000_supabase_bootstrap/m);
+    expect(status.stdout).not.toMatch(/pending/);
+  }, 120_000);
+
+  it("points Postgres users at pg_dump instead of copying files", async () => {
+    const result = await run(["backup"], { DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/pg_dump --format=custom/);
+  });
+});
+
 describe("development tokens", () => {
   it("expire relative to the given clock", async () => {
     const now = new Date("2030-06-01T00:00:00Z");

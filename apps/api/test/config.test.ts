@@ -76,4 +76,15 @@ describe("loadConfig", () => {
       }),
     );
   });
+
+  it("reads retention days per target, off keeping a target forever", () => {
+    expect(loadConfig({ VX_RETENTION_WEBHOOK_LOG_DAYS: "30", VX_RETENTION_AUDIT_LOG_DAYS: "off" }).retention).toEqual({
+      audit_logs: null,
+      webhook_logs: 30,
+      ivr_sessions: undefined,
+    });
+    expect(() => loadConfig({ VX_RETENTION_IVR_SESSION_DAYS: "0" })).toThrow(
+      /^VX_RETENTION_IVR_SESSION_DAYS must be a number of days between 1 and 36500, or off/,
+    );
+  });
 });
