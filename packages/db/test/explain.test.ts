@@ -1,0 +1,253 @@
+// Index-use proofs on Postgres: with about a million rows per table, the hot queries (key verification, the
+// due-message claim, logs by webhook, sessions by call id, the idle sweep) are index scans, never sequential
+// scans, in both the custom plan (values known) and the generic plan (what PL/pgSQL and SQL functions reuse).
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { migrationsDir } from "@vx/db";
+import { createPostgresTestDatabase, type TestDatabase, testPostgresUrl } from "@vx/db/testing";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as keySql from "../src/api-keys/queries.js";
+import * as ivrSql from "../src/ivr/queries.js";
+import { sql as webhookSql } from "../src/webhooks/sql.js";
+
+/** Rows in each big table. 1 M loads in well under the file's budget on a laptop-class machine. */
+const ROWS = 1_000_000;
+const USERS = 1_000;
+const WEBHOOKS = 10_000;
+
+/** Deterministic ids, so a test can name a row that exists without reading it back. */
+const uid = (n: string) => `('00000000-0000-4000-8000-' || lpad(to_hex(${n}), 12, '0'))::uuid`;
+const wid = (n: string) => `('10000000-0000-4000-8000-' || lpad(to_hex(${n}), 12, '0'))::uuid`;
+const idOf = (prefix: string, n: number) => `${prefix}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+
+/** `<prefix>-0000-4000-8000-<i in hex>`: ascending ids, so the primary keys fill in order during the load. */
+const seqId = (prefix: string) => `('${prefix}-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid`;
+
+/**
+ * One statement per table. Triggers and foreign-key checks are off for the load (session_replication_role):
+ * the audit trigger would otherwise write a million audit rows, and the parents are generated to match anyway.
+ */
+const LOAD: Record<string, string> = {
+  api_keys: `
+    INSERT INTO public.api_keys (id, user_id, name, key_prefix, key_hash, scopes, expires_at)
+    SELECT ${seqId("20000000")}, ${uid("i % 1000 + 1")}, 'key ' || i, 'vx_' || lpad(to_hex(i), 7, '0'),
+      md5(i::text) || md5((-i)::text), '{*}', CASE WHEN i % 3 = 0 THEN now() + interval '90 days' END
+    FROM generate_series(1, ${ROWS}) AS i`,
+  webhook_logs: `
+    INSERT INTO public.webhook_logs (id, webhook_id, event, status_code, attempt_number, delivered_at, created_at)
+    SELECT ${seqId("30000000")}, ${wid(`i % ${WEBHOOKS} + 1`)}, 'call.started', 200, 1 + i % 3,
+      now() - make_interval(secs => i), now() - make_interval(secs => i)
+    FROM generate_series(1, ${ROWS}) AS i`,
+  // A realistic queue: almost everything delivered long ago, 1 % pending or in flight.
+  webhook_messages: `
+    INSERT INTO public.webhook_messages
+      (id, event_id, webhook_id, user_id, event, status, attempts, max_attempts, due_at, delivered_at, created_at)
+    SELECT ${seqId("40000000")}, ${seqId("50000000")}, ${wid(`i % ${WEBHOOKS} + 1`)}, ${uid("i % 1000 + 1")},
+      'call.started', CASE WHEN i % 100 = 0 THEN 'pending' WHEN i % 100 = 1 THEN 'sending' ELSE 'delivered' END,
+      1, 8, now() - make_interval(secs => i % 7200),
+      CASE WHEN i % 100 > 1 THEN now() - make_interval(secs => i) END, now() - make_interval(secs => i)
+    FROM generate_series(1, ${ROWS}) AS i`,
+  // 1 % of calls still live; the rest ended a minute after they started.
+  ivr_sessions: `
+    INSERT INTO public.ivr_sessions
+      (id, session_id, user_id, menu_stack, status, end_reason, start_time, last_activity, ended_at, created_at)
+    SELECT ${seqId("60000000")}, 'CA' || md5(i::text), ${uid("i % 1000 + 1")}, '[]',
+      CASE WHEN i % 100 = 0 THEN 'active' ELSE 'completed' END, CASE WHEN i % 100 <> 0 THEN 'hangup' END,
+      now() - make_interval(secs => i), now() - make_interval(secs => i - 60),
+      CASE WHEN i % 100 <> 0 THEN now() - make_interval(secs => i - 60) END, now() - make_interval(secs => i)
+    FROM generate_series(1, ${ROWS}) AS i`,
+};
+
+/**
+ * Loads one table the fast way: its secondary indexes are dropped, the rows inserted, and the same indexes
+ * rebuilt from their own definitions (pg_get_indexdef), so the plans below see exactly the migrations' indexes.
+ */
+async function load(url: string, table: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("SET session_replication_role = replica; SET maintenance_work_mem = '128MB'");
+    const { rows: indexes } = await client.query<{ name: string; definition: string }>(
+      `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+         FROM pg_index i WHERE i.indrelid = $1::regclass AND NOT i.indisprimary`,
+      [`public.${table}`],
+    );
+    for (const index of indexes) await client.query(`DROP INDEX ${index.name}`);
+    await client.query(statement);
+    for (const index of indexes) await client.query(index.definition);
+  } finally {
+    await client.end();
+  }
+}
+
+const PARENTS = `
+  INSERT INTO auth.users (id) SELECT ${uid("i")} FROM generate_series(1, ${USERS}) AS i;
+  INSERT INTO public.webhooks (id, user_id, url, events, secret)
+  SELECT ${wid("i")}, ${uid("i % 1000 + 1")}, 'https://example.com/hooks/' || i, '{call.started}', 'whsec_' || md5(i::text)
+  FROM generate_series(1, ${WEBHOOKS}) AS i;
+  INSERT INTO public.ivr_menus (user_id, name, prompt)
+  SELECT ${uid("i % 1000 + 1")}, 'menu ' || i, 'Press 1' FROM generate_series(1, 10 * ${USERS}) AS i;`;
+
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  Plans?: PlanNode[];
+}
+
+function flatten(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(flatten)];
+}
+
+/** The body of the parenthesis that opens at the end of `marker` in `text` (balanced, so nested calls survive). */
+function parenthesised(text: string, marker: string): string {
+  const start = text.indexOf(marker);
+  if (start < 0) throw new Error(`"${marker}" not found: the function changed, update this test with it`);
+  let depth = 1;
+  for (let i = start + marker.length; i < text.length; i++) {
+    if (text[i] === "(") depth++;
+    if (text[i] === ")" && --depth === 0) return text.slice(start + marker.length, i);
+  }
+  throw new Error(`unbalanced parentheses after "${marker}"`);
+}
+
+/** The migration's own SQL function bodies, so a change to the function is what this test plans. */
+async function functionQueries() {
+  const read = (name: string) => readFile(join(migrationsDir(), name), "utf8");
+  const verify = await read("004_api_key_usage_and_verification.sql");
+  const delivery = await read("005_create_webhook_delivery.sql");
+  const claim = delivery.slice(delivery.indexOf("FUNCTION public.vx_webhook_claim"));
+  return {
+    verifyKeys: parenthesised(verify, "v_keys := ARRAY(").replaceAll("p_hashes", "$1::text[]"),
+    claimDue: parenthesised(claim, "WITH due AS (")
+      .replaceAll("p_now", "$1::timestamptz")
+      .replaceAll("p_limit", "$2::integer"),
+  };
+}
+
+const title = "hot queries use their indexes on 1 M rows";
+describe.skipIf(!testPostgresUrl())(
+  testPostgresUrl() ? title : `${title} [SKIPPED: needs TEST_DATABASE_URL; PGlite plans are not Postgres plans]`,
+  () => {
+    let testDb: TestDatabase;
+    let client: pg.Client;
+    let queries: Awaited<ReturnType<typeof functionQueries>>;
+    let prepared = 0;
+
+    beforeAll(async () => {
+      testDb = await createPostgresTestDatabase(testPostgresUrl()!);
+      await testDb.db.query(`SET session_replication_role = replica; ${PARENTS}`);
+      // One connection per table: the loads run side by side.
+      await Promise.all(Object.entries(LOAD).map(([table, statement]) => load(testDb.db.url, table, statement)));
+      await testDb.db.query(`ANALYZE auth.users, public.webhooks, public.ivr_menus, ${Object.keys(LOAD).join(", ")}`);
+      client = new pg.Client({ connectionString: testDb.db.url });
+      await client.connect();
+      queries = await functionQueries();
+    }, 120_000);
+
+    afterAll(async () => {
+      await client?.end();
+      await testDb?.drop();
+    }, 60_000);
+
+    /** The plan's nodes for the statement with these literal values, custom or generic (PREPARE + EXECUTE). */
+    async function plan(statement: string, values: unknown[], mode: "custom" | "generic"): Promise<PlanNode[]> {
+      const name = `q${++prepared}`;
+      await client.query(`SET plan_cache_mode = force_${mode}_plan`);
+      await client.query(`PREPARE ${name} AS ${statement}`);
+      const args = values.map((v) =>
+        v === null ? "NULL" : client.escapeLiteral(Array.isArray(v) ? `{${v}}` : `${v}`),
+      );
+      const { rows } = await client.query(
+        `EXPLAIN (FORMAT JSON) EXECUTE ${name}${args.length ? `(${args.join(", ")})` : ""}`,
+      );
+      await client.query(`DEALLOCATE ${name}`);
+      return flatten((rows[0]["QUERY PLAN"] as { Plan: PlanNode }[])[0]!.Plan);
+    }
+
+    /** Both plans read `table` through `index` and never scan it sequentially. */
+    async function expectIndexUse(statement: string, values: unknown[], table: string, index: string) {
+      for (const mode of ["custom", "generic"] as const) {
+        const nodes = await plan(statement, values, mode);
+        const summary = nodes.map((n) => `${n["Node Type"]} ${n["Relation Name"] ?? ""} ${n["Index Name"] ?? ""}`);
+        expect(
+          nodes.some((n) => n["Index Name"] === index),
+          `${mode} plan uses ${index}: ${summary.join(" | ")}`,
+        ).toBe(true);
+        expect(
+          nodes.filter((n) => n["Node Type"] === "Seq Scan" && n["Relation Name"] === table),
+          `${mode} plan never reads ${table} sequentially`,
+        ).toEqual([]);
+      }
+    }
+
+    it("loaded a million rows into each hot table", async () => {
+      const { rows } = await client.query<{ relname: string; n: string }>(
+        "SELECT relname, n_live_tup::text AS n FROM pg_stat_user_tables WHERE relname = ANY ($1)",
+        [Object.keys(LOAD)],
+      );
+      expect(Object.fromEntries(rows.map((r) => [r.relname, Number(r.n)]))).toEqual(
+        Object.fromEntries(Object.keys(LOAD).map((t) => [t, ROWS])),
+      );
+    });
+
+    it("verifies a batch of keys through the unique hash index (vx_verify_api_keys' lookup)", async () => {
+      const hashes = (
+        await client.query<{ h: string }>("SELECT md5(i::text) || md5((-i)::text) AS h FROM generate_series(1, 3) i")
+      ).rows.map((r) => r.h);
+      await expectIndexUse(queries.verifyKeys, [hashes], "api_keys", "idx_api_keys_key_hash");
+      await expectIndexUse(keySql.selectKeyByHash, [hashes[0]], "api_keys", "idx_api_keys_key_hash");
+    });
+
+    it("claims due webhook messages through the partial due index (vx_webhook_claim's scan)", async () => {
+      await expectIndexUse(
+        queries.claimDue,
+        [new Date().toISOString(), 50],
+        "webhook_messages",
+        "idx_webhook_messages_due",
+      );
+    });
+
+    it("reads a webhook's logs newest first through its (webhook_id, created_at) index", async () => {
+      const webhook = idOf("10000000", 42);
+      const owner = idOf("00000000", (42 % USERS) + 1);
+      await expectIndexUse(
+        webhookSql.getWebhookLogs,
+        [webhook, 50, owner],
+        "webhook_logs",
+        "idx_webhook_logs_webhook_id",
+      );
+      await expectIndexUse(
+        webhookSql.getWebhookLogs,
+        [webhook, 1000, null],
+        "webhook_logs",
+        "idx_webhook_logs_webhook_id",
+      );
+    });
+
+    it("finds a call's session by its call id, for reads, steps and writes", async () => {
+      const callId = (await client.query<{ id: string }>("SELECT 'CA' || md5('4242') AS id")).rows[0]!.id;
+      for (const statement of [ivrSql.selectSession, ivrSql.selectSessionContext]) {
+        await expectIndexUse(statement, [callId], "ivr_sessions", "idx_ivr_sessions_session_id");
+      }
+      // Eight (changed?, value) pairs, all unchanged, then the version read.
+      const unchanged = Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? false : null));
+      await expectIndexUse(
+        ivrSql.updateSession,
+        [callId, ...unchanged, 3],
+        "ivr_sessions",
+        "idx_ivr_sessions_session_id",
+      );
+    });
+
+    it("sweeps idle calls through the partial index of live sessions", async () => {
+      await expectIndexUse(
+        ivrSql.closeIdleSessions,
+        [new Date().toISOString(), 30_000],
+        "ivr_sessions",
+        "idx_ivr_sessions_live_last_activity",
+      );
+    });
+  },
+);
