@@ -1,0 +1,35 @@
+// Receiver process of the webhooks benchmark: answers 200 at once, counts requests, and for bodies carrying
+// `sent_at` (epoch ms with fractions) records trigger-to-receipt latency. GET /stats, POST /reset.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+let count = 0;
+let latencies: number[] = [];
+const now = () => performance.timeOrigin + performance.now();
+
+const server = createServer((req, res) => {
+  if (req.method === "GET" && req.url === "/stats") {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ count, latencies }));
+    return;
+  }
+  if (req.method === "POST" && req.url === "/reset") {
+    count = 0;
+    latencies = [];
+    res.writeHead(204).end();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.on("end", () => {
+    count++;
+    const body = Buffer.concat(chunks).toString("utf8");
+    const at = body.includes('"sent_at"') ? /"sent_at":([\d.]+)/.exec(body) : null;
+    if (at) latencies.push(now() - Number(at[1]));
+    res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, "127.0.0.1", () => {
+  process.stdout.write(`port ${(server.address() as AddressInfo).port}\n`);
+});
+process.on("SIGTERM", () => server.close(() => process.exit(0)));
