@@ -32,8 +32,8 @@ export interface DeliveryWorkerOptions {
   /** How often an idle worker looks for due messages; default 500 ms (wake() and NOTIFY start it sooner). */
   pollIntervalMs?: number;
   /**
-   * After a claim that found some but fewer than batchSize messages, wait this long before claiming again, so a
-   * steady stream is claimed in batches rather than one statement per message. Default 10 ms; 0 disables.
+   * After a claim that found fewer than it asked for, claim again no sooner than this, so a steady stream is
+   * claimed in batches and wake-ups do not cause empty claims. Default 10 ms; 0 disables.
    */
   gatherMs?: number;
   /** A webhook whose attempts all failed for this long is disabled; default 5 days. */
@@ -77,6 +77,7 @@ export class DeliveryWorker {
   private loopDone?: Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
   private wakeRequested = false;
+  private pacing?: Promise<void>;
   private signal?: () => void;
   private pending: { record: AttemptRecord; done: () => void }[] = [];
   private flushes = 0;
@@ -148,8 +149,12 @@ export class DeliveryWorker {
         continue;
       }
       for (const message of claimed) this.track(this.process(message));
+      // After a partial or empty claim the next one waits at least gatherMs, wake-ups included: a steady stream is
+      // claimed in batches, and a NOTIFY waking every worker does not turn into a storm of empty claims.
+      this.pacing =
+        claimed.length < Math.min(room, this.batchSize) && this.gatherMs > 0 ? delay(this.gatherMs) : undefined;
       if (claimed.length === 0) await this.sleep(this.pollIntervalMs);
-      else if (claimed.length < this.batchSize && this.gatherMs > 0) await delay(this.gatherMs);
+      await this.pacing;
     }
   }
 
