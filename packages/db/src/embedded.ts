@@ -10,6 +10,8 @@ export interface EmbeddedPostgres {
   /** Connections beyond this are reset by the socket server, so pools must stay below it. */
   maxConnections: number;
   stop(): Promise<void>;
+  /** A gzipped tarball of the whole data directory (what `loadDataDir` takes). */
+  dump(): Promise<Blob>;
 }
 
 export interface EmbeddedOptions {
@@ -18,6 +20,8 @@ export interface EmbeddedOptions {
   maxConnections?: number;
   /** PGlite extensions to load, e.g. `{ pgtap }` from @electric-sql/pglite-pgtap. */
   extensions?: Record<string, unknown>;
+  /** Start from this data directory tarball instead of running initdb (see snapshot.ts). */
+  loadDataDir?: Blob;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
@@ -25,6 +29,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.extensions ? { extensions: options.extensions as never } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
   const socketDir = await mkdtemp(join(tmpdir(), "vx-pglite-"));
   // pg finds a unix socket as <host dir>/.s.PGSQL.<port>.
@@ -34,6 +39,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   return {
     url,
     maxConnections,
+    dump: () => pglite.dumpDataDir("gzip"),
     async stop() {
       await server.stop();
       await pglite.close();

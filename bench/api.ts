@@ -1,0 +1,110 @@
+// API cold start on embedded PGlite (spawn → first 200 on /health) and memory at rest, beside a bare Fastify
+// process started the same way. Writes bench/results/api.md.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "..");
+const ROUNDS = 3;
+const REST_MS = 3000;
+
+interface Sample {
+  startMs: number;
+  rssMiB: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function fmt(values: number[], digits = 0): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const f = (n: number) => n.toFixed(digits);
+  return `${f(median(values))} (${f(sorted[0]!)}–${f(sorted.at(-1)!)})`;
+}
+
+async function waitForHealth(port: number, child: ChildProcess, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("no 200 on /health in time");
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function measure(command: string[], env: Record<string, string>, port: number): Promise<Sample> {
+  const started = performance.now();
+  const child = spawn(process.execPath, command, {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "silent" },
+    stdio: "ignore",
+  });
+  try {
+    await waitForHealth(port, child, 60_000);
+    const startMs = performance.now() - started;
+    await new Promise((r) => setTimeout(r, REST_MS));
+    return { startMs, rssMiB: await rssMiB(child.pid!) };
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), "vx-bench-api-"));
+const bare = join(dir, "bare.mjs");
+await writeFile(
+  bare,
+  `import Fastify from ${JSON.stringify(join(ROOT, "apps/api/node_modules/fastify/fastify.js"))};
+const app = Fastify();
+app.get("/health", async () => ({ status: "ok" }));
+await app.listen({ port: Number(process.env.PORT), host: "127.0.0.1" });`,
+);
+
+const cli = join(ROOT, "apps/api/src/cli.ts");
+const rows: Record<string, Sample[]> = { bare: [], fresh: [], warm: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  const dataDir = join(dir, `data-${round}`);
+  rows.bare!.push(await measure([bare], {}, 39_100 + round));
+  // First start on an empty folder: creates the database and runs every migration.
+  rows.fresh!.push(await measure(["--import", "tsx", cli, "serve"], { VX_DATA_DIR: dataDir }, 39_200 + round));
+  // Every later start: the folder exists, migrations are current.
+  rows.warm!.push(await measure(["--import", "tsx", cli, "serve"], { VX_DATA_DIR: dataDir }, 39_300 + round));
+}
+await rm(dir, { recursive: true, force: true });
+
+const bareStart = median(rows.bare!.map((s) => s.startMs));
+const bareRss = median(rows.bare!.map((s) => s.rssMiB));
+const line = (name: string, samples: Sample[]) =>
+  `| ${name} | ${fmt(samples.map((s) => s.startMs))} | ${(median(samples.map((s) => s.startMs)) / bareStart).toFixed(1)} | ${fmt(samples.map((s) => s.rssMiB), 1)} | ${(median(samples.map((s) => s.rssMiB)) / bareRss).toFixed(1)} |`;
+
+const report = `## API: cold start on embedded PGlite and memory at rest (\`bench/api.ts\`)
+
+Command: \`pnpm bench api\` (${ROUNDS} rounds; each figure is one process started with \`node --import tsx apps/api/src/cli.ts serve\`,
+as \`pnpm start\` does, timed from spawn to the first 200 on \`/health\`; memory is its RSS after ${REST_MS / 1000} s at rest).
+Baseline: a bare Fastify process answering \`/health\`, started the same way. Medians with the range.
+
+| process | start → first 200 (ms) | ÷ bare | RSS at rest (MiB) | ÷ bare |
+|---|---|---|---|---|
+${line("bare Fastify", rows.bare!)}
+${line("vx API, first start (empty data folder: create + migrate)", rows.fresh!)}
+${line("vx API, later start (data folder exists)", rows.warm!)}
+
+Target: under 3 s to the first 200 on \`/health\`: first start **${(median(rows.fresh!.map((s) => s.startMs)) / 1000).toFixed(2)} s**, later starts **${(median(rows.warm!.map((s) => s.startMs)) / 1000).toFixed(2)} s**.
+Where the time goes: the PGlite WASM runtime (~1 s), TypeScript compilation by tsx, and on a first start the migrations.
+Memory: PGlite's Postgres lives inside the API process, so its RSS includes the database's shared buffers.
+`;
+await writeFile(join(import.meta.dirname, "results", "api.md"), report);
+console.log(report);
