@@ -46,4 +46,9 @@ export interface WebhookRepository<Tx = unknown> {
   replay(messageId: string, now: Date, userId?: string): Promise<WebhookMessage | null>;
   getMessage(id: string, userId?: string): Promise<WebhookMessage | null>;
   queueStats(now: Date): Promise<QueueStats>;
+  /**
+   * Deletes up to `limit` events created before `before` whose messages are all delivered or failed, with
+   * their messages (retention; logs have their own). Their idempotency keys are forgotten. Returns how many.
+   */
+  purgeEvents(before: Date, limit: number): Promise<number>;
 }

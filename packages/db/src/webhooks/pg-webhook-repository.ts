@@ -151,6 +151,10 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
     };
   }
 
+  async purgeEvents(before: Date, limit: number): Promise<number> {
+    return (await this.run(sql.purgeEvents, [before, limit])).rowCount;
+  }
+
   private async run<R>(text: string, params: readonly unknown[], tx?: Queryable) {
     try {
       return await (tx ?? this.db).query<R>(text, params);

@@ -77,4 +77,18 @@ export const sql = {
     WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)`,
 
   queueStats: "SELECT depth, due, oldest_due_at FROM public.vx_webhook_queue_stats($1)",
+
+  /** Bounded, and SKIP LOCKED: retention never waits on, nor blocks, live deliveries. */
+  purgeEvents: `
+    WITH doomed AS (
+      SELECT e.id FROM public.webhook_events e
+      WHERE e.created_at < $1
+        AND NOT EXISTS (
+          SELECT 1 FROM public.webhook_messages m WHERE m.event_id = e.id AND m.status IN ('pending', 'sending')
+        )
+      ORDER BY e.created_at
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED
+    )
+    DELETE FROM public.webhook_events e USING doomed WHERE e.id = doomed.id`,
 } as const;

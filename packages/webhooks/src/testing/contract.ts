@@ -432,6 +432,38 @@ export function describeWebhookRepository(
         expect(await repo.queueStats(at(2000))).toEqual({ depth: 2, due: 1, oldest_due_age_ms: 2000 });
       });
 
+      it("purges finished events older than the cutoff, oldest first, never one still being delivered", async () => {
+        await webhook();
+        const enqueueAt = (ms: number) =>
+          repo.enqueue({
+            user_id: userId,
+            agent_id: null,
+            event: WebhookEvent.CALL_STARTED,
+            body: "{}",
+            idempotency_key: `k${ms}`,
+            now: at(ms),
+          });
+        const oldest = await enqueueAt(0);
+        const older = await enqueueAt(1);
+        await enqueueAt(DAY);
+        const claimed = await claim(at(1));
+        const first = claimed.find((m) => m.event_id === oldest.event_id)!;
+        await recordAt(at(1), [result(first)]);
+
+        // The second event's message is still being sent: it stays whatever its age.
+        expect(await repo.purgeEvents(at(DAY), 10)).toBe(1);
+        expect(await repo.getMessage(first.id)).toBeNull();
+        const second = claimed.find((m) => m.event_id === older.event_id)!;
+        expect(await repo.getMessage(second.id)).toMatchObject({ status: "sending" });
+        // A purged event's idempotency key is forgotten.
+        expect((await enqueueAt(0)).duplicate).toBe(false);
+        await recordAt(at(2), [failure(second)]);
+        // Now failed, it goes; the event just re-created with that key is pending and stays, as does the newest.
+        expect(await repo.purgeEvents(at(DAY), 1)).toBe(1);
+        expect(await repo.getMessage(second.id)).toBeNull();
+        expect(await repo.purgeEvents(at(DAY), 10)).toBe(0);
+      });
+
       it("flags the messages of a disabled webhook so the worker fails them without sending", async () => {
         const created = await webhook();
         await trigger();

@@ -26,6 +26,7 @@ interface StoredEvent {
   event: string;
   body: string;
   idempotency_key: string | null;
+  created_at: Date;
 }
 
 interface StoredMessage extends WebhookMessage {
@@ -157,7 +158,7 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
       const deliveries = [...this.messages.values()].filter((m) => m.event_id === existing.id).length;
       return { event_id: existing.id, deliveries, duplicate: true };
     }
-    const event: StoredEvent = { id: randomUUID(), ...input };
+    const event: StoredEvent = { id: randomUUID(), ...input, created_at: input.now };
     this.events.set(event.id, event);
     const targets = [...this.webhooks.values()].filter(
       (w) =>
@@ -278,6 +279,23 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
     const due = open.filter((m) => m.due_at <= now);
     const oldest = Math.min(...due.map((m) => m.due_at.getTime()));
     return { depth: open.length, due: due.length, oldest_due_age_ms: due.length ? now.getTime() - oldest : 0 };
+  }
+
+  async purgeEvents(before: Date, limit: number): Promise<number> {
+    const messages = [...this.messages.values()];
+    const doomed = [...this.events.values()]
+      .filter(
+        (e) =>
+          e.created_at < before &&
+          !messages.some((m) => m.event_id === e.id && (m.status === "pending" || m.status === "sending")),
+      )
+      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
+      .slice(0, limit);
+    for (const event of doomed) {
+      this.events.delete(event.id);
+      for (const m of messages) if (m.event_id === event.id) this.messages.delete(m.id);
+    }
+    return doomed.length;
   }
 
   private updateHealth(webhookId: string, results: AttemptRecord[], options: RecordOptions): void {
