@@ -11,6 +11,13 @@ packages=(api-keys compliance db ivr webhooks)
 work="$(mktemp -d "${TMPDIR:-/tmp}/vx-consumer.XXXXXX")"
 trap '[ -n "${VX_KEEP:-}" ] || rm -rf "$work"' EXIT
 
+# Linked into the workspace, the example would resolve the packages' sources instead of what users install.
+(cd "$root" && pnpm -r ls --depth -1 --json) >"$work/workspace.json"
+if grep -q '"name": "vx-example-consumer"' "$work/workspace.json"; then
+  echo "examples/consumer must not be a workspace package (check pnpm-workspace.yaml)"
+  exit 1
+fi
+
 if [ "${VX_SKIP_BUILD:-}" != "1" ]; then
   echo "building the packages"
   (cd "$root" && pnpm -r --filter "./packages/*" build >"$work/build.log" 2>&1) || { cat "$work/build.log"; exit 1; }
