@@ -233,6 +233,22 @@ describe("DeliveryWorker", () => {
     expect(log!.error).toBe("not sent: the webhook is disabled");
   });
 
+  it("still records an attempt when the onAttempt callback throws, and reports the error", async () => {
+    const target = await receiver();
+    const webhook = await webhookTo(target.url);
+    await trigger();
+    const errors: unknown[] = [];
+    const delivery = worker({
+      onAttempt: () => {
+        throw new Error("metrics down");
+      },
+      onError: (error) => errors.push(error),
+    });
+    expect(await delivery.runOnce()).toBe(1);
+    expect(errors).toEqual([new Error("metrics down")]);
+    expect(await repository.getWebhookLogs(webhook.id)).toHaveLength(1);
+  });
+
   it("runs until stopped, woken by new events, and records everything it sent before stopping", async () => {
     const target = await receiver();
     const webhook = await webhookTo(target.url);

@@ -175,16 +175,21 @@ export class DeliveryWorker {
     const decision = message.enabled
       ? decideNext(result, message, this.policy, this.now())
       : { outcome: "failed" as const, next_attempt_at: null, disable_reason: null };
-    this.options.onAttempt?.({
-      message_id: message.id,
-      webhook_id: message.webhook_id,
-      event: message.event,
-      attempt_number: message.attempt_number,
-      outcome: decision.outcome,
-      status_code: result.status_code,
-      error: result.error,
-      duration_ms: result.duration_ms,
-    });
+    try {
+      this.options.onAttempt?.({
+        message_id: message.id,
+        webhook_id: message.webhook_id,
+        event: message.event,
+        attempt_number: message.attempt_number,
+        outcome: decision.outcome,
+        status_code: result.status_code,
+        error: result.error,
+        duration_ms: result.duration_ms,
+      });
+    } catch (error) {
+      // A metrics callback that throws must not lose the attempt's record.
+      this.options.onError?.(error);
+    }
     await this.record({
       message_id: message.id,
       attempt_number: message.attempt_number,
