@@ -164,7 +164,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
   LEFT JOIN public.webhook_previous_secrets ps ON ps.webhook_id = c.webhook_id
 $$;
 
--- Applies a worker's attempts (a JSON array, in the order they finished) to the messages it still holds:
+-- Applies a worker's attempts to the messages it still holds:
 -- next state, one log row per attempt, the webhooks' last_* columns, failure streaks, and disabling
 -- (a 410, or every attempt failing for p_disable_after_ms). Attempts of messages the worker no longer
 -- holds (its lease expired and another worker took over) are ignored. Returns how many were applied.
@@ -175,8 +175,12 @@ $$;
 -- * webhooks with failures get FOR NO KEY UPDATE, in id order: their streak and disabling are exact;
 -- * webhooks with only deliveries update last_* only when it changes or is a second old, and skip a
 --   webhook another recorder is updating right now (that one writes a value of the same moment).
-CREATE FUNCTION public.vx_webhook_record(p_worker text, p_now timestamptz, p_disable_after_ms bigint, p_attempts jsonb)
-RETURNS integer
+CREATE FUNCTION public.vx_webhook_record(
+  p_worker text, p_now timestamptz, p_disable_after_ms bigint,
+  -- One entry per attempt, in the order they finished (typed arrays: cheaper to read than JSON).
+  p_message_ids uuid[], p_attempt_numbers integer[], p_status_codes integer[], p_response_bodies text[],
+  p_errors text[], p_outcomes text[], p_next_attempts timestamptz[], p_disable_reasons text[]
+) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   v_failing uuid[];
@@ -187,24 +191,17 @@ BEGIN
     array_agg(f.webhook_id ORDER BY f.webhook_id)
   INTO v_failing, v_touched
   FROM (
-    SELECT m.webhook_id,
-      bool_and(a ->> 'outcome' <> 'delivered') OR bool_or(a ->> 'disable_reason' IS NOT NULL) AS failing
-    FROM jsonb_array_elements(p_attempts) a
-    JOIN public.webhook_messages m ON m.id = (a ->> 'message_id')::uuid
+    SELECT m.webhook_id, bool_and(a.outcome <> 'delivered') OR bool_or(a.disable_reason IS NOT NULL) AS failing
+    FROM unnest(p_message_ids, p_outcomes, p_disable_reasons) AS a(message_id, outcome, disable_reason)
+    JOIN public.webhook_messages m ON m.id = a.message_id
     GROUP BY m.webhook_id
   ) f;
   PERFORM 1 FROM public.webhooks w WHERE w.id = ANY (v_touched) ORDER BY w.id FOR KEY SHARE;
   PERFORM 1 FROM public.webhooks w WHERE w.id = ANY (v_failing) ORDER BY w.id FOR NO KEY UPDATE;
 
   WITH r AS (
-    SELECT (a.item ->> 'message_id')::uuid AS message_id,
-      (a.item ->> 'attempt_number')::integer AS attempt_number,
-      (a.item ->> 'status_code')::integer AS status_code,
-      a.item ->> 'response_body' AS response_body,
-      a.item ->> 'error' AS error,
-      a.item ->> 'outcome' AS outcome,
-      (a.item ->> 'next_attempt_at')::timestamptz AS next_attempt_at
-    FROM jsonb_array_elements(p_attempts) AS a(item)
+    SELECT * FROM unnest(p_message_ids, p_attempt_numbers, p_status_codes, p_response_bodies, p_errors, p_outcomes,
+      p_next_attempts) AS a(message_id, attempt_number, status_code, response_body, error, outcome, next_attempt_at)
   ),
   held AS (
     UPDATE public.webhook_messages m
@@ -230,12 +227,11 @@ BEGIN
   SELECT array_agg(h.id) INTO v_held FROM held h;
 
   WITH r AS (
-    SELECT (a.item ->> 'message_id')::uuid AS message_id, (a.item ->> 'status_code')::integer AS status_code,
-      a.item ->> 'error' AS error, a.item ->> 'outcome' AS outcome, a.item ->> 'disable_reason' AS disable_reason,
-      a.ord, m.webhook_id
-    FROM jsonb_array_elements(p_attempts) WITH ORDINALITY AS a(item, ord)
-    JOIN public.webhook_messages m ON m.id = (a.item ->> 'message_id')::uuid
-    WHERE (a.item ->> 'message_id')::uuid = ANY (v_held)
+    SELECT a.*, m.webhook_id
+    FROM unnest(p_message_ids, p_status_codes, p_errors, p_outcomes, p_disable_reasons)
+      WITH ORDINALITY AS a(message_id, status_code, error, outcome, disable_reason, ord)
+    JOIN public.webhook_messages m ON m.id = a.message_id
+    WHERE a.message_id = ANY (v_held)
   ),
   per_webhook AS (
     SELECT r.webhook_id,
@@ -355,7 +351,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 
 REVOKE ALL ON FUNCTION public.vx_webhook_check_caller(uuid), public.vx_webhook_enqueue(uuid, uuid, text, text, text, timestamptz),
-  public.vx_webhook_claim(text, integer, timestamptz, integer), public.vx_webhook_record(text, timestamptz, bigint, jsonb),
+  public.vx_webhook_claim(text, integer, timestamptz, integer), public.vx_webhook_record(text, timestamptz, bigint, uuid[], integer[], integer[], text[], text[], text[], timestamptz[], text[]),
   public.vx_webhook_recover(uuid, uuid, timestamptz, timestamptz), public.vx_webhook_replay(uuid, uuid, timestamptz),
   public.vx_webhook_rotate_secret(uuid, uuid, text, timestamptz), public.vx_webhook_queue_stats(timestamptz) FROM PUBLIC;
 -- Users may enqueue, recover, replay and rotate for themselves (the functions check); workers are the system's.
@@ -363,14 +359,14 @@ GRANT EXECUTE ON FUNCTION public.vx_webhook_check_caller(uuid), public.vx_webhoo
   public.vx_webhook_recover(uuid, uuid, timestamptz, timestamptz), public.vx_webhook_replay(uuid, uuid, timestamptz),
   public.vx_webhook_rotate_secret(uuid, uuid, text, timestamptz) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION public.vx_webhook_claim(text, integer, timestamptz, integer),
-  public.vx_webhook_record(text, timestamptz, bigint, jsonb), public.vx_webhook_queue_stats(timestamptz) TO service_role;
+  public.vx_webhook_record(text, timestamptz, bigint, uuid[], integer[], integer[], text[], text[], text[], timestamptz[], text[]), public.vx_webhook_queue_stats(timestamptz) TO service_role;
 
 -- Down Migration
 DROP FUNCTION public.vx_webhook_queue_stats(timestamptz);
 DROP FUNCTION public.vx_webhook_rotate_secret(uuid, uuid, text, timestamptz);
 DROP FUNCTION public.vx_webhook_replay(uuid, uuid, timestamptz);
 DROP FUNCTION public.vx_webhook_recover(uuid, uuid, timestamptz, timestamptz);
-DROP FUNCTION public.vx_webhook_record(text, timestamptz, bigint, jsonb);
+DROP FUNCTION public.vx_webhook_record(text, timestamptz, bigint, uuid[], integer[], integer[], text[], text[], text[], timestamptz[], text[]);
 DROP FUNCTION public.vx_webhook_claim(text, integer, timestamptz, integer);
 DROP FUNCTION public.vx_webhook_enqueue(uuid, uuid, text, text, text, timestamptz);
 DROP FUNCTION public.vx_webhook_check_caller(uuid);

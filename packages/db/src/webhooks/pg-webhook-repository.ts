@@ -121,7 +121,14 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
       options.workerId,
       options.now,
       Math.round(options.disableAfterMs),
-      JSON.stringify(attempts),
+      attempts.map((a) => a.message_id),
+      attempts.map((a) => a.attempt_number),
+      attempts.map((a) => a.status_code),
+      attempts.map((a) => a.response_body),
+      attempts.map((a) => a.error),
+      attempts.map((a) => a.outcome),
+      attempts.map((a) => a.next_attempt_at),
+      attempts.map((a) => a.disable_reason),
     ]);
     return rows[0]!.applied;
   }

@@ -66,7 +66,7 @@ export const sql = {
 
   claim: "SELECT * FROM public.vx_webhook_claim($1, $2, $3, $4)",
 
-  record: "SELECT public.vx_webhook_record($1, $2, $3, $4::jsonb) AS applied",
+  record: "SELECT public.vx_webhook_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS applied",
 
   recover: "SELECT public.vx_webhook_recover($1, $2, $3, $4) AS recovered",
 
