@@ -33,7 +33,8 @@ it("embedded PGlite keeps its data in the data folder across restarts", async ()
 it("reports an unreachable database as unhealthy instead of throwing", async () => {
   const db = new Database({ kind: "postgres", url: "postgresql://postgres@127.0.0.1:1/none" });
   try {
-    const health = await db.healthCheck();
+    expect(await db.healthCheck()).toBe(false);
+    const health = await db.health();
     expect(health.healthy).toBe(false);
     expect(health.error).toBeTruthy();
   } finally {

@@ -79,7 +79,7 @@ export async function operationsRoutes(app: ZodApp, ctx: AppContext): Promise<vo
 }
 
 async function readiness(ctx: AppContext): Promise<z.output<typeof readyChecks>> {
-  const health = await ctx.db.healthCheck();
+  const health = await ctx.db.health();
   const database = {
     ok: health.healthy,
     kind: ctx.db.kind,

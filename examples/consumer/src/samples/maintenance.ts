@@ -25,5 +25,5 @@ export async function runMaintenanceSamples(
 
   // spec: Health Checks
   const isHealthy = await databaseService.healthCheck();
-  checkEqual("the database is healthy", isHealthy.healthy, true);
+  checkEqual("the database is healthy", isHealthy, true);
 }
