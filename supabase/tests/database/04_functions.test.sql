@@ -6,13 +6,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap WITH SCHEMA extensions;
 SET LOCAL search_path = public, extensions;
 GRANT USAGE ON SCHEMA extensions TO authenticated, service_role;
 
-SELECT plan(17);
-
--- Scopes: `*` meets everything, `res:*` meets any action on res, otherwise exact.
-SELECT ok(vx_api_key_scopes_allow(ARRAY['*'], ARRAY['webhooks:write']), '* meets any scope');
-SELECT ok(vx_api_key_scopes_allow(ARRAY['webhooks:*'], ARRAY['webhooks:write']), 'res:* meets res:write');
-SELECT ok(NOT vx_api_key_scopes_allow(ARRAY['webhooks:read'], ARRAY['webhooks:write']), 'read does not meet write');
-SELECT ok(NOT vx_api_key_scopes_allow(ARRAY['ivr:*'], ARRAY['webhooks:read']), 'ivr:* does not meet webhooks:read');
+SELECT plan(15);
 
 INSERT INTO auth.users (id) VALUES
   ('44444444-4444-4444-8444-444444444444'),
@@ -20,6 +14,21 @@ INSERT INTO auth.users (id) VALUES
 INSERT INTO api_keys (id, user_id, name, key_prefix, key_hash, usage_quota, rate_limit) VALUES
   ('44444444-0000-4000-8000-000000000001', '44444444-4444-4444-8444-444444444444', 'quota 2', 'vx_ddddddd',
    repeat('d', 64), 2, 100);
+
+INSERT INTO api_keys (user_id, name, key_prefix, key_hash, scopes) VALUES
+  ('44444444-4444-4444-8444-444444444444', 'webhooks only', 'vx_fffffff', repeat('f', 64), ARRAY['webhooks:*']),
+  ('44444444-4444-4444-8444-444444444444', 'everything', 'vx_0000000', repeat('0', 64), ARRAY['*']);
+
+-- Scopes: `*` meets everything, `res:*` meets any action on res, every required scope must be met.
+SELECT results_eq(
+  $$SELECT code FROM vx_verify_api_keys(ARRAY[repeat('f', 64), repeat('f', 64), repeat('f', 64)],
+      ARRAY['webhooks:write', 'ivr:read', 'webhooks:read ivr:read'], ARRAY[1, 1, 1], '2026-01-01 10:00:00+00') ORDER BY ord$$,
+  ARRAY['VALID', 'INSUFFICIENT_SCOPE', 'INSUFFICIENT_SCOPE'],
+  'webhooks:* meets webhooks:write and nothing outside webhooks');
+SELECT results_eq(
+  $$SELECT code FROM vx_verify_api_keys(ARRAY[repeat('0', 64)], ARRAY['ivr:write audit_logs:read'], ARRAY[1],
+      '2026-01-01 10:00:00+00')$$,
+  ARRAY['VALID'], '* meets any scope');
 
 -- Three requests in one batch against a quota of 2: exactly two count.
 SELECT results_eq(
