@@ -248,10 +248,13 @@ describeDatabases("/v1/api-keys", ({ db }) => {
     const alice = randomUUID();
     const { api_key, plain_key } = await createKey(alice);
     const typo = `${plain_key.slice(0, 12)}${plain_key[12] === "A" ? "B" : "A"}${plain_key.slice(13)}`;
-    const unknown = (await createKey(alice)).plain_key;
-    const unknownId = (await t.app.inject({ url: "/v1/api-keys", headers: await userHeaders(alice) })).json().data[0]
-      .id;
-    await t.app.inject({ method: "DELETE", url: `/v1/api-keys/${unknownId}`, headers: await userHeaders(alice) });
+    const deleted = await createKey(alice);
+    const unknown = deleted.plain_key;
+    await t.app.inject({
+      method: "DELETE",
+      url: `/v1/api-keys/${deleted.api_key.id}`,
+      headers: await userHeaders(alice),
+    });
     await t.app.inject({
       method: "PATCH",
       url: `/v1/api-keys/${api_key.id}`,
@@ -356,7 +359,7 @@ describeDatabases("/v1/api-keys", ({ db }) => {
 });
 
 describeDatabases("API-key auth across two API instances", ({ db }) => {
-  it("lets exactly 20 of 100 concurrent requests through two apps pass a quota of 20", async () => {
+  it("lets exactly 20 of 100 concurrent requests through two apps pass a quota of 20, and sees a revocation at once", async () => {
     const config = { rateLimit: { max: 100_000, windowMs: 60_000 } };
     const a = await createTestApp({ db: db(), routes: [apiKeyRoutes, probeRoutes], config });
     const b = await createTestApp({ db: db(), routes: [apiKeyRoutes, probeRoutes], config });
@@ -377,6 +380,23 @@ describeDatabases("API-key auth across two API instances", ({ db }) => {
       const statuses = responses.map((r) => r.statusCode);
       expect(statuses.filter((s) => s === 200)).toHaveLength(20);
       expect(statuses.filter((s) => s === 429)).toHaveLength(80);
+
+      // Revoked through one instance, refused by the other on its very next request: nothing is cached.
+      const other = await a.app.inject({
+        method: "POST",
+        url: "/v1/api-keys",
+        headers: await a.authHeaders(alice),
+        payload: { name: "revoke me", scopes: ["ivr:read"] },
+      });
+      const { api_key, plain_key: otherKey } = other.json();
+      expect((await b.app.inject({ url: "/v1/ivr/probe", headers: bearer(otherKey) })).statusCode).toBe(200);
+      await a.app.inject({
+        method: "POST",
+        url: `/v1/api-keys/${api_key.id}/revoke`,
+        headers: await a.authHeaders(alice),
+      });
+      const refused = await b.app.inject({ url: "/v1/ivr/probe", headers: bearer(otherKey) });
+      expect(refused.json().code).toBe("api_key_disabled");
     } finally {
       await a.app.close();
       await b.app.close();

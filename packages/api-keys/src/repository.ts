@@ -85,8 +85,11 @@ export interface ApiKeyRepository {
   /** Counts usage unconditionally (no limits checked): `usage_count`, `last_used_at` and the hour bucket. */
   updateApiKeyUsage(id: string, usage?: { cost?: number; at?: Date }): Promise<ApiKeyRecord | null>;
   deleteApiKey(id: string, userId?: string): Promise<boolean>;
-  /** Hourly buckets with requests in the range, oldest first. Buckets outlive their key (usage is kept forever). */
-  getApiKeyUsageStats(id: string, range: UsageRange, userId?: string): Promise<UsageBucket[]>;
+  /**
+   * Hourly buckets with requests in the range (default: all), oldest first. Buckets outlive their key (usage
+   * is kept forever).
+   */
+  getApiKeyUsageStats(id: string, range?: UsageRange, userId?: string): Promise<UsageBucket[]>;
   /** Issues the replacement with the old key's settings and shortens the old key's life, atomically. */
   rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null>;
   /**

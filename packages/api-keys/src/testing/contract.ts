@@ -162,6 +162,8 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
           { hour: new Date("2031-03-04T10:00:00Z"), requests: 1 },
           { hour: new Date("2031-03-04T11:00:00Z"), requests: 3 },
         ]);
+        // The specification's one-argument call: the whole history.
+        expect(await repo().getApiKeyUsageStats(key.id)).toHaveLength(2);
       });
 
       it("returns only buckets inside the range, end exclusive", async () => {

@@ -102,13 +102,13 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
     return key ? this.keys.delete(key.id) : false;
   }
 
-  async getApiKeyUsageStats(id: string, range: UsageRange, userId?: string): Promise<UsageBucket[]> {
+  async getApiKeyUsageStats(id: string, range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
     const hours = this.buckets.get(id);
     if (!hours) return [];
+    const from = range?.from.getTime() ?? Number.NEGATIVE_INFINITY;
+    const to = range?.to.getTime() ?? Number.POSITIVE_INFINITY;
     return [...hours.entries()]
-      .filter(
-        ([hour, b]) => hour >= range.from.getTime() && hour < range.to.getTime() && (!userId || b.user_id === userId),
-      )
+      .filter(([hour, b]) => hour >= from && hour < to && (!userId || b.user_id === userId))
       .sort(([a], [b]) => a - b)
       .map(([hour, b]) => ({ hour: new Date(hour), requests: b.requests }));
   }

@@ -81,11 +81,11 @@ export class PgApiKeyRepository implements ApiKeyRepository {
     return (await this.db.query(sql.deleteKey, [id, userId ?? null])).rowCount > 0;
   }
 
-  async getApiKeyUsageStats(id: string, range: UsageRange, userId?: string): Promise<UsageBucket[]> {
+  async getApiKeyUsageStats(id: string, range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
     const { rows } = await this.db.query<{ hour: Date; request_count: number }>(sql.selectUsage, [
       id,
-      range.from,
-      range.to,
+      range?.from ?? null,
+      range?.to ?? null,
       userId ?? null,
     ]);
     return rows.map((r) => ({ hour: r.hour, requests: r.request_count }));

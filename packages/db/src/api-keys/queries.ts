@@ -37,7 +37,8 @@ export const recordUsage = `SELECT ${COLUMNS} FROM public.vx_record_api_key_usag
 
 export const selectUsage = `
   SELECT hour, request_count FROM public.api_key_usage_hourly
-  WHERE key_id = $1 AND hour >= $2 AND hour < $3 AND ${owner(4)}
+  WHERE key_id = $1 AND ($2::timestamptz IS NULL OR hour >= $2) AND ($3::timestamptz IS NULL OR hour < $3)
+    AND ${owner(4)}
   ORDER BY hour`;
 
 /**
