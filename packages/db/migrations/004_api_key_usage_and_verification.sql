@@ -87,6 +87,7 @@ DECLARE
   v_window integer[];
   v_spent integer[];
   v_counted boolean[];
+  v_limited boolean;
   v_code text;
   v_cost integer;
   v_scope text;
@@ -100,20 +101,24 @@ BEGIN
   PERFORM public.vx_lock_api_key_hashes(p_hashes);
 
   -- READ COMMITTED gives each statement below a fresh snapshot, taken after the locks: the counts are current.
-  v_keys := ARRAY(SELECT a FROM public.api_keys AS a WHERE a.key_hash = ANY (p_hashes));
-  v_hashes := ARRAY(SELECT k.key_hash::text FROM unnest(v_keys) AS k);
-  v_ids := ARRAY(SELECT k.id FROM unnest(v_keys) AS k);
-  v_user_ids := ARRAY(SELECT k.user_id FROM unnest(v_keys) AS k);
-  v_used := ARRAY(SELECT k.usage_count FROM unnest(v_keys) AS k);
+  -- One query fills the per-key arrays (aggregates of one query see the rows in the same order).
+  SELECT coalesce(array_agg(a), '{}'), coalesce(array_agg(a.key_hash::text), '{}'), coalesce(array_agg(a.id), '{}'),
+         coalesce(array_agg(a.user_id), '{}'), coalesce(array_agg(a.usage_count), '{}'),
+         coalesce(bool_or(a.rate_limit IS NOT NULL), false)
+    INTO v_keys, v_hashes, v_ids, v_user_ids, v_used, v_limited
+    FROM public.api_keys AS a WHERE a.key_hash = ANY (p_hashes);
   v_spent := array_fill(0, ARRAY[cardinality(v_keys)]);
   v_counted := array_fill(false, ARRAY[cardinality(v_keys)]);
-  -- This hour's counts, read only for keys that have a rate limit (the others need no window).
-  v_window := ARRAY(
-    SELECT CASE WHEN k.rate_limit IS NULL THEN NULL ELSE coalesce(b.request_count, 0) END
-    FROM unnest(v_keys) WITH ORDINALITY AS k
-    LEFT JOIN public.api_key_usage_hourly AS b ON k.rate_limit IS NOT NULL AND b.key_id = k.id AND b.hour = v_hour
-    ORDER BY k.ordinality
-  );
+  v_window := array_fill(NULL::integer, ARRAY[cardinality(v_keys)]);
+  IF v_limited THEN
+    -- This hour's counts, for the keys that have a rate limit (the others need no window).
+    v_window := ARRAY(
+      SELECT CASE WHEN k.rate_limit IS NULL THEN NULL ELSE coalesce(b.request_count, 0) END
+      FROM unnest(v_keys) WITH ORDINALITY AS k
+      LEFT JOIN public.api_key_usage_hourly AS b ON k.rate_limit IS NOT NULL AND b.key_id = k.id AND b.hour = v_hour
+      ORDER BY k.ordinality
+    );
+  END IF;
 
   FOR i IN 1 .. cardinality(p_hashes) LOOP
     j := array_position(v_hashes, p_hashes[i]);
