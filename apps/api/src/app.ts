@@ -14,8 +14,9 @@ import { registerDocs, registerOpenApi } from "./http/docs.js";
 import { createJwtVerifier } from "./http/jwt.js";
 import { meRoutes } from "./http/me.js";
 import { createMetricsRegistry, installQueryMetrics, installRequestMetrics } from "./http/metrics.js";
+import { installNulGuard } from "./http/nul-guard.js";
 import { operationsRoutes } from "./http/operations.js";
-import { ErrorRegistry, installProblemHandlers, notFoundProblem, sendProblem } from "./http/problems.js";
+import { ErrorRegistry, installProblemHandlers, notFoundProblem, sendProblem, toProblem } from "./http/problems.js";
 import { generateRequestId } from "./http/request-id.js";
 import { installResponseHeaders } from "./http/response-headers.js";
 import { createLogger } from "./logger.js";
@@ -43,17 +44,25 @@ export interface BuildAppOptions {
 export async function buildApp(options: BuildAppOptions): Promise<ZodApp> {
   const { db, config } = options;
   const log = options.logger ?? createLogger(config.logLevel);
+  const errors = new ErrorRegistry();
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     genReqId: generateRequestId,
+    // Path parameters up to the longest the schemas accept (IVR call ids, 255 characters) reach their route.
+    routerOptions: { maxParamLength: 512 },
+    // Errors the router raises before any hook (malformed percent-encoding, an over-long parameter) are
+    // problem+json like every other refusal, not Fastify's own JSON.
+    frameworkErrors: (error, request, reply) => {
+      reply.header("x-request-id", request.id);
+      sendProblem(reply, toProblem(error, request, errors));
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   const now = options.now ?? (() => new Date());
-  const errors = new ErrorRegistry();
   const registry = createMetricsRegistry({ defaultMetrics: options.defaultMetrics });
 
   app.addHook("onRequest", async (request, reply) => {
@@ -69,6 +78,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ZodApp> {
   });
   installProblemHandlers(app, errors, log);
   installResponseHeaders(app);
+  installNulGuard(app);
   installRequestMetrics(app, registry);
   installQueryMetrics(app, db, registry);
   await registerSecurityHeaders(app, config);

@@ -1,0 +1,84 @@
+// What the fuzzer found, pinned as plain examples: text Postgres cannot store is a 400 naming the field (it was a
+// 500), and errors the router raises before any route (bad percent-encoding, long parameters) are problem+json.
+import { type Receiver, startReceiver } from "@vx/webhooks/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../src/testing.js";
+import { seedTenant, type Tenant } from "./support/tenant.js";
+
+describe("input the fuzzer found", () => {
+  let t: TestApp;
+  let receiver: Receiver;
+  let user: Tenant;
+  const env = {
+    WEBHOOK_ALLOW_HTTP: process.env.WEBHOOK_ALLOW_HTTP,
+    WEBHOOK_ALLOW_PRIVATE_URLS: process.env.WEBHOOK_ALLOW_PRIVATE_URLS,
+  };
+
+  beforeAll(async () => {
+    Object.assign(process.env, { WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true" });
+    receiver = await startReceiver();
+    t = await createTestApp();
+    user = await seedTenant(t, receiver.url);
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+    for (const [name, value] of Object.entries(env)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  const send = (method: "GET" | "POST" | "PATCH", url: string, payload?: object) =>
+    t.app.inject({ method, url, headers: user.jwt, ...(payload ? { payload } : {}) });
+
+  it.each([
+    ["GET", "/v1/ivr/sessions/%00", undefined, "params.session_id"],
+    ["POST", "/v1/ivr/sessions/a%00b/back", undefined, "params.session_id"],
+    ["POST", "/v1/api-keys", { name: "ci\u0000key" }, "body.name"],
+    ["POST", "/v1/ivr/menus", { name: "Main", prompt: "Press\u0000 1" }, "body.prompt"],
+    ["POST", "/v1/ivr/sessions", { session_id: "CA\u0000", menu_id: "" }, "body.session_id"],
+    ["POST", "/v1/events", { event: "call.started", payload: { note: ["ok", "a\u0000"] } }, "body.payload.note.1"],
+    ["POST", "/v1/events", { event: "call.started", payload: { "key\u0000": 1 } }, "body.payload.key\u0000"],
+    ["GET", "/v1/audit-logs?cursor=%00", undefined, "querystring.cursor"],
+  ] as const)(
+    "refuses U+0000 (%s %s) with a 400 naming %s, never a database error",
+    async (method, url, payload, field) => {
+      const response = await send(method, url, payload);
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json()).toMatchObject({
+        code: "validation_failed",
+        errors: [{ field, message: "must not contain the NUL character (U+0000)" }],
+      });
+    },
+  );
+
+  it("still stores the same text without the NUL", async () => {
+    const response = await send("POST", "/v1/events", { event: "call.started", payload: { note: "a\\u0000 as text" } });
+    expect(response.statusCode).toBe(202);
+  });
+
+  it("answers malformed percent-encoding in a path with a problem+json 400 carrying the request id", async () => {
+    const response = await send("GET", "/v1/webhooks/%zz");
+    expect(response.statusCode).toBe(400);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({
+      status: 400,
+      code: "bad_request",
+      request_id: response.headers["x-request-id"],
+    });
+  });
+
+  it("lets a call id as long as the schema allows (255) reach its route", async () => {
+    const response = await send("GET", `/v1/ivr/sessions/${"C".repeat(255)}`);
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ code: "session_not_found" });
+  });
+
+  it("answers a path parameter longer than any route accepts with problem+json, not the router's own JSON", async () => {
+    const response = await send("GET", `/v1/ivr/sessions/${"C".repeat(600)}`);
+    expect(response.statusCode).toBe(400);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ status: 400, code: "bad_request" });
+  });
+});
