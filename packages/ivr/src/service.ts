@@ -29,7 +29,10 @@ export interface IvrServiceOptions {
   /** Receives `ivr.session.started`, `call.transferred` and `ivr.session.ended` after each write. */
   emit?: IvrEmit;
   onEmitError?: (error: unknown, event: EmittedEvent) => void;
-  /** Tries per input when concurrent inputs on one session keep winning the race (default 5). */
+  /**
+   * Tries per event when concurrent events on one session keep winning the race (default 32). Every lost try
+   * means another event was applied, so a burst of n events at once all apply when this is at least n.
+   */
   maxAttempts?: number;
 }
 
@@ -62,7 +65,7 @@ export class IvrService {
     this.sessions = options.sessions;
     this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
-    this.maxAttempts = options.maxAttempts ?? 5;
+    this.maxAttempts = options.maxAttempts ?? 32;
   }
 
   listMenus(userId: string): Promise<IvrMenu[]> {
