@@ -88,7 +88,10 @@ await rm(dir, { recursive: true, force: true });
 const bareStart = median(rows.bare!.map((s) => s.startMs));
 const bareRss = median(rows.bare!.map((s) => s.rssMiB));
 const line = (name: string, samples: Sample[]) =>
-  `| ${name} | ${fmt(samples.map((s) => s.startMs))} | ${(median(samples.map((s) => s.startMs)) / bareStart).toFixed(1)} | ${fmt(samples.map((s) => s.rssMiB), 1)} | ${(median(samples.map((s) => s.rssMiB)) / bareRss).toFixed(1)} |`;
+  `| ${name} | ${fmt(samples.map((s) => s.startMs))} | ${(median(samples.map((s) => s.startMs)) / bareStart).toFixed(1)} | ${fmt(
+    samples.map((s) => s.rssMiB),
+    1,
+  )} | ${(median(samples.map((s) => s.rssMiB)) / bareRss).toFixed(1)} |`;
 
 const report = `## API: cold start on embedded PGlite and memory at rest (\`bench/api.ts\`)
 
