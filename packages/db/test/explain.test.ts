@@ -112,14 +112,20 @@ function parenthesised(text: string, marker: string): string {
   throw new Error(`unbalanced parentheses after "${marker}"`);
 }
 
-/** The migration's own SQL function bodies, so a change to the function is what this test plans. */
+/** The migration's own SQL, so a change to the functions is what this test plans. */
 async function functionQueries() {
   const read = (name: string) => readFile(join(migrationsDir(), name), "utf8");
   const verify = await read("004_api_key_usage_and_verification.sql");
   const delivery = await read("005_create_webhook_delivery.sql");
   const claim = delivery.slice(delivery.indexOf("FUNCTION public.vx_webhook_claim"));
+  // The verification's one read of the keys, whatever it selects into (the scan is what matters).
+  const lookup = /FROM\s+public\.api_keys\s+(?:AS\s+)?(\w+)\s+WHERE\s+\1\.key_hash\s*=\s*ANY\s*\(p_hashes\)/.exec(
+    verify.slice(verify.indexOf("FUNCTION public.vx_verify_api_keys")),
+  );
+  if (!lookup)
+    throw new Error("vx_verify_api_keys no longer reads api_keys by key_hash = ANY (p_hashes): update this test");
   return {
-    verifyKeys: parenthesised(verify, "v_keys := ARRAY(").replaceAll("p_hashes", "$1::text[]"),
+    verifyKeys: `SELECT ${lookup[1]}.* ${lookup[0].replace("p_hashes", "$1::text[]")}`,
     claimDue: parenthesised(claim, "WITH due AS (")
       .replaceAll("p_now", "$1::timestamptz")
       .replaceAll("p_limit", "$2::integer"),
