@@ -2,12 +2,13 @@
 // OpenAPI document with B's ids, through A's JWT and through A's API key with every scope, and is told 404 (or
 // 403 where the route is not A's to call). No response carries B's data, and B's rows come out unchanged.
 // Runs on PGlite, and on Postgres too when TEST_DATABASE_URL is set.
-import { createTestDatabase, type TestDatabase, type TestTarget, testPostgresUrl } from "@vx/db/testing";
 import { type Receiver, startReceiver } from "@vx/webhooks/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../src/testing.js";
+import { afterAll, expect, it } from "vitest";
+import { createTestApp } from "../src/testing.js";
+import { setEnv } from "./support/env.js";
+import { describeIsolation } from "./support/isolation.js";
 import { fillPath, type Operation, readApiDocument } from "./support/openapi.js";
-import { snapshotUser, type UserSnapshot } from "./support/snapshot.js";
+import { snapshotUser } from "./support/snapshot.js";
 import { seedTenant, type Tenant } from "./support/tenant.js";
 
 type Auth = "jwt" | "api_key";
@@ -120,8 +121,7 @@ function theirs(op: Operation, b: Tenant): Record<string, string> {
 }
 
 const ENV = { WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true", TWILIO_AUTH_TOKEN: "cross-tenant-token" };
-const saved = Object.fromEntries(Object.keys(ENV).map((name) => [name, process.env[name]]));
-Object.assign(process.env, ENV);
+const restoreEnv = setEnv(ENV);
 
 /** A `next_cursor` from B's own audit trail, set once B is seeded. */
 let theirAuditCursor = "";
@@ -136,44 +136,27 @@ const ordered = [...operations].sort((x, y) => Number(x.key === "DELETE /v1/me")
 
 afterAll(async () => {
   await receiver.close();
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  restoreEnv();
 });
 
 it("has an expectation for every operation of the document", () => {
   expect(operations.map((op) => op.key).filter((key) => !ATTEMPTS[key])).toEqual([]);
 });
 
-for (const target of ["pglite", "postgres"] as TestTarget[]) {
-  const title = `user A calling every route with user B's ids [${target}]`;
-  if (target === "postgres" && !testPostgresUrl()) {
-    describe.skip(`${title}: SKIPPED, set TEST_DATABASE_URL to run`, () => {});
-    continue;
-  }
-
-  describe(title, () => {
-    let testDb: TestDatabase;
-    let t: TestApp;
-    let b: Tenant;
-    let before: UserSnapshot;
-
-    beforeAll(async () => {
-      testDb = await createTestDatabase(target);
-      // The per-IP limiter counts refusals; this test refuses on purpose.
-      t = await createTestApp({ db: testDb.db, config: { rateLimit: { max: 1_000_000, windowMs: 60_000 } } });
-      b = await seedTenant(t, receiverUrl);
+describeIsolation(
+  "user A calling every route with user B's ids",
+  {
+    receiverUrl: () => receiverUrl,
+    // The per-IP limiter counts refusals; this test refuses on purpose.
+    app: { config: { rateLimit: { max: 1_000_000, windowMs: 60_000 } } },
+    seeded: async (t, b) => {
       const page = await t.app.inject({ url: "/v1/audit-logs?limit=1", headers: b.jwt });
       theirAuditCursor = page.json().next_cursor;
-      before = await snapshotUser(t.db, b.userId);
-    });
-    afterAll(async () => {
-      await t?.close();
-      await testDb?.drop();
-    });
-
+    },
+  },
+  (ctx) => {
     it("lets B read every resource A is refused (the ids are real)", async () => {
+      const { t, other: b } = ctx();
       for (const op of operations.filter((o) => o.method === "GET" && o.pathParams.length > 0)) {
         const response = await t.app.inject({ url: fillPath(op.path, theirs(op, b)), headers: b.jwt });
         expect(response.statusCode, `${op.key}: ${response.body}`).toBe(200);
@@ -182,6 +165,7 @@ for (const target of ["pglite", "postgres"] as TestTarget[]) {
 
     for (const auth of ["api_key", "jwt"] as Auth[]) {
       it(`refuses A's ${auth === "jwt" ? "JWT" : "API key (every scope)"} on every route that names B's resources`, async () => {
+        const { t, other: b, before } = ctx();
         const a = await seedTenant(t, receiverUrl);
         const headers = auth === "jwt" ? a.jwt : { authorization: `Bearer ${a.apiKey.plain}` };
         const secrets = [...b.identifiers, b.webhook.secret, b.apiKey.plain];
@@ -206,6 +190,7 @@ for (const target of ["pglite", "postgres"] as TestTarget[]) {
     }
 
     it("refuses to tie A's own webhooks and menus to B's agent and menus", async () => {
+      const { t, other: b } = ctx();
       const a = await seedTenant(t, receiverUrl);
       const attempts: [string, object][] = [
         [`/v1/webhooks/${a.webhook.id}`, { agent_id: b.agentId }],
@@ -219,7 +204,8 @@ for (const target of ["pglite", "postgres"] as TestTarget[]) {
     });
 
     it("left every one of B's rows as it was", async () => {
+      const { t, other: b, before } = ctx();
       expect(await snapshotUser(t.db, b.userId)).toEqual(before);
     });
-  });
-}
+  },
+);

@@ -3,19 +3,17 @@
 import { type Receiver, startReceiver } from "@vx/webhooks/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../src/testing.js";
+import { setEnv } from "./support/env.js";
 import { seedTenant, type Tenant } from "./support/tenant.js";
 
 describe("input the fuzzer found", () => {
   let t: TestApp;
   let receiver: Receiver;
   let user: Tenant;
-  const env = {
-    WEBHOOK_ALLOW_HTTP: process.env.WEBHOOK_ALLOW_HTTP,
-    WEBHOOK_ALLOW_PRIVATE_URLS: process.env.WEBHOOK_ALLOW_PRIVATE_URLS,
-  };
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
-    Object.assign(process.env, { WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true" });
+    restoreEnv = setEnv({ WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true" });
     receiver = await startReceiver();
     t = await createTestApp();
     user = await seedTenant(t, receiver.url);
@@ -23,10 +21,7 @@ describe("input the fuzzer found", () => {
   afterAll(async () => {
     await t.close();
     await receiver.close();
-    for (const [name, value] of Object.entries(env)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
   });
 
   const send = (method: "GET" | "POST" | "PATCH", url: string, payload?: object) =>

@@ -2,17 +2,18 @@
 // (wrong types, huge strings, bad UUIDs, bad JSON, oversized bodies, odd headers, content types and credentials).
 // No request may get a 5xx, every refusal is problem+json, and another user's rows must come out unchanged.
 // Runs on PGlite, and on Postgres too when TEST_DATABASE_URL is set.
-import { createTestDatabase, type TestDatabase, type TestTarget, testPostgresUrl } from "@vx/db/testing";
 import { startReceiver } from "@vx/webhooks/testing";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import type { Config } from "../src/config.js";
-import { createTestApp, type TestApp } from "../src/testing.js";
+import { createTestApp } from "../src/testing.js";
 import { credentialsFor } from "./support/credentials.js";
+import { setEnv } from "./support/env.js";
 import { describeRequest, requestFor } from "./support/fuzz-requests.js";
+import { describeIsolation } from "./support/isolation.js";
 import { readApiDocument } from "./support/openapi.js";
-import { snapshotUser, type UserSnapshot } from "./support/snapshot.js";
-import { seedTenant, type Tenant } from "./support/tenant.js";
+import { snapshotUser } from "./support/snapshot.js";
+import { seedTenant } from "./support/tenant.js";
 
 /** Requests per operation and database: the file stays well under a minute. FUZZ_RUNS=1000 for a long session. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
@@ -30,8 +31,7 @@ const ENV = {
   TWILIO_AUTH_TOKEN: TWILIO.authToken,
   PUBLIC_URL: TWILIO.publicUrl,
 };
-const saved = Object.fromEntries(Object.keys(ENV).map((name) => [name, process.env[name]]));
-Object.assign(process.env, ENV);
+const restoreEnv = setEnv(ENV);
 
 // Read at collection time, so that each operation of the document is its own test. The document does not depend
 // on the database, so one app on PGlite answers it.
@@ -42,10 +42,7 @@ await probe.close();
 
 afterAll(async () => {
   await receiver.close();
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  restoreEnv();
 });
 
 it("finds the domain routes in the document", () => {
@@ -61,33 +58,13 @@ it("finds the domain routes in the document", () => {
   }
 });
 
-for (const target of ["pglite", "postgres"] as TestTarget[]) {
-  const title = `fuzzing every route of the OpenAPI document [${target}]`;
-  if (target === "postgres" && !testPostgresUrl()) {
-    describe.skip(`${title}: SKIPPED, set TEST_DATABASE_URL to run`, () => {});
-    continue;
-  }
-
-  describe(title, () => {
-    let testDb: TestDatabase;
-    let t: TestApp;
-    let other: Tenant;
-    let before: UserSnapshot;
-
-    beforeAll(async () => {
-      testDb = await createTestDatabase(target);
-      t = await createTestApp({ db: testDb.db, now: () => NOW, config: CONFIG });
-      other = await seedTenant(t, receiver.url);
-      before = await snapshotUser(t.db, other.userId);
-    });
-
-    afterAll(async () => {
-      await t?.close();
-      await testDb?.drop();
-    });
-
+describeIsolation(
+  "fuzzing every route of the OpenAPI document",
+  { receiverUrl: () => receiver.url, app: { now: () => NOW, config: CONFIG } },
+  (ctx) => {
     for (const op of doc.operations) {
       it(`${op.key}: never answers 5xx, refuses with problem+json, and leaves another user's rows alone`, async () => {
+        const { t, other, before } = ctx();
         // A fresh caller per operation: fuzzing DELETE /v1/me or revoking the caller's key must not blunt the others.
         const self = await seedTenant(t, receiver.url);
         const world = {
@@ -114,5 +91,5 @@ for (const target of ["pglite", "postgres"] as TestTarget[]) {
         expect(await snapshotUser(t.db, other.userId)).toEqual(before);
       });
     }
-  });
-}
+  },
+);

@@ -197,7 +197,22 @@ function stringFor(s: JsonSchema, sources: ValueSources, name: string): fc.Arbit
 }
 
 /** Single characters worth slipping into otherwise valid text. */
-const SALT = ["\u0000", "\u0000", "\u0000", "\ud800", "\u202e", "\ufeff", "'", '"', "\\", "%", "\n", "💥", "\u0085", "\u2028"];
+const SALT = [
+  "\u0000",
+  "\u0000",
+  "\u0000",
+  "\ud800",
+  "\u202e",
+  "\ufeff",
+  "'",
+  '"',
+  "\\",
+  "%",
+  "\n",
+  "💥",
+  "\u0085",
+  "\u2028",
+];
 
 function objectOf(s: JsonSchema, sources: ValueSources, depth: number): fc.Arbitrary<Record<string, unknown>> {
   const properties = s.properties ?? {};
