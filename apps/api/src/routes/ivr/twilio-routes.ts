@@ -39,6 +39,8 @@ export async function twilioRoutes(
           "TWILIO_AUTH_TOKEN is set, requests without a valid X-Twilio-Signature get 403.",
         params: twilioParams,
         body: twilioVoiceBody,
+        // Twilio posts form fields: the document says so (the body schema alone would read as JSON).
+        consumes: ["application/x-www-form-urlencoded"],
       },
       // Before validation, so an unsigned request learns nothing about what the body should hold.
       preValidation: async (request) => {
