@@ -116,9 +116,15 @@ async function start(): Promise<{ app: BareApp; close(): Promise<void> }> {
 const { app, close } = await start();
 const address = await app.listen({ port: 0, host: "127.0.0.1" });
 console.log(`READY ${new URL(address).port}`);
-process.on("SIGTERM", () => {
+const stop = () => {
   app
     .close()
     .then(close)
     .finally(() => process.exit(0));
-});
+};
+process.on("SIGTERM", stop);
+// Started by the runner: when its end of stdin closes (the runner exited or was killed), stop too.
+if (process.env.BENCH_EXIT_WITH_PARENT) {
+  process.stdin.on("end", stop);
+  process.stdin.resume();
+}

@@ -71,29 +71,39 @@ interface Server {
 }
 
 async function startServer(scenario: Scenario, env: Record<string, string>): Promise<Server> {
-  const child = spawn("npx", ["tsx", join(here, "api-keys-server.ts")], {
-    env: { ...process.env, ...env, BENCH_SCENARIO: scenario, NODE_ENV: "production" },
-    stdio: ["ignore", "pipe", "inherit"],
+  // node itself (not npx → sh → tsx), so that stopping the child stops the server.
+  const child = spawn(process.execPath, ["--import", "tsx", join(here, "api-keys-server.ts")], {
+    cwd: join(here, ".."),
+    env: { ...process.env, ...env, BENCH_SCENARIO: scenario, BENCH_EXIT_WITH_PARENT: "1", NODE_ENV: "production" },
+    stdio: ["pipe", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${scenario} server did not start in 60 s`)), 60_000);
-    lines.on("line", (line) => {
-      const match = /^READY (\d+)$/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${scenario} server did not start in 60 s`)), 60_000);
+      lines.on("line", (line) => {
+        const match = /^READY (\d+)$/.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+      child.on("exit", (code) => reject(new Error(`${scenario} server exited with ${code}`)));
     });
-    child.on("exit", (code) => reject(new Error(`${scenario} server exited with ${code}`)));
-  });
-  return { port, child };
+    return { port, child };
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
 }
 
 async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
   const exited = new Promise((resolve) => server.child.once("exit", resolve));
   server.child.kill("SIGTERM");
+  const timer = setTimeout(() => server.child.kill("SIGKILL"), 5_000);
   await exited;
+  clearTimeout(timer);
 }
 
 async function statementsOf(server: Server, scenario: Scenario): Promise<number> {
