@@ -35,25 +35,25 @@ CREATE TRIGGER api_keys_set_updated_at BEFORE UPDATE ON public.api_keys
          NEW.enabled, NEW.scopes))
   EXECUTE FUNCTION public.vx_set_updated_at();
 
--- Whether granted scopes meet every required one: `*` meets all, `res:*` meets `res:<anything>`.
--- Mirrors scopesAllow() in @vx/api-keys.
-CREATE FUNCTION public.vx_api_key_scopes_allow(granted text[], required text[]) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT NOT EXISTS (
-    SELECT 1 FROM unnest(required) AS r(scope)
-    WHERE NOT EXISTS (
-      SELECT 1 FROM unnest(granted) AS g(scope)
-      WHERE g.scope = '*' OR g.scope = r.scope
-         OR (right(g.scope, 2) = ':*' AND starts_with(r.scope, left(g.scope, -1)))
-    )
-  )
+-- Serialises everything that counts a key's usage: a transaction-scoped advisory lock per key (namespace
+-- 7204961, "vx_keys"), in memory and unlogged, unlike a row lock, which writes the tuple and WAL. Everyone who
+-- counts takes it, so a reader holding it sees every count committed before it.
+CREATE FUNCTION public.vx_lock_api_key_hashes(p_hashes text[]) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  -- Sorted by lock id so that concurrent batches take their locks in one global order and cannot deadlock.
+  PERFORM pg_advisory_xact_lock(7204961, l.lock_id)
+  FROM (SELECT DISTINCT hashtext(u.h) AS lock_id FROM unnest(p_hashes) AS u(h) ORDER BY 1) AS l;
+END
 $$;
 
 -- Verifies and counts a batch of requests in one statement. Request i is (p_hashes[i], p_scopes[i] as
--- space-separated required scopes, p_costs[i]). Keys are locked in id order (so concurrent batches never
--- deadlock), then each key's requests are decided in order against running counters with the checks in
--- the order DISABLED, EXPIRED, USAGE_EXCEEDED, RATE_LIMITED, INSUFFICIENT_SCOPE; only VALID ones count.
--- Each key's row and hour bucket are written once per batch. Returns one row per request, by ord.
+-- space-separated required scopes, '' for none, p_costs[i]). After locking the keys, the requests are decided in
+-- order against running per-key counters with the checks in the order DISABLED, EXPIRED, USAGE_EXCEEDED,
+-- RATE_LIMITED, INSUFFICIENT_SCOPE; only VALID ones count. The work per batch is a fixed handful of statements
+-- (read keys, read buckets, update keys, upsert buckets) however many requests and keys it holds. Returns one
+-- row per request (by ord) with the key as it is after that request; window_count is the hour's count after it
+-- when the key has a rate limit, else null.
 CREATE FUNCTION public.vx_verify_api_keys(p_hashes text[], p_scopes text[], p_costs integer[], p_now timestamptz)
 RETURNS TABLE (
   ord integer,
@@ -78,114 +78,139 @@ LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
 DECLARE
   v_hour timestamptz := date_trunc('hour', p_now AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+  v_keys public.api_keys[];
   v_key public.api_keys;
-  v_found text[] := '{}';
-  v_used integer;
-  v_window integer;
-  v_window_before integer;
-  v_counted boolean;
+  v_hashes text[];
+  v_ids uuid[];
+  v_user_ids uuid[];
+  v_used integer[];
+  v_window integer[];
+  v_spent integer[];
+  v_counted boolean[];
+  v_limited boolean;
   v_code text;
   v_cost integer;
-  v_required text[];
+  v_scope text;
+  v_allowed boolean;
   i integer;
+  j integer;
 BEGIN
   IF cardinality(p_hashes) <> cardinality(p_scopes) OR cardinality(p_hashes) <> cardinality(p_costs) THEN
     RAISE EXCEPTION 'vx_verify_api_keys: p_hashes, p_scopes and p_costs must have the same length';
   END IF;
+  PERFORM public.vx_lock_api_key_hashes(p_hashes);
 
-  FOR v_key IN
-    SELECT * FROM public.api_keys AS a WHERE a.key_hash = ANY (p_hashes) ORDER BY a.id FOR UPDATE
-  LOOP
-    v_found := v_found || v_key.key_hash::text;
-    -- A fresh snapshot per statement (READ COMMITTED): we hold the row lock, so this sees every commit before ours.
-    SELECT b.request_count INTO v_window_before
-      FROM public.api_key_usage_hourly AS b WHERE b.key_id = v_key.id AND b.hour = v_hour;
-    v_window_before := coalesce(v_window_before, 0);
-    v_window := v_window_before;
-    v_used := v_key.usage_count;
-    v_counted := false;
+  -- READ COMMITTED gives each statement below a fresh snapshot, taken after the locks: the counts are current.
+  -- One query fills the per-key arrays (aggregates of one query see the rows in the same order).
+  SELECT coalesce(array_agg(a), '{}'), coalesce(array_agg(a.key_hash::text), '{}'), coalesce(array_agg(a.id), '{}'),
+         coalesce(array_agg(a.user_id), '{}'), coalesce(array_agg(a.usage_count), '{}'),
+         coalesce(bool_or(a.rate_limit IS NOT NULL), false)
+    INTO v_keys, v_hashes, v_ids, v_user_ids, v_used, v_limited
+    FROM public.api_keys AS a WHERE a.key_hash = ANY (p_hashes);
+  v_spent := array_fill(0, ARRAY[cardinality(v_keys)]);
+  v_counted := array_fill(false, ARRAY[cardinality(v_keys)]);
+  v_window := array_fill(NULL::integer, ARRAY[cardinality(v_keys)]);
+  IF v_limited THEN
+    -- This hour's counts, for the keys that have a rate limit (the others need no window).
+    v_window := ARRAY(
+      SELECT CASE WHEN k.rate_limit IS NULL THEN NULL ELSE coalesce(b.request_count, 0) END
+      FROM unnest(v_keys) WITH ORDINALITY AS k
+      LEFT JOIN public.api_key_usage_hourly AS b ON k.rate_limit IS NOT NULL AND b.key_id = k.id AND b.hour = v_hour
+      ORDER BY k.ordinality
+    );
+  END IF;
 
-    FOR i IN
-      SELECT t.n::integer FROM unnest(p_hashes) WITH ORDINALITY AS t(h, n) WHERE t.h = v_key.key_hash ORDER BY t.n
-    LOOP
-      v_cost := p_costs[i];
-      v_required := coalesce(string_to_array(nullif(p_scopes[i], ''), ' '), '{}');
-      v_code := CASE
-        WHEN NOT v_key.enabled THEN 'DISABLED'
-        WHEN v_key.expires_at IS NOT NULL AND v_key.expires_at <= p_now THEN 'EXPIRED'
-        WHEN v_key.usage_quota IS NOT NULL AND v_used + v_cost > v_key.usage_quota THEN 'USAGE_EXCEEDED'
-        WHEN v_key.rate_limit IS NOT NULL AND v_window + v_cost > v_key.rate_limit THEN 'RATE_LIMITED'
-        WHEN NOT public.vx_api_key_scopes_allow(v_key.scopes, v_required) THEN 'INSUFFICIENT_SCOPE'
-        ELSE 'VALID'
-      END;
-      IF v_code = 'VALID' THEN
-        v_used := v_used + v_cost;
-        v_window := v_window + v_cost;
-        v_counted := true;
-      END IF;
-
-      ord := i;
-      code := v_code;
-      id := v_key.id;
-      user_id := v_key.user_id;
-      name := v_key.name;
-      key_prefix := v_key.key_prefix;
-      last_used_at := CASE WHEN v_counted THEN greatest(v_key.last_used_at, p_now) ELSE v_key.last_used_at END;
-      expires_at := v_key.expires_at;
-      rate_limit := v_key.rate_limit;
-      usage_quota := v_key.usage_quota;
-      usage_count := v_used;
-      enabled := v_key.enabled;
-      scopes := v_key.scopes;
-      created_at := v_key.created_at;
-      updated_at := v_key.updated_at;
-      window_count := v_window;
-      window_reset := v_hour + interval '1 hour';
+  FOR i IN 1 .. cardinality(p_hashes) LOOP
+    j := array_position(v_hashes, p_hashes[i]);
+    ord := i;
+    window_reset := v_hour + interval '1 hour';
+    IF j IS NULL THEN
+      code := 'NOT_FOUND';
+      id := NULL;
+      user_id := NULL;
+      name := NULL;
+      key_prefix := NULL;
+      last_used_at := NULL;
+      expires_at := NULL;
+      rate_limit := NULL;
+      usage_quota := NULL;
+      usage_count := NULL;
+      enabled := NULL;
+      scopes := NULL;
+      created_at := NULL;
+      updated_at := NULL;
+      window_count := NULL;
       RETURN NEXT;
-    END LOOP;
+      CONTINUE;
+    END IF;
 
-    IF v_counted THEN
-      UPDATE public.api_keys AS a
-        SET usage_count = v_used, last_used_at = greatest(a.last_used_at, p_now)
-        WHERE a.id = v_key.id;
-      IF v_window > v_window_before THEN
-        INSERT INTO public.api_key_usage_hourly AS b (key_id, user_id, hour, request_count)
-          VALUES (v_key.id, v_key.user_id, v_hour, v_window - v_window_before)
-          ON CONFLICT (key_id, hour) DO UPDATE SET request_count = b.request_count + excluded.request_count;
+    v_key := v_keys[j];
+    v_cost := p_costs[i];
+    v_code := CASE
+      WHEN NOT v_key.enabled THEN 'DISABLED'
+      WHEN v_key.expires_at IS NOT NULL AND v_key.expires_at <= p_now THEN 'EXPIRED'
+      WHEN v_key.usage_quota IS NOT NULL AND v_used[j] + v_cost > v_key.usage_quota THEN 'USAGE_EXCEEDED'
+      WHEN v_key.rate_limit IS NOT NULL AND v_window[j] + v_cost > v_key.rate_limit THEN 'RATE_LIMITED'
+      ELSE 'VALID'
+    END;
+    IF v_code = 'VALID' AND p_scopes[i] <> '' AND NOT ('*' = ANY (v_key.scopes)) THEN
+      -- Each required `res:act` needs `res:act` or `res:*` (or `*`, above) among the key's scopes: scopesAllow()
+      -- in @vx/api-keys, as plain PL/pgSQL expressions because this runs for every request.
+      v_allowed := true;
+      FOREACH v_scope IN ARRAY string_to_array(p_scopes[i], ' ') LOOP
+        IF NOT (v_scope = ANY (v_key.scopes) OR split_part(v_scope, ':', 1) || ':*' = ANY (v_key.scopes)) THEN
+          v_allowed := false;
+          EXIT;
+        END IF;
+      END LOOP;
+      IF NOT v_allowed THEN
+        v_code := 'INSUFFICIENT_SCOPE';
       END IF;
     END IF;
-  END LOOP;
+    IF v_code = 'VALID' THEN
+      v_used[j] := v_used[j] + v_cost;
+      v_window[j] := v_window[j] + v_cost;
+      v_spent[j] := v_spent[j] + v_cost;
+      v_counted[j] := true;
+    END IF;
 
-  FOR i IN
-    SELECT t.n::integer FROM unnest(p_hashes) WITH ORDINALITY AS t(h, n) WHERE NOT (t.h = ANY (v_found)) ORDER BY t.n
-  LOOP
-    ord := i;
-    code := 'NOT_FOUND';
-    id := NULL;
-    user_id := NULL;
-    name := NULL;
-    key_prefix := NULL;
-    last_used_at := NULL;
-    expires_at := NULL;
-    rate_limit := NULL;
-    usage_quota := NULL;
-    usage_count := NULL;
-    enabled := NULL;
-    scopes := NULL;
-    created_at := NULL;
-    updated_at := NULL;
-    window_count := NULL;
-    window_reset := v_hour + interval '1 hour';
+    code := v_code;
+    id := v_key.id;
+    user_id := v_key.user_id;
+    name := v_key.name;
+    key_prefix := v_key.key_prefix;
+    last_used_at := CASE WHEN v_counted[j] THEN greatest(v_key.last_used_at, p_now) ELSE v_key.last_used_at END;
+    expires_at := v_key.expires_at;
+    rate_limit := v_key.rate_limit;
+    usage_quota := v_key.usage_quota;
+    usage_count := v_used[j];
+    enabled := v_key.enabled;
+    scopes := v_key.scopes;
+    created_at := v_key.created_at;
+    updated_at := v_key.updated_at;
+    window_count := v_window[j];
     RETURN NEXT;
   END LOOP;
+
+  -- One write per counted key, relative so that a concurrent settings change (no advisory lock) loses nothing.
+  UPDATE public.api_keys AS a
+    SET usage_count = a.usage_count + s.spent, last_used_at = greatest(a.last_used_at, p_now)
+    FROM unnest(v_ids, v_spent, v_counted) AS s(key_id, spent, counted)
+    WHERE a.id = s.key_id AND s.counted;
+  INSERT INTO public.api_key_usage_hourly AS b (key_id, user_id, hour, request_count)
+    SELECT s.key_id, s.owner_id, v_hour, s.spent
+    FROM unnest(v_ids, v_user_ids, v_spent) AS s(key_id, owner_id, spent)
+    WHERE s.spent > 0
+    ON CONFLICT (key_id, hour) DO UPDATE SET request_count = b.request_count + excluded.request_count;
 END
 $$;
 
 -- Counts usage without checking limits (the specification's updateApiKeyUsage): usage_count,
--- last_used_at and the hour bucket in one statement. Returns the key, or no row when it does not exist.
+-- last_used_at and the hour bucket, under the key's lock. Returns the key, or no row when it does not exist.
 CREATE FUNCTION public.vx_record_api_key_usage(p_key_id uuid, p_cost integer, p_at timestamptz)
 RETURNS SETOF public.api_keys
 LANGUAGE sql VOLATILE AS $$
+  SELECT public.vx_lock_api_key_hashes(array_agg(a.key_hash)) FROM public.api_keys AS a WHERE a.id = p_key_id;
   WITH counted AS (
     UPDATE public.api_keys AS a
       SET usage_count = a.usage_count + p_cost, last_used_at = greatest(a.last_used_at, p_at)
@@ -201,9 +226,10 @@ LANGUAGE sql VOLATILE AS $$
 $$;
 
 -- Verification is the system's job: a key holder is not yet a user, and these functions bypass ownership.
+REVOKE ALL ON FUNCTION public.vx_lock_api_key_hashes(text[]) FROM PUBLIC, anon, authenticated;
 REVOKE ALL ON FUNCTION public.vx_verify_api_keys(text[], text[], integer[], timestamptz) FROM PUBLIC, anon, authenticated;
 REVOKE ALL ON FUNCTION public.vx_record_api_key_usage(uuid, integer, timestamptz) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.vx_lock_api_key_hashes(text[]) TO service_role;
 GRANT EXECUTE ON FUNCTION public.vx_verify_api_keys(text[], text[], integer[], timestamptz) TO service_role;
 GRANT EXECUTE ON FUNCTION public.vx_record_api_key_usage(uuid, integer, timestamptz) TO service_role;
-GRANT EXECUTE ON FUNCTION public.vx_api_key_scopes_allow(text[], text[]) TO anon, authenticated, service_role;
 

@@ -12,6 +12,8 @@ CREATE TABLE public.webhook_events (
   event varchar(255) NOT NULL CHECK (length(event) > 0),
   -- The exact JSON bytes every webhook receives (text, not jsonb, so key order and spacing survive).
   body text NOT NULL,
+  -- The same, parsed once, for the log row of every attempt.
+  payload jsonb GENERATED ALWAYS AS (body::jsonb) STORED,
   idempotency_key varchar(255),
   created_at timestamptz NOT NULL DEFAULT now()
 );
@@ -40,7 +42,8 @@ CREATE TABLE public.webhook_messages (
 CREATE INDEX idx_webhook_messages_due ON public.webhook_messages (due_at) WHERE status IN ('pending', 'sending');
 CREATE INDEX idx_webhook_messages_webhook_id ON public.webhook_messages (webhook_id, created_at);
 CREATE INDEX idx_webhook_messages_event_id ON public.webhook_messages (event_id);
-CREATE INDEX idx_webhook_messages_user_id ON public.webhook_messages (user_id);
+-- No index on user_id: every claim and record rewrites the row into every index (status and due_at change, so
+-- updates are never HOT), and users only read messages by id. The RLS policy on user_id filters those reads.
 
 -- After a rotation the previous secret keeps signing (beside the new one) until expires_at.
 CREATE TABLE public.webhook_previous_secrets (
@@ -109,7 +112,10 @@ BEGIN
   WHERE w.user_id = p_user_id AND w.enabled AND p_event = ANY (w.events)
     AND (w.agent_id IS NULL OR w.agent_id = p_agent_id);
   GET DIAGNOSTICS v_count = ROW_COUNT;
-  IF v_count > 0 THEN
+  -- A notifying transaction holds a database-wide lock through its commit, so notifying in every enqueue would
+  -- serialize all enqueuing commits (it halved throughput). One notifier at a time: while another transaction
+  -- holds this lock its NOTIFY is on the way; if that one rolls back, workers find the message at their next poll.
+  IF v_count > 0 AND pg_try_advisory_xact_lock(hashtext('vx_webhook_messages')) THEN
     PERFORM pg_notify('vx_webhook_messages', '');
   END IF;
   RETURN QUERY SELECT v_event, v_count, false;
@@ -135,7 +141,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
   ),
   abandoned AS (
     INSERT INTO public.webhook_logs (webhook_id, event, payload, error, attempt_number, created_at)
-    SELECT m.webhook_id, m.event, e.body::jsonb,
+    SELECT m.webhook_id, m.event, e.payload,
       'outcome unknown: the worker''s lease expired before it recorded this attempt', due.attempts, p_now
     FROM due
     JOIN public.webhook_messages m ON m.id = due.id
@@ -159,36 +165,44 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
   LEFT JOIN public.webhook_previous_secrets ps ON ps.webhook_id = c.webhook_id
 $$;
 
--- Applies a worker's attempts (a JSON array, in the order they finished) to the messages it still holds:
+-- Applies a worker's attempts to the messages it still holds:
 -- next state, one log row per attempt, the webhooks' last_* columns, failure streaks, and disabling
 -- (a 410, or every attempt failing for p_disable_after_ms). Attempts of messages the worker no longer
 -- holds (its lease expired and another worker took over) are ignored. Returns how many were applied.
-CREATE FUNCTION public.vx_webhook_record(p_worker text, p_now timestamptz, p_disable_after_ms bigint, p_attempts jsonb)
-RETURNS integer
+--
+-- Locks, so that any number of workers record at once without queueing on a hot webhook row:
+-- * every webhook touched gets FOR KEY SHARE first, in id order (it only conflicts with deleting the
+--   webhook, which then waits for us instead of deadlocking with us over the messages);
+-- * webhooks with failures get FOR NO KEY UPDATE, in id order: their streak and disabling are exact;
+-- * webhooks with only deliveries update last_* only when it changes or is a second old, and skip a
+--   webhook another recorder is updating right now (that one writes a value of the same moment).
+CREATE FUNCTION public.vx_webhook_record(
+  p_worker text, p_now timestamptz, p_disable_after_ms bigint,
+  -- One entry per attempt, in the order they finished (typed arrays: cheaper to read than JSON).
+  p_message_ids uuid[], p_attempt_numbers integer[], p_status_codes integer[], p_response_bodies text[],
+  p_errors text[], p_outcomes text[], p_next_attempts timestamptz[], p_disable_reasons text[]
+) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-  v_applied integer;
+  v_failing uuid[];
+  v_touched uuid[];
+  v_held uuid[];
 BEGIN
-  -- Webhook rows first, in id order, as deleting a webhook does: concurrent recorders cannot deadlock.
-  PERFORM 1 FROM public.webhooks w
-  WHERE w.id IN (
-    SELECT m.webhook_id FROM public.webhook_messages m
-    WHERE m.id IN (SELECT (a ->> 'message_id')::uuid FROM jsonb_array_elements(p_attempts) a)
-  )
-  ORDER BY w.id
-  FOR UPDATE;
+  SELECT array_agg(f.webhook_id ORDER BY f.webhook_id) FILTER (WHERE f.failing),
+    array_agg(f.webhook_id ORDER BY f.webhook_id)
+  INTO v_failing, v_touched
+  FROM (
+    SELECT m.webhook_id, bool_and(a.outcome <> 'delivered') OR bool_or(a.disable_reason IS NOT NULL) AS failing
+    FROM unnest(p_message_ids, p_outcomes, p_disable_reasons) AS a(message_id, outcome, disable_reason)
+    JOIN public.webhook_messages m ON m.id = a.message_id
+    GROUP BY m.webhook_id
+  ) f;
+  PERFORM 1 FROM public.webhooks w WHERE w.id = ANY (v_touched) ORDER BY w.id FOR KEY SHARE;
+  PERFORM 1 FROM public.webhooks w WHERE w.id = ANY (v_failing) ORDER BY w.id FOR NO KEY UPDATE;
 
   WITH r AS (
-    SELECT (a.item ->> 'message_id')::uuid AS message_id,
-      (a.item ->> 'attempt_number')::integer AS attempt_number,
-      (a.item ->> 'status_code')::integer AS status_code,
-      a.item ->> 'response_body' AS response_body,
-      a.item ->> 'error' AS error,
-      a.item ->> 'outcome' AS outcome,
-      (a.item ->> 'next_attempt_at')::timestamptz AS next_attempt_at,
-      a.item ->> 'disable_reason' AS disable_reason,
-      a.ord
-    FROM jsonb_array_elements(p_attempts) WITH ORDINALITY AS a(item, ord)
+    SELECT * FROM unnest(p_message_ids, p_attempt_numbers, p_status_codes, p_response_bodies, p_errors, p_outcomes,
+      p_next_attempts) AS a(message_id, attempt_number, status_code, response_body, error, outcome, next_attempt_at)
   ),
   held AS (
     UPDATE public.webhook_messages m
@@ -201,29 +215,36 @@ BEGIN
     FROM r
     WHERE m.id = r.message_id AND m.status = 'sending' AND m.locked_by = p_worker
       AND m.attempts = r.attempt_number AND r.outcome IN ('delivered', 'retry', 'failed')
-    RETURNING m.id, m.webhook_id, m.event_id, m.event
-  ),
-  done AS (
-    SELECT r.*, held.webhook_id, held.event_id, held.event FROM held JOIN r ON r.message_id = held.id
+    RETURNING m.id, m.webhook_id, m.event_id, m.event, r.status_code, r.response_body, r.error, r.outcome,
+      r.attempt_number
   ),
   logs AS (
     INSERT INTO public.webhook_logs
       (webhook_id, event, payload, status_code, response_body, error, attempt_number, delivered_at, created_at)
-    SELECT d.webhook_id, d.event, e.body::jsonb, d.status_code, d.response_body, d.error, d.attempt_number,
-      CASE d.outcome WHEN 'delivered' THEN p_now END, p_now
-    FROM done d JOIN public.webhook_events e ON e.id = d.event_id
+    SELECT h.webhook_id, h.event, e.payload, h.status_code, h.response_body, h.error, h.attempt_number,
+      CASE h.outcome WHEN 'delivered' THEN p_now END, p_now
+    FROM held h JOIN public.webhook_events e ON e.id = h.event_id
+  )
+  SELECT array_agg(h.id) INTO v_held FROM held h;
+
+  WITH r AS (
+    SELECT a.*, m.webhook_id
+    FROM unnest(p_message_ids, p_status_codes, p_errors, p_outcomes, p_disable_reasons)
+      WITH ORDINALITY AS a(message_id, status_code, error, outcome, disable_reason, ord)
+    JOIN public.webhook_messages m ON m.id = a.message_id
+    WHERE a.message_id = ANY (v_held)
   ),
   per_webhook AS (
-    SELECT d.webhook_id,
-      bool_or(d.outcome = 'delivered') AS any_delivered,
-      (array_agg(d.status_code ORDER BY d.ord DESC))[1] AS last_status,
-      (array_agg(CASE d.outcome WHEN 'delivered' THEN NULL ELSE d.error END ORDER BY d.ord DESC))[1] AS last_error,
-      (array_agg(d.disable_reason ORDER BY d.ord) FILTER (WHERE d.disable_reason IS NOT NULL))[1] AS gone
-    FROM done d
-    GROUP BY d.webhook_id
+    SELECT r.webhook_id,
+      bool_or(r.outcome = 'delivered') AS any_delivered,
+      (array_agg(r.status_code ORDER BY r.ord DESC))[1] AS last_status,
+      (array_agg(CASE r.outcome WHEN 'delivered' THEN NULL ELSE r.error END ORDER BY r.ord DESC))[1] AS last_error,
+      (array_agg(r.disable_reason ORDER BY r.ord) FILTER (WHERE r.disable_reason IS NOT NULL))[1] AS gone
+    FROM r
+    GROUP BY r.webhook_id
   ),
   health AS (
-    SELECT p.*, s.failing_since,
+    SELECT p.*, s.failing_since, coalesce(p.webhook_id = ANY (v_failing), false) AS locked,
       p.gone IS NOT NULL OR (NOT p.any_delivered
         AND coalesce(s.failing_since <= p_now - make_interval(secs => p_disable_after_ms / 1000.0), false))
         AS disable
@@ -239,22 +260,26 @@ BEGIN
     SELECT h.webhook_id, p_now FROM health h WHERE NOT h.any_delivered AND h.failing_since IS NULL
     ON CONFLICT (webhook_id) DO NOTHING
   ),
-  touched AS (
-    UPDATE public.webhooks w
-    SET last_triggered_at = p_now,
-      last_status = h.last_status,
-      last_error = CASE
-        WHEN h.gone IS NOT NULL THEN 'disabled: ' || h.gone
-        WHEN h.disable THEN 'disabled: every attempt failed since '
-          || to_char(h.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-        ELSE h.last_error
-      END,
-      enabled = w.enabled AND NOT h.disable
-    FROM health h
-    WHERE w.id = h.webhook_id
+  quiet AS (
+    SELECT w.id FROM public.webhooks w JOIN health h ON h.webhook_id = w.id
+    WHERE NOT h.locked AND (w.last_triggered_at IS NULL OR w.last_triggered_at < p_now - interval '1 second'
+      OR w.last_status IS DISTINCT FROM h.last_status OR w.last_error IS DISTINCT FROM h.last_error)
+    FOR NO KEY UPDATE OF w SKIP LOCKED
   )
-  SELECT count(*)::integer INTO v_applied FROM held;
-  RETURN v_applied;
+  UPDATE public.webhooks w
+  SET last_triggered_at = p_now,
+    last_status = h.last_status,
+    last_error = CASE
+      WHEN h.gone IS NOT NULL THEN 'disabled: ' || h.gone
+      WHEN h.disable THEN 'disabled: every attempt failed since '
+        || to_char(h.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      ELSE h.last_error
+    END,
+    enabled = w.enabled AND NOT h.disable
+  FROM health h
+  WHERE w.id = h.webhook_id AND (h.locked OR w.id IN (SELECT q.id FROM quiet q));
+
+  RETURN coalesce(cardinality(v_held), 0);
 END
 $$;
 
@@ -327,7 +352,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 
 REVOKE ALL ON FUNCTION public.vx_webhook_check_caller(uuid), public.vx_webhook_enqueue(uuid, uuid, text, text, text, timestamptz),
-  public.vx_webhook_claim(text, integer, timestamptz, integer), public.vx_webhook_record(text, timestamptz, bigint, jsonb),
+  public.vx_webhook_claim(text, integer, timestamptz, integer), public.vx_webhook_record(text, timestamptz, bigint, uuid[], integer[], integer[], text[], text[], text[], timestamptz[], text[]),
   public.vx_webhook_recover(uuid, uuid, timestamptz, timestamptz), public.vx_webhook_replay(uuid, uuid, timestamptz),
   public.vx_webhook_rotate_secret(uuid, uuid, text, timestamptz), public.vx_webhook_queue_stats(timestamptz) FROM PUBLIC;
 -- Users may enqueue, recover, replay and rotate for themselves (the functions check); workers are the system's.
@@ -335,5 +360,5 @@ GRANT EXECUTE ON FUNCTION public.vx_webhook_check_caller(uuid), public.vx_webhoo
   public.vx_webhook_recover(uuid, uuid, timestamptz, timestamptz), public.vx_webhook_replay(uuid, uuid, timestamptz),
   public.vx_webhook_rotate_secret(uuid, uuid, text, timestamptz) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION public.vx_webhook_claim(text, integer, timestamptz, integer),
-  public.vx_webhook_record(text, timestamptz, bigint, jsonb), public.vx_webhook_queue_stats(timestamptz) TO service_role;
+  public.vx_webhook_record(text, timestamptz, bigint, uuid[], integer[], integer[], text[], text[], text[], timestamptz[], text[]), public.vx_webhook_queue_stats(timestamptz) TO service_role;
 
