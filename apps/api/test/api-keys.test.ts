@@ -97,6 +97,20 @@ describeDatabases("/v1/api-keys", ({ db }) => {
     expect(refused.json()).toMatchObject({ status: 401, code: "api_key_disabled" });
   });
 
+  it("lists only the keys unused for N days with ?unused_for_days=N, and refuses a bad N with the field", async () => {
+    const alice = randomUUID();
+    const idle = await createKey(alice, { name: "idle" });
+    const busy = await createKey(alice, { name: "busy" });
+    current = START + 40 * 86_400_000;
+    expect((await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(busy.plain_key) })).statusCode).toBe(200);
+    const res = await t.app.inject({ url: "/v1/api-keys?unused_for_days=30", headers: await userHeaders(alice) });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().data.map((k: { id: string }) => k.id)).toEqual([idle.api_key.id]);
+    const bad = await t.app.inject({ url: "/v1/api-keys?unused_for_days=0", headers: await userHeaders(alice) });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json().errors)).toContain("unused_for_days");
+  });
+
   it("accepts the key in X-API-Key as well, and answers /v1/me with the key's owner", async () => {
     const alice = randomUUID();
     const { api_key, plain_key } = await createKey(alice, { scopes: ["ivr:read"] });

@@ -32,6 +32,28 @@ async function invalidFields(promise: Promise<unknown>): Promise<string[]> {
 }
 
 describe("ApiKeyService", () => {
+  it("finds keys unused for N days, never-used ones counted from creation, oldest activity first", async () => {
+    let now = new Date("2031-01-01T00:00:00Z");
+    const repository = new MemoryApiKeyRepository({ now: () => now });
+    const keys = new ApiKeyService({ repository, now: () => now, batching: false });
+    const user = randomUUID();
+    const neverUsed = await keys.createApiKey({ user_id: user, name: "never used" });
+    const usedEarly = await keys.createApiKey({ user_id: user, name: "used early" });
+    const usedLate = await keys.createApiKey({ user_id: user, name: "used late" });
+    now = new Date("2031-01-10T00:00:00Z");
+    await keys.validateApiKey(usedEarly.plainKey);
+    now = new Date("2031-03-01T00:00:00Z");
+    await keys.validateApiKey(usedLate.plainKey);
+
+    now = new Date("2031-03-05T00:00:00Z");
+    const unused = await keys.findUnusedApiKeys(user, { unusedForDays: 30 });
+    expect(unused.map((k) => k.name)).toEqual(["never used", "used early"]);
+    expect(unused[0]!.id).toBe(neverUsed.apiKey.id);
+    expect(await keys.findUnusedApiKeys(user, { unusedForDays: 365 })).toEqual([]);
+    expect(await keys.findUnusedApiKeys(randomUUID(), { unusedForDays: 1 })).toEqual([]);
+    expect(await invalidFields(keys.findUnusedApiKeys(user, { unusedForDays: 0 }))).toEqual(["unused_for_days"]);
+  });
+
   it("returns the plain key once and stores only its SHA-256 hash and 10-character prefix", async () => {
     const { keys, repository } = setup();
     const user = randomUUID();

@@ -109,6 +109,23 @@ export class ApiKeyService {
     return (await this.repository.getApiKeysByUserId(userId)).map(toPublic);
   }
 
+  /**
+   * The specification's "revoke unused keys": the user's keys not used for `unusedForDays` days (never-used keys
+   * count from their creation), oldest activity first, for a person or a job to review and revoke.
+   */
+  async findUnusedApiKeys(userId: string, { unusedForDays }: { unusedForDays: number }): Promise<ApiKey[]> {
+    if (!Number.isInteger(unusedForDays) || unusedForDays < 1 || unusedForDays > 36_500) {
+      throw ApiKeyError.invalid([
+        { field: "unused_for_days", message: "must be a whole number of days from 1 to 36500" },
+      ]);
+    }
+    const cutoff = this.now().getTime() - unusedForDays * DAY_MS;
+    const lastActivity = (k: ApiKey) => (k.last_used_at ?? k.created_at).getTime();
+    return (await this.listApiKeys(userId))
+      .filter((k) => lastActivity(k) < cutoff)
+      .sort((a, b) => lastActivity(a) - lastActivity(b));
+  }
+
   async getApiKey(keyId: string, userId: string): Promise<ApiKey> {
     return toPublic(await this.owned(keyId, userId));
   }

@@ -42,6 +42,17 @@ const requireUserToken: Guard = async (request) => {
 };
 const guards = [requireUser, requireUserToken];
 
+/** "Revoke unused keys": `?unused_for_days=N` lists only keys without use (or, never used, created) in N days. */
+const listQuery = paginationQuery.extend({
+  unused_for_days: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(36_500)
+    .optional()
+    .describe("Only keys not used for this many days (never-used keys count from creation)"),
+});
+
 export async function managementRoutes(app: ZodApp, serviceFor: ServiceFor): Promise<void> {
   const as = <T>(request: FastifyRequest, work: (keys: ApiKeyService, userId: string) => Promise<T>) =>
     withUser(request, (tx) => work(serviceFor(tx), requirePrincipal(request).userId));
@@ -72,15 +83,21 @@ export async function managementRoutes(app: ZodApp, serviceFor: ServiceFor): Pro
       preHandler: guards,
       schema: {
         tags,
-        summary: "List your API keys, newest first",
-        querystring: paginationQuery,
+        summary: "List your API keys, newest first (or only those unused for N days)",
+        querystring: listQuery,
         response: { 200: page(apiKeySchema) },
       },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
+      const { limit, cursor, unused_for_days } = request.query;
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
-      const all = (await as(request, (keys, userId) => keys.listApiKeys(userId))).map(toJson);
+      const all = (
+        await as(request, (keys, userId) =>
+          unused_for_days === undefined
+            ? keys.listApiKeys(userId)
+            : keys.findUnusedApiKeys(userId, { unusedForDays: unused_for_days }),
+        )
+      ).map(toJson);
       // A user's keys are few: the keyset filter runs here, on the same (created_at, id) order as every list.
       const rows = all
         .sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1))
