@@ -12,8 +12,9 @@ import { ApiKeyProblem } from "./errors.js";
 declare module "fastify" {
   interface FastifyContextConfig {
     /**
-     * The scopes an API key needs for this route, when not `<first path segment after /v1>:read|write`
-     * (e.g. `config: { apiKeyScopes: ["events:write"] }`); `[]` lets any valid key in.
+     * The scopes an API key needs for this route, checked in the verification itself (so a refusal costs
+     * nothing), e.g. `config: { apiKeyScopes: ["events:write"] }`; `[]` lets any valid key in. Without it, see
+     * `requiredScopes`.
      */
     apiKeyScopes?: string[];
   }
