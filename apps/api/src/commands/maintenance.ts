@@ -4,15 +4,16 @@ import type { Config } from "../config.js";
 
 /** Deletes what the retention policy says has expired (spec defaults: audit 365 d, webhook logs 90 d, ended IVR sessions 30 d). */
 export async function cleanupCommand(config: Config): Promise<number> {
-  const { openDatabase, runCleanup } = await import("@vx/db");
+  const [{ openDatabase }, { runRetention }] = await Promise.all([import("@vx/db"), import("../workers/retention.js")]);
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const report = await runCleanup(db, { policy: config.retention });
+    const { report, webhookEventsPurged } = await runRetention(db, config.retention, () => new Date());
     for (const t of report.targets) {
       console.log(
         `${t.target.padEnd(13)} deleted ${t.deleted} in ${t.batches} batches (older than ${t.cutoff.toISOString()})${t.complete ? "" : ", more left for the next run"}`,
       );
     }
+    console.log(`webhook events (finished) purged ${webhookEventsPurged}`);
     return 0;
   } finally {
     await db.close();

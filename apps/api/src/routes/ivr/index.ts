@@ -6,6 +6,7 @@ import formbody from "@fastify/formbody";
 import { PgIvrMenuRepository, PgIvrSessionRepository } from "@vx/db";
 import { IvrService } from "@vx/ivr";
 import type { AppContext, RoutePlugin, ZodApp } from "../../route-kit.js";
+import { createWebhookEmitter } from "../webhooks/index.js";
 import { IVR_PROBLEMS } from "./errors.js";
 import { menuRoutes } from "./menu-routes.js";
 import { ivrMetrics } from "./metrics.js";
@@ -43,7 +44,8 @@ export function createIvrRoutes(options: IvrRouteOptions = {}): RoutePlugin {
 
 /** The app's plugin: settings read from the environment when the app starts. */
 export default async function routes(app: ZodApp, ctx: AppContext): Promise<void> {
-  await createIvrRoutes(ivrOptionsFromEnv())(app, ctx);
+  // Session starts, hand-offs and ends become webhook events (ivr.session.started, call.transferred, …).
+  await createIvrRoutes({ ...ivrOptionsFromEnv(), emit: createWebhookEmitter(ctx) })(app, ctx);
 }
 
 export type { IvrSweeper, IvrSweepOptions } from "./sweep.js";
