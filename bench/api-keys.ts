@@ -276,7 +276,7 @@ between rounds; compare ratios within a round. With one hot key, (r) is bounded 
 time, because each UPDATE waits for the previous one's row lock; micro-batching lets one commit serve a whole
 batch, which is where (b) passes 2 × (r). With one key per connection, (r) commits in parallel (group commit),
 while (b) still writes two rows per key per batch (the key's counters and its hour bucket, where (r) writes one),
-so there it lands between 1 × and 2 × (r). (b-exact) writes the same two rows per request and runs the checks, so
+so its margin over (r) is smaller there and depends most on the machine's load. (b-exact) writes the same two rows per request and runs the checks, so
 it stays under 0.9 × (r); it is the \`batching: false\` fallback, not the default.
 
 What (b) does per request beyond (r): SHA-256 of the key and the checksum check, then one SQL function that checks
