@@ -118,7 +118,7 @@ ${line("vx API, later start (data folder exists)", rows.warm!)}
 
 Target: under 3 s to the first 200 on \`/health\`: first start **${(median(rows.fresh!.map((s) => s.startMs)) / 1000).toFixed(2)} s**, later starts **${(median(rows.warm!.map((s) => s.startMs)) / 1000).toFixed(2)} s**.
 Where the time goes: the PGlite WASM runtime (~1 s) and TypeScript compilation by tsx. A new data folder starts from the
-cached snapshot of a migrated database (`@vx/db` keeps one per PGlite version and migration set); only the very first
+cached snapshot of a migrated database (\`@vx/db\` keeps one per PGlite version and migration set); only the very first
 start on a machine runs initdb and every migration, a few seconds more.
 Memory: PGlite's Postgres lives inside the API process, so its RSS includes the database's shared buffers.
 `;
