@@ -7,7 +7,7 @@ import type { ApiKeyService, VerifyResult } from "@vx/api-keys";
 import type { FastifyRequest } from "fastify";
 import type { Counter } from "prom-client";
 import { ApiError, type AuthStrategy, bearerToken, type Principal, setResponseHeader } from "../../route-kit.js";
-import { ApiKeyProblem } from "./errors.js";
+import type { ApiKeyProblemCode } from "./errors.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -63,7 +63,10 @@ export function createApiKeyStrategy(options: ApiKeyAuthOptions): AuthStrategy {
     if (key === undefined) return null;
     if (request.routeOptions.url?.startsWith(MANAGEMENT_PREFIX)) {
       // Keys must not mint or revoke keys: a leaked key could otherwise entrench itself.
-      throw new ApiKeyProblem("api_key_not_allowed", "Managing API keys needs a user token (Supabase JWT)");
+      throw new ApiError<ApiKeyProblemCode>(
+        "api_key_not_allowed",
+        "Managing API keys needs a user token (Supabase JWT)",
+      );
     }
     // Unknown routes (404) only check the key: nothing is served, so nothing is counted.
     const cost = request.routeOptions.url ? 1 : 0;
@@ -91,16 +94,16 @@ function accept(result: VerifyResult, resetSeconds: number | undefined): Princip
       return { userId: key.user_id, role: "authenticated", auth: "api_key", keyId: key.id, scopes: key.scopes };
     }
     case "MALFORMED":
-      throw new ApiKeyProblem("api_key_malformed", "The API key is malformed (wrong format or checksum)");
+      throw new ApiError<ApiKeyProblemCode>("api_key_malformed", "The API key is malformed (wrong format or checksum)");
     case "NOT_FOUND":
-      throw new ApiKeyProblem("api_key_unknown", "The API key is not known");
+      throw new ApiError<ApiKeyProblemCode>("api_key_unknown", "The API key is not known");
     case "DISABLED":
-      throw new ApiKeyProblem("api_key_disabled", "The API key has been revoked");
+      throw new ApiError<ApiKeyProblemCode>("api_key_disabled", "The API key has been revoked");
     case "EXPIRED":
-      throw new ApiKeyProblem("api_key_expired", "The API key has expired");
+      throw new ApiError<ApiKeyProblemCode>("api_key_expired", "The API key has expired");
     case "USAGE_EXCEEDED":
       // The quota is for the key's whole life: no wait makes a retry succeed, so no Retry-After is promised.
-      throw new ApiKeyProblem("usage_exceeded", "The API key's usage quota is spent");
+      throw new ApiError<ApiKeyProblemCode>("usage_exceeded", "The API key's usage quota is spent");
     case "RATE_LIMITED":
       throw new ApiError("rate_limited", `The API key's hourly rate limit is reached; retry in ${resetSeconds} s`);
     case "INSUFFICIENT_SCOPE":

@@ -21,24 +21,14 @@ export const API_KEY_PROBLEMS: Record<ApiKeyProblemCode, ErrorMapping> = {
   api_key_not_allowed: { status: 403, title: "API keys cannot manage API keys" },
 };
 
-/** An error the app's problem renderer maps by its registered `code`. */
-export class ApiKeyProblem extends Error {
-  override readonly name = "ApiKeyProblem";
-  constructor(
-    readonly code: ApiKeyProblemCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Runs domain work, turning ApiKeyError into a problem: NOT_FOUND → 404, INVALID_INPUT → 400 with fields. */
 export async function domain<T>(work: () => Promise<T>, location: "body" | "query" = "body"): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (!(error instanceof ApiKeyError)) throw error;
-    if (error.code === "NOT_FOUND") throw new ApiKeyProblem("api_key_not_found", "No API key with this id");
+    if (error.code === "NOT_FOUND")
+      throw new ApiError<ApiKeyProblemCode>("api_key_not_found", "No API key with this id");
     throw new ApiError("validation_failed", error.message, {
       errors: error.issues.map((i) => ({ field: `${location}.${i.field}`, message: i.message })),
     });

@@ -18,14 +18,3 @@ export const IVR_PROBLEMS: Record<IvrErrorCode | IvrRouteProblemCode, ErrorMappi
   session_conflict: { status: 409, title: "IVR session changed concurrently" },
   twilio_signature_invalid: { status: 403, title: "Invalid Twilio signature" },
 };
-
-/** An error of the routes themselves, rendered by the app through its registered `code`. */
-export class IvrRouteProblem extends Error {
-  override readonly name = "IvrRouteProblem";
-  constructor(
-    readonly code: IvrRouteProblemCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}

@@ -4,8 +4,8 @@
  */
 import { type IvrAction, IvrError, type IvrService, isIvrError, renderTwiml, verifyTwilioSignature } from "@vx/ivr";
 import type { FastifyRequest } from "fastify";
-import type { ZodApp } from "../../route-kit.js";
-import { IvrRouteProblem } from "./errors.js";
+import { ApiError, type ZodApp } from "../../route-kit.js";
+import type { IvrRouteProblemCode } from "./errors.js";
 import type { IvrStepCounter } from "./metrics.js";
 import { twilioParams, twilioVoiceBody } from "./schemas.js";
 import type { IvrRouteOptions } from "./settings.js";
@@ -57,7 +57,10 @@ export async function twilioRoutes(
             params,
           )
         ) {
-          throw new IvrRouteProblem("twilio_signature_invalid", "X-Twilio-Signature does not sign this request");
+          throw new ApiError<IvrRouteProblemCode>(
+            "twilio_signature_invalid",
+            "X-Twilio-Signature does not sign this request",
+          );
         }
       },
     },
