@@ -14,6 +14,7 @@ const packageDirs: Record<string, string> = {
 
 const alias = Object.entries(packageDirs).flatMap(([name, dir]) => [
   { find: `@vx/${name}/testing`, replacement: `${root}${dir}/src/testing/index.ts` },
+  ...(name === "db" ? [{ find: "@vx/db/supabase", replacement: `${root}${dir}/src/supabase/index.ts` }] : []),
   { find: new RegExp(`^@vx/${name}$`), replacement: `${root}${dir}/src/index.ts` },
 ]);
 
