@@ -319,7 +319,33 @@ describeDatabases("/v1/api-keys", ({ db }) => {
     await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(quota.plain_key) });
     const spent = await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(quota.plain_key) });
     expect(spent.statusCode).toBe(429);
+    expect(spent.headers["content-type"]).toMatch(/^application\/problem\+json/);
     expect(spent.json().code).toBe("usage_exceeded");
+    expect(spent.json().detail).toContain("raise usage_quota or use another key");
+    // A back-off hint to the next hour boundary; the key has no rate limit, so no RateLimit-* headers.
+    expect(spent.headers["retry-after"]).toBe("1800");
+    expect(spent.headers["ratelimit-reset"]).toBeUndefined();
+  });
+
+  it("never answers Retry-After: 0 at the hour's edge, and lets an owner's raised quota work after it", async () => {
+    const alice = randomUUID();
+    current = Date.parse("2030-01-01T12:59:59.800Z");
+    const { api_key, plain_key } = await createKey(alice, { usage_quota: 1, rate_limit: 5 });
+    await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) });
+    const spent = await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) });
+    expect(spent.json().code).toBe("usage_exceeded");
+    expect(spent.headers["retry-after"]).toBe("1");
+    expect(spent.headers["ratelimit-reset"]).toBe("1");
+
+    const raised = await t.app.inject({
+      method: "PATCH",
+      url: `/v1/api-keys/${api_key.id}`,
+      headers: await userHeaders(alice),
+      payload: { usage_quota: 2 },
+    });
+    expect(raised.statusCode).toBe(200);
+    current = Date.parse("2030-01-01T13:00:00Z");
+    expect((await t.app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) })).statusCode).toBe(200);
   });
 
   it("checks a key on an unknown route without counting it", async () => {
@@ -368,6 +394,24 @@ describeDatabases("/v1/api-keys", ({ db }) => {
       });
       expect((await verify({ key: "not a key" })).json()).toEqual({ valid: false, code: "MALFORMED" });
       expect((await verify({ key: plain_key, scopes: ["webhooks:*"] })).statusCode).toBe(400);
+      expect(ok.json()).not.toHaveProperty("retry_at");
+    });
+
+    it("stays 200 when the quota is spent, with the code and the next hour as retry_at", async () => {
+      const { plain_key } = await createKey(randomUUID(), { usage_quota: 1 });
+      const service = bearer(await t.token(randomUUID(), { role: "service_role" }));
+      const verify = () =>
+        t.app.inject({ method: "POST", url: "/v1/api-keys/verify", headers: service, payload: { key: plain_key } });
+      expect((await verify()).json()).toMatchObject({ valid: true, code: "VALID" });
+      const spent = await verify();
+      expect(spent.statusCode).toBe(200);
+      expect(spent.headers["retry-after"]).toBeUndefined();
+      expect(spent.json()).toMatchObject({
+        valid: false,
+        code: "USAGE_EXCEEDED",
+        remaining: 0,
+        retry_at: Date.parse("2030-01-01T13:00:00Z"),
+      });
     });
   });
 });

@@ -251,6 +251,9 @@ function toVerifyResult(outcome: VerificationOutcome): VerifyResult {
       reset: outcome.windowReset.getTime(),
     };
   }
+  if (outcome.code === "RATE_LIMITED" || outcome.code === "USAGE_EXCEEDED") {
+    result.retryAt = outcome.windowReset.getTime();
+  }
   return result;
 }
 

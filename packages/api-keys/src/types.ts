@@ -101,6 +101,12 @@ export interface VerifyResult {
   remaining?: number;
   /** Present when the key has a rate limit. */
   ratelimit?: RateLimitState;
+  /**
+   * On RATE_LIMITED and USAGE_EXCEEDED: the earliest moment worth asking again, the start of the next hour in Unix
+   * milliseconds (the same instant as `ratelimit.reset`). For USAGE_EXCEEDED it is a back-off hint, not a promise:
+   * the quota is lifetime, so only an owner raising `usage_quota` meanwhile (or another key) helps.
+   */
+  retryAt?: number;
 }
 
 export interface UsagePoint {

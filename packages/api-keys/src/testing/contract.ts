@@ -370,6 +370,24 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         expect((await keys.getApiKey(apiKey.id, user)).usage_count).toBe(1);
       });
 
+      it("hints at the next hour as the earliest retry once the lifetime quota is spent", async () => {
+        const clock = new TestClock("2031-06-01T12:20:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { plainKey } = await keys.createApiKey({ user_id: user, name: "k", usage_quota: 1 });
+        const ok = await keys.verifyApiKey(plainKey);
+        expect(ok.code).toBe("VALID");
+        expect(ok).not.toHaveProperty("retryAt");
+        const spent = await keys.verifyApiKey(plainKey);
+        expect(spent).toMatchObject({
+          code: "USAGE_EXCEEDED",
+          remaining: 0,
+          retryAt: Date.parse("2031-06-01T13:00:00Z"),
+        });
+        // No rate limit: the hint is not a rate window.
+        expect(spent).not.toHaveProperty("ratelimit");
+      });
+
       it("limits each fixed UTC clock hour and starts again at the next hour", async () => {
         const clock = new TestClock("2031-06-01T12:59:00Z");
         const keys = service(clock);
@@ -380,6 +398,7 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         const limited = await keys.verifyApiKey(plainKey);
         expect(limited).toMatchObject({ code: "RATE_LIMITED", valid: false });
         expect(limited.ratelimit).toEqual({ limit: 2, remaining: 0, reset: Date.parse("2031-06-01T13:00:00Z") });
+        expect(limited.retryAt).toBe(Date.parse("2031-06-01T13:00:00Z"));
         clock.advance(60_000);
         const next = await keys.verifyApiKey(plainKey);
         expect(next).toMatchObject({

@@ -72,22 +72,28 @@ export function createApiKeyStrategy(options: ApiKeyAuthOptions): AuthStrategy {
     const cost = request.routeOptions.url ? 1 : 0;
     const result = await options.service.verifyApiKey(key, { scopes: requiredScopes(request), cost });
     options.verifications?.inc({ code: result.code });
-    const resetSeconds = setRateLimitHeaders(request, result, options.now());
-    if (result.code === "RATE_LIMITED") setResponseHeader(request, "retry-after", resetSeconds ?? 0);
-    return accept(result, resetSeconds);
+    const now = options.now();
+    setRateLimitHeaders(request, result, now);
+    const retrySeconds = result.retryAt === undefined ? undefined : secondsUntilRetry(result.retryAt, now);
+    if (retrySeconds !== undefined) setResponseHeader(request, "retry-after", retrySeconds);
+    return accept(result, retrySeconds);
   };
 }
 
-function setRateLimitHeaders(request: FastifyRequest, result: VerifyResult, now: Date): number | undefined {
-  if (!result.ratelimit) return undefined;
+/** Retry-After: whole seconds to `retryAt`, at least 1 so that a client at the hour's edge never spins. */
+function secondsUntilRetry(retryAt: number, now: Date): number {
+  return Math.max(1, Math.ceil((retryAt - now.getTime()) / 1000));
+}
+
+function setRateLimitHeaders(request: FastifyRequest, result: VerifyResult, now: Date): void {
+  if (!result.ratelimit) return;
   const resetSeconds = Math.max(0, Math.ceil((result.ratelimit.reset - now.getTime()) / 1000));
   setResponseHeader(request, "ratelimit-limit", result.ratelimit.limit);
   setResponseHeader(request, "ratelimit-remaining", result.ratelimit.remaining);
   setResponseHeader(request, "ratelimit-reset", resetSeconds);
-  return resetSeconds;
 }
 
-function accept(result: VerifyResult, resetSeconds: number | undefined): Principal {
+function accept(result: VerifyResult, retrySeconds: number | undefined): Principal {
   switch (result.code) {
     case "VALID": {
       const key = result.key!;
@@ -102,10 +108,14 @@ function accept(result: VerifyResult, resetSeconds: number | undefined): Princip
     case "EXPIRED":
       throw new ApiError<ApiKeyProblemCode>("api_key_expired", "The API key has expired");
     case "USAGE_EXCEEDED":
-      // The quota is for the key's whole life: no wait makes a retry succeed, so no Retry-After is promised.
-      throw new ApiError<ApiKeyProblemCode>("usage_exceeded", "The API key's usage quota is spent");
+      // The quota is for the key's whole life, so Retry-After (the next hour boundary) is a back-off hint, not a
+      // promise: the earliest moment worth asking again, in case an owner has raised usage_quota meanwhile.
+      throw new ApiError<ApiKeyProblemCode>(
+        "usage_exceeded",
+        `The API key's usage quota is spent; raise usage_quota or use another key (retry no sooner than in ${retrySeconds} s)`,
+      );
     case "RATE_LIMITED":
-      throw new ApiError("rate_limited", `The API key's hourly rate limit is reached; retry in ${resetSeconds} s`);
+      throw new ApiError("rate_limited", `The API key's hourly rate limit is reached; retry in ${retrySeconds} s`);
     case "INSUFFICIENT_SCOPE":
       throw new ApiError("insufficient_scope", "The API key lacks a scope this route needs");
   }

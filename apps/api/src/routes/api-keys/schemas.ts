@@ -120,6 +120,13 @@ export const verifyResultSchema = z
         reset: z.number().int().describe("Start of the next hour, Unix milliseconds"),
       })
       .optional(),
+    retry_at: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "On RATE_LIMITED and USAGE_EXCEEDED: the earliest moment worth asking again (the next hour, Unix ms); for the lifetime quota a back-off hint, not a promise",
+      ),
   })
   .meta({ id: "ApiKeyVerification" });
 
@@ -160,5 +167,6 @@ export function verifyToJson(result: VerifyResult): z.output<typeof verifyResult
     ...(result.key ? { key: toJson(result.key) } : {}),
     ...(result.remaining !== undefined ? { remaining: result.remaining } : {}),
     ...(result.ratelimit ? { ratelimit: result.ratelimit } : {}),
+    ...(result.retryAt !== undefined ? { retry_at: result.retryAt } : {}),
   };
 }
