@@ -10,6 +10,8 @@ export interface Config {
   port: number;
   /** Postgres or Supabase connection string; unset means embedded PGlite in `dataDir`. */
   databaseUrl?: string;
+  /** A read replica of `databaseUrl` for read-heavy listings and stats; writes and verifications never use it. */
+  databaseReadUrl?: string;
   /** Embedded PGlite folder and home of the development JWT secret; `memory` keeps nothing. */
   dataDir: string;
   databasePoolSize?: number;
@@ -81,6 +83,11 @@ const variables = {
     must: "be a postgres:// or postgresql:// connection string",
     secret: true,
   },
+  DATABASE_READ_URL: {
+    schema: z.url({ protocol: /^postgres(ql)?$/ }),
+    must: "be a postgres:// or postgresql:// connection string of a read replica",
+    secret: true,
+  },
   VX_DATA_DIR: { schema: z.string().min(1), must: "be a folder path or `memory`" },
   DATABASE_POOL_SIZE: { schema: integer(1, 200), must: "be an integer between 1 and 200" },
   SUPABASE_JWT_SECRET: { schema: z.string().min(32), must: "be at least 32 characters long", secret: true },
@@ -129,6 +136,9 @@ export function loadConfig(env: Env = process.env): Config {
     if (!result.success) throw new ApiError("invalid_config", describe(name, variable, raw));
     (parsed as Record<string, unknown>)[name] = result.data;
   }
+  if (parsed.DATABASE_READ_URL && !parsed.DATABASE_URL) {
+    throw new ApiError("invalid_config", "DATABASE_READ_URL needs DATABASE_URL: embedded PGlite has no read replica");
+  }
   const production = parsed.NODE_ENV === "production";
   if (production && !parsed.SUPABASE_JWT_SECRET && !parsed.SUPABASE_URL) {
     throw new ApiError(
@@ -140,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: parsed.HOST ?? "127.0.0.1",
     port: parsed.PORT ?? 3000,
     databaseUrl: parsed.DATABASE_URL,
+    databaseReadUrl: parsed.DATABASE_READ_URL,
     dataDir: parsed.VX_DATA_DIR ?? "./.vx-data",
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     jwtSecret: parsed.SUPABASE_JWT_SECRET,

@@ -29,6 +29,7 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
   const log = options.logger ?? createLogger(config.logLevel);
   const db = await openDatabase({
     url: config.databaseUrl,
+    readUrl: config.databaseReadUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
     migrate: true,

@@ -52,6 +52,13 @@ describe("loadConfig", () => {
     expect(loadConfig({ DATABASE_URL: "postgres://db/app" }).databaseUrl).toBe("postgres://db/app");
   });
 
+  it("takes a read replica only beside DATABASE_URL, since embedded PGlite has none", () => {
+    const env = { DATABASE_URL: "postgresql://db/app", DATABASE_READ_URL: "postgresql://replica/app" };
+    expect(loadConfig(env).databaseReadUrl).toBe("postgresql://replica/app");
+    expect(errorOf({ DATABASE_READ_URL: "postgresql://replica/app" })).toMatch(/^DATABASE_READ_URL needs DATABASE_URL/);
+    expect(errorOf({ ...env, DATABASE_READ_URL: "mysql://u:secret@replica/app" })).not.toContain("secret");
+  });
+
   it("reads CORS origins as a list, or * for any", () => {
     expect(loadConfig({ CORS_ORIGIN: "https://a.example, http://localhost:5173/" }).corsOrigins).toEqual([
       "https://a.example",

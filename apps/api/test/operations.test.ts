@@ -52,7 +52,9 @@ describe("health, readiness and metrics", () => {
   it("reports database statement durations per operation, never per query text", async () => {
     await t.app.inject({ url: "/ready" });
     const body = (await t.app.inject({ url: "/metrics" })).body;
-    expect(body).toMatch(/vx_db_query_duration_seconds_count\{operation="select",outcome="ok"\} [1-9]/);
+    expect(body).toMatch(
+      /vx_db_query_duration_seconds_count\{operation="select",outcome="ok",target="primary"\} [1-9]/,
+    );
     expect(body).not.toMatch(/operation="[^"]*\$1/);
   });
 

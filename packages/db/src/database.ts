@@ -10,23 +10,44 @@ export interface HealthStatus {
   error?: string;
 }
 
-/** Told about every statement: what ran (a low-cardinality name), how long it took, whether it failed. */
-export type QueryObserver = (event: { operation: string; durationMs: number; failed: boolean }) => void;
+/** Which server ran a statement: the primary, or the read replica given as `readUrl`. */
+export type QueryTarget = "primary" | "replica";
+
+/** Told about every statement: what ran (a low-cardinality name), where, how long it took, whether it failed. */
+export type QueryObserver = (event: {
+  operation: string;
+  durationMs: number;
+  failed: boolean;
+  target: QueryTarget;
+}) => void;
 
 export interface DatabaseOptions {
   kind: DatabaseKind;
   url: string;
   poolSize?: number;
+  /**
+   * A read replica (e.g. a streaming standby) for `readAsUser`: read-heavy listings and stats only.
+   * Writes, verifications and system work never go there.
+   */
+  readUrl?: string;
   /** Runs after the pool is closed: stops the embedded server. */
   onClose?: () => Promise<void>;
 }
 
 type Work<T> = (tx: Queryable) => Promise<T>;
 
+/** After the replica refuses a connection, reads go to the primary for this long before it is tried again. */
+const REPLICA_RETRY_MS = 5_000;
+/** A replica that does not answer must not hold a request for the OS's TCP timeout. */
+const REPLICA_CONNECT_TIMEOUT_MS = 2_000;
+
 export class Database implements Queryable {
   readonly kind: DatabaseKind;
   readonly url: string;
   readonly pool: pg.Pool;
+  /** The read replica's pool, when `readUrl` was given. */
+  readonly replicaPool?: pg.Pool;
+  private replicaRetryAt = 0;
   private readonly onClose?: () => Promise<void>;
   private closed = false;
   private readonly observers: QueryObserver[] = [];
@@ -38,11 +59,19 @@ export class Database implements Queryable {
     this.pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
     // An idle client losing its server must not crash the process; the pool replaces it.
     this.pool.on("error", () => {});
+    if (options.readUrl) {
+      this.replicaPool = new pg.Pool({
+        connectionString: options.readUrl,
+        max: options.poolSize ?? 10,
+        connectionTimeoutMillis: REPLICA_CONNECT_TIMEOUT_MS,
+      });
+      this.replicaPool.on("error", () => {});
+    }
   }
 
   /** One statement as the connection's own role (system work: bypasses RLS). */
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    return this.observed(text, () => this.pool.query(text, params as unknown[] | undefined));
+    return this.observed(text, "primary", () => this.pool.query(text, params as unknown[] | undefined));
   }
 
   /** Observe every statement's duration, e.g. for a metrics histogram per operation. Returns the unsubscribe. */
@@ -69,13 +98,16 @@ export class Database implements Queryable {
    * PostgREST runs a request, so row level security decides what the work can see and touch.
    */
   asUser<T>(userId: string, work: Work<T>, claims: Partial<JwtClaims> = {}): Promise<T> {
-    const json = JSON.stringify({ role: "authenticated", ...claims, sub: userId });
-    // Literals instead of parameters: BEGIN and the settings then cost one round trip.
-    const begin =
-      "BEGIN; SELECT set_config('role', 'authenticated', true), " +
-      `set_config('request.jwt.claims', ${pg.Client.prototype.escapeLiteral(json)}, true), ` +
-      `set_config('request.jwt.claim.sub', ${pg.Client.prototype.escapeLiteral(userId)}, true)`;
-    return this.inTransaction(begin, work);
+    return this.inTransaction(userBegin("BEGIN", userId, claims), work);
+  }
+
+  /**
+   * `asUser` for read-heavy listings and stats: a READ ONLY transaction, on the read replica when `readUrl` was
+   * given (falling back to the primary while the replica refuses connections). A replica may lag behind the
+   * primary, so never use it to read what the same request, or one just before it, wrote.
+   */
+  readAsUser<T>(userId: string, work: Work<T>, claims: Partial<JwtClaims> = {}): Promise<T> {
+    return this.inTransaction(userBegin("BEGIN READ ONLY", userId, claims), work, "replica");
   }
 
   /** The specification's `const isHealthy = await databaseService.healthCheck()`: true when the database answers. */
@@ -85,29 +117,28 @@ export class Database implements Queryable {
 
   /** Whether the database answers, how fast, and the driver's error when it does not. */
   async health(): Promise<HealthStatus> {
-    const started = performance.now();
-    try {
-      await this.pool.query("SELECT 1");
-      return { healthy: true, latencyMs: elapsed(started) };
-    } catch (error) {
-      return { healthy: false, latencyMs: elapsed(started), error: (error as Error).message };
-    }
+    return probe(this.pool);
+  }
+
+  /** The read replica's health, or undefined when there is none. Reads fall back to the primary when it is down. */
+  async replicaHealth(): Promise<HealthStatus | undefined> {
+    return this.replicaPool ? probe(this.replicaPool) : undefined;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.replicaPool?.end()]);
     await this.onClose?.();
   }
 
-  private async inTransaction<T>(begin: string, work: Work<T>): Promise<T> {
-    const client = await this.pool.connect();
+  private async inTransaction<T>(begin: string, work: Work<T>, wanted: QueryTarget = "primary"): Promise<T> {
+    const { client, target } = await this.connect(wanted);
     try {
       await client.query(begin);
       const tx: Queryable = {
         query: <R>(text: string, params?: readonly unknown[]) =>
-          this.observed<R>(text, () => client.query(text, params as unknown[] | undefined)),
+          this.observed<R>(text, target, () => client.query(text, params as unknown[] | undefined)),
       };
       const value = await work(tx);
       await client.query("COMMIT");
@@ -120,8 +151,24 @@ export class Database implements Queryable {
     }
   }
 
+  /** A client of the wanted server; the primary's when the replica is absent or refusing connections. */
+  private async connect(wanted: QueryTarget): Promise<{ client: pg.PoolClient; target: QueryTarget }> {
+    if (wanted === "replica" && this.replicaPool && Date.now() >= this.replicaRetryAt) {
+      try {
+        return { client: await this.replicaPool.connect(), target: "replica" };
+      } catch {
+        this.replicaRetryAt = Date.now() + REPLICA_RETRY_MS;
+      }
+    }
+    return { client: await this.pool.connect(), target: "primary" };
+  }
+
   /** Runs a statement, telling observers how long it took. */
-  private async observed<R>(text: string, run: () => Promise<pg.QueryResult>): Promise<QueryResult<R>> {
+  private async observed<R>(
+    text: string,
+    target: QueryTarget,
+    run: () => Promise<pg.QueryResult>,
+  ): Promise<QueryResult<R>> {
     if (this.observers.length === 0) {
       const result = await run();
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
@@ -135,9 +182,29 @@ export class Database implements Queryable {
       failed = true;
       throw error;
     } finally {
-      const event = { operation: operationName(text), durationMs: performance.now() - started, failed };
+      const event = { operation: operationName(text), durationMs: performance.now() - started, failed, target };
       for (const observer of this.observers) observer(event);
     }
+  }
+}
+
+/** BEGIN plus the settings PostgREST makes for a request as the user, as literals: one round trip for all. */
+function userBegin(begin: string, userId: string, claims: Partial<JwtClaims>): string {
+  const json = JSON.stringify({ role: "authenticated", ...claims, sub: userId });
+  return (
+    `${begin}; SELECT set_config('role', 'authenticated', true), ` +
+    `set_config('request.jwt.claims', ${pg.Client.prototype.escapeLiteral(json)}, true), ` +
+    `set_config('request.jwt.claim.sub', ${pg.Client.prototype.escapeLiteral(userId)}, true)`
+  );
+}
+
+async function probe(pool: pg.Pool): Promise<HealthStatus> {
+  const started = performance.now();
+  try {
+    await pool.query("SELECT 1");
+    return { healthy: true, latencyMs: elapsed(started) };
+  } catch (error) {
+    return { healthy: false, latencyMs: elapsed(started), error: (error as Error).message };
   }
 }
 

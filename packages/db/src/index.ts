@@ -3,7 +3,7 @@ export * from "./api-keys/index.js";
 export type { RestoreOptions } from "./backup.js";
 export { backupEmbedded, restoreEmbedded } from "./backup.js";
 export * from "./compliance/index.js";
-export type { DatabaseKind, DatabaseOptions, HealthStatus, QueryObserver } from "./database.js";
+export type { DatabaseKind, DatabaseOptions, HealthStatus, QueryObserver, QueryTarget } from "./database.js";
 export { Database, operationName } from "./database.js";
 export type { EmbeddedOptions, EmbeddedPostgres } from "./embedded.js";
 export { startEmbeddedPostgres } from "./embedded.js";

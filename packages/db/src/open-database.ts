@@ -11,6 +11,11 @@ export interface OpenDatabaseOptions {
   /** Where embedded PGlite persists; default `./.vx-data`. `"memory"` keeps nothing. */
   dataDir?: string;
   poolSize?: number;
+  /**
+   * A read replica of `url` for read-heavy listings and stats (`db.readAsUser`); never migrated, never written.
+   * Only with `url`: embedded PGlite has no replicas.
+   */
+  readUrl?: string;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
 }
@@ -18,8 +23,11 @@ export interface OpenDatabaseOptions {
 export const DEFAULT_DATA_DIR = "./.vx-data";
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
-  if (!options.url) return openEmbedded(options);
-  const db = new Database({ kind: "postgres", url: options.url, poolSize: options.poolSize });
+  if (!options.url) {
+    if (options.readUrl) throw new Error("readUrl needs url: embedded PGlite has no read replica");
+    return openEmbedded(options);
+  }
+  const db = new Database({ kind: "postgres", url: options.url, poolSize: options.poolSize, readUrl: options.readUrl });
   if (options.migrate !== false) await migrateOrClose(db);
   return db;
 }

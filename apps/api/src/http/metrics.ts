@@ -40,13 +40,13 @@ export function installRequestMetrics(app: FastifyInstance, registry: Registry):
 export function installQueryMetrics(app: FastifyInstance, db: Database, registry: Registry): void {
   const duration = new Histogram({
     name: "vx_db_query_duration_seconds",
-    help: "Database statement durations, by operation and outcome",
-    labelNames: ["operation", "outcome"] as const,
+    help: "Database statement durations, by operation, outcome and server (primary or read replica)",
+    labelNames: ["operation", "outcome", "target"] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const unsubscribe = db.observeQueries(({ operation, durationMs, failed }) => {
-    duration.observe({ operation, outcome: failed ? "error" : "ok" }, durationMs / 1000);
+  const unsubscribe = db.observeQueries(({ operation, durationMs, failed, target }) => {
+    duration.observe({ operation, outcome: failed ? "error" : "ok", target }, durationMs / 1000);
   });
   app.addHook("onClose", async () => unsubscribe());
 }

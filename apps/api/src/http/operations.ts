@@ -15,6 +15,8 @@ const readyChecks = z.object({
     error: z.string().optional(),
   }),
   migrations: z.object({ ok: z.boolean(), pending: z.array(z.string()) }),
+  /** Only with DATABASE_READ_URL. Informational: while it is down, reads fall back to the primary. */
+  replica: z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() }).optional(),
 });
 
 export async function operationsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
@@ -79,7 +81,12 @@ export async function operationsRoutes(app: ZodApp, ctx: AppContext): Promise<vo
 }
 
 async function readiness(ctx: AppContext): Promise<z.output<typeof readyChecks>> {
-  const health = await ctx.db.health();
+  const [health, replicaHealth] = await Promise.all([ctx.db.health(), ctx.db.replicaHealth()]);
+  const replica = replicaHealth && {
+    ok: replicaHealth.healthy,
+    latency_ms: replicaHealth.latencyMs,
+    ...(replicaHealth.error ? { error: replicaHealth.error } : {}),
+  };
   const database = {
     ok: health.healthy,
     kind: ctx.db.kind,
@@ -87,12 +94,13 @@ async function readiness(ctx: AppContext): Promise<z.output<typeof readyChecks>>
     // The driver's message (e.g. ECONNREFUSED) helps operators; it carries no SQL or credentials.
     ...(health.error ? { error: health.error } : {}),
   };
-  if (!health.healthy) return { database, migrations: { ok: false, pending: [] } };
+  const extra = replica ? { replica } : {};
+  if (!health.healthy) return { database, migrations: { ok: false, pending: [] }, ...extra };
   try {
     const status = await migrationStatus(ctx.db);
-    return { database, migrations: { ok: status.current, pending: status.pending } };
+    return { database, migrations: { ok: status.current, pending: status.pending }, ...extra };
   } catch (error) {
     ctx.log.warn({ err: error }, "migration status unavailable");
-    return { database, migrations: { ok: false, pending: [] } };
+    return { database, migrations: { ok: false, pending: [] }, ...extra };
   }
 }

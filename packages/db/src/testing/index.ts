@@ -1,5 +1,7 @@
 export type { DatabaseContext } from "./describe-databases.js";
 export { describeDatabases } from "./describe-databases.js";
+export type { ReplicaStandIn } from "./replica.js";
+export { createReplicaStandIn } from "./replica.js";
 export type { TestDatabase, TestTarget } from "./test-database.js";
 export {
   createPgliteTestDatabase,
