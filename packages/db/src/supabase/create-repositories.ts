@@ -1,0 +1,38 @@
+// Every repository of the vx packages on one supabase-js client, for wiring a request handler in one line.
+import type { AnySupabaseClient } from "./postgrest.js";
+import { SupabaseApiKeyRepository } from "./supabase-api-key-repository.js";
+import {
+  SupabaseAuditRepository,
+  SupabaseConsentRepository,
+  SupabaseRetentionRepository,
+} from "./supabase-compliance-repositories.js";
+import { SupabaseIvrMenuRepository } from "./supabase-ivr-menu-repository.js";
+import { SupabaseIvrSessionRepository } from "./supabase-ivr-session-repository.js";
+import { SupabaseWebhookRepository } from "./supabase-webhook-repository.js";
+
+export interface SupabaseRepositories {
+  apiKeys: SupabaseApiKeyRepository;
+  webhooks: SupabaseWebhookRepository;
+  ivrMenus: SupabaseIvrMenuRepository;
+  ivrSessions: SupabaseIvrSessionRepository;
+  audit: SupabaseAuditRepository;
+  retention: SupabaseRetentionRepository;
+  consents: SupabaseConsentRepository;
+}
+
+/**
+ * With a user's client (anon key + the user's JWT) every repository acts as that user and RLS applies; with the
+ * service-role client they do system work (verification, workers, sessions, retention). The GDPR repository
+ * needs both: `new SupabaseUserDataRepository({ asUser, service })`.
+ */
+export function createSupabaseRepositories({ client }: { client: AnySupabaseClient }): SupabaseRepositories {
+  return {
+    apiKeys: new SupabaseApiKeyRepository(client),
+    webhooks: new SupabaseWebhookRepository(client),
+    ivrMenus: new SupabaseIvrMenuRepository(client),
+    ivrSessions: new SupabaseIvrSessionRepository(client),
+    audit: new SupabaseAuditRepository(client),
+    retention: new SupabaseRetentionRepository(client),
+    consents: new SupabaseConsentRepository(client),
+  };
+}

@@ -1,0 +1,15 @@
+// @vx/db/supabase: the vx repositories over supabase-js (PostgREST over HTTP), for runtimes without TCP to
+// Postgres such as edge functions. Imports supabase-js types only: pass in the clients you created.
+export { createSupabaseRepositories, type SupabaseRepositories } from "./create-repositories.js";
+export { type AnySupabaseClient, SupabaseRequestError } from "./postgrest.js";
+export { SupabaseApiKeyRepository } from "./supabase-api-key-repository.js";
+export {
+  SupabaseAuditRepository,
+  SupabaseConsentRepository,
+  SupabaseRetentionRepository,
+  type SupabaseUserDataClients,
+  SupabaseUserDataRepository,
+} from "./supabase-compliance-repositories.js";
+export { SupabaseIvrMenuRepository } from "./supabase-ivr-menu-repository.js";
+export { SupabaseIvrSessionRepository } from "./supabase-ivr-session-repository.js";
+export { SupabaseWebhookRepository } from "./supabase-webhook-repository.js";

@@ -1,0 +1,91 @@
+// SupabaseIvrSessionRepository: @vx/ivr sessions through PostgREST. A step is one rpc read (the context) and one
+// rpc compare-and-set write: the same statements as the pg adapter.
+import {
+  IvrError,
+  type IvrSession,
+  type IvrSessionContext,
+  type IvrSessionRepository,
+  type IvrSessionUpdate,
+  type NewIvrSession,
+} from "@vx/ivr";
+import { isUuid } from "../ivr/pg-values.js";
+import { type AnySupabaseClient, data, iso, SupabaseRequestError, withDates } from "./postgrest.js";
+import { toMenu } from "./supabase-ivr-menu-repository.js";
+
+type Row = Record<string, unknown>;
+const SESSION_DATES = ["start_time", "last_activity", "ended_at", "created_at"];
+const toSession = (row: Row) => withDates<IvrSession>(row, SESSION_DATES);
+
+/** Timestamps as ISO text (JSON.stringify would do the same; explicit, since these go inside jsonb). */
+function jsonValues(values: Record<string, unknown>): Row {
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, v instanceof Date ? iso(v) : v]),
+  );
+}
+
+/** Sessions are system data (users may only read theirs): writes need the service-role client. */
+export class SupabaseIvrSessionRepository implements IvrSessionRepository {
+  constructor(private readonly client: AnySupabaseClient) {}
+
+  async createIVRSession(session: NewIvrSession): Promise<IvrSession> {
+    const values = jsonValues({
+      retry_count: 0,
+      status: "active",
+      end_reason: null,
+      state: { invalid_count: 0, timeout_count: 0, buffer: "", hand_off: null },
+      ended_at: null,
+      ...session,
+    });
+    try {
+      return toSession(await data<Row>(this.client.from("ivr_sessions").insert(values).select("*").single()));
+    } catch (error) {
+      const code = error instanceof SupabaseRequestError ? error.code : undefined;
+      if (code === "23505") {
+        throw new IvrError("session_exists", `IVR session "${session.session_id}" already exists`, { cause: error });
+      }
+      if (code === "23503" || code === "22P02")
+        throw new IvrError("menu_not_found", "IVR menu not found", { cause: error });
+      throw error;
+    }
+  }
+
+  async getIVRSession(sessionId: string): Promise<IvrSession | null> {
+    const rows = await data<Row[]>(this.client.from("ivr_sessions").select("*").eq("session_id", sessionId));
+    return rows[0] ? toSession(rows[0]) : null;
+  }
+
+  async updateIVRSession(
+    sessionId: string,
+    updates: IvrSessionUpdate,
+    options: { expectedVersion?: number } = {},
+  ): Promise<IvrSession | null> {
+    const changes = jsonValues(updates);
+    // A menu id that cannot exist is written as "no current menu", like a deleted one.
+    if (typeof changes.current_menu_id === "string" && !isUuid(changes.current_menu_id)) changes.current_menu_id = null;
+    const rows = await data<Row[]>(
+      this.client.rpc("vx_ivr_update_session", {
+        p_session_id: sessionId,
+        p_changes: changes,
+        p_expected_version: options.expectedVersion ?? null,
+      }),
+    );
+    return rows[0] ? toSession(rows[0]) : null;
+  }
+
+  async getIVRSessionContext(sessionId: string): Promise<IvrSessionContext | null> {
+    const context = await data<{ session: Row; menus: Row[] } | null>(
+      this.client.rpc("vx_ivr_session_context", { p_session_id: sessionId }),
+    );
+    if (!context) return null;
+    return { session: toSession(context.session), menus: context.menus.map(toMenu) };
+  }
+
+  async closeIdleIVRSessions(now: Date, graceMs: number): Promise<IvrSession[]> {
+    const rows = await data<Row[]>(
+      this.client.rpc("vx_ivr_close_idle_sessions", { p_now: iso(now), p_grace_ms: graceMs }),
+    );
+    return rows.map(toSession);
+  }
+}

@@ -1,0 +1,172 @@
+// Every contract suite run through @vx/db/supabase on supabase-js clients, plus row level security with a user's
+// JWT: one body for the PostgREST-subset stand-in and for a real Supabase project.
+import { randomUUID } from "node:crypto";
+import { createClient } from "@supabase/supabase-js";
+import { ApiKeyService, hashKey } from "@vx/api-keys";
+import { describeApiKeyRepository } from "@vx/api-keys/testing";
+import {
+  describeAuditRepository,
+  describeConsentRepository,
+  describeRetentionRepository,
+  describeUserDataRepository,
+} from "@vx/compliance/testing";
+import { describeIvrRepositories } from "@vx/ivr/testing";
+import { describeWebhookRepository } from "@vx/webhooks/testing";
+import { describe, expect, it } from "vitest";
+import type { Database } from "../../../src/index.js";
+import {
+  type AnySupabaseClient,
+  SupabaseApiKeyRepository,
+  SupabaseAuditRepository,
+  SupabaseConsentRepository,
+  SupabaseIvrMenuRepository,
+  SupabaseIvrSessionRepository,
+  SupabaseRetentionRepository,
+  SupabaseUserDataRepository,
+  SupabaseWebhookRepository,
+} from "../../../src/supabase/index.js";
+import { auditFixture, consentFixture, retentionFixture, userDataFixture } from "../compliance-fixtures.js";
+
+export interface SupabaseTarget {
+  /** `${url}/rest/v1` is the PostgREST API. */
+  url(): string;
+  anonKey(): string;
+  serviceKey(): string;
+  /** A JWT of the user, as Supabase Auth issues it after sign-in (role authenticated, sub = user id). */
+  userToken(userId: string): string | Promise<string>;
+  /** Creates a user (an auth.users row). */
+  createUser(): Promise<string>;
+  /** SQL as the system, for fixtures: seeding rows and reading them back independently of the adapter. */
+  db(): Database;
+}
+
+const noSession = { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false };
+
+export function serviceClient(target: SupabaseTarget): AnySupabaseClient {
+  return createClient(target.url(), target.serviceKey(), { auth: noSession });
+}
+
+/** The anon key plus the user's JWT in Authorization: what a request handler builds from an incoming request. */
+export async function userClient(target: SupabaseTarget, userId: string): Promise<AnySupabaseClient> {
+  const token = await target.userToken(userId);
+  return createClient(target.url(), target.anonKey(), {
+    auth: noSession,
+    global: { headers: { Authorization: `Bearer ${token}` } },
+  });
+}
+
+export function describeSupabaseAdapter(name: string, target: SupabaseTarget): void {
+  const service = () => serviceClient(target);
+
+  describeApiKeyRepository(`Supabase ${name}`, () => ({
+    repository: new SupabaseApiKeyRepository(service()),
+    // "Another API process": its own client, so its own HTTP connections.
+    peer: new SupabaseApiKeyRepository(service()),
+    createUser: () => target.createUser(),
+  }));
+
+  describeWebhookRepository(`Supabase ${name}`, async () => {
+    // Each contract test starts from an empty outbox: claims see every due message in the database.
+    await target.db().query("TRUNCATE public.webhooks, public.webhook_events CASCADE");
+    return {
+      repository: new SupabaseWebhookRepository(service()),
+      createUser: () => target.createUser(),
+      createAgent: async (userId) => {
+        const { rows } = await target
+          .db()
+          .query<{ id: string }>("INSERT INTO public.agents (user_id, name) VALUES ($1, 'agent') RETURNING id", [
+            userId,
+          ]);
+        return rows[0]!.id;
+      },
+    };
+  });
+
+  describeIvrRepositories(`Supabase ${name}`, () => ({
+    menus: new SupabaseIvrMenuRepository(service()),
+    sessions: new SupabaseIvrSessionRepository(service()),
+    createUser: () => target.createUser(),
+  }));
+
+  describeAuditRepository(`Supabase ${name}`, () => auditFixture(target.db(), new SupabaseAuditRepository(service())));
+  describeRetentionRepository(`Supabase ${name}`, () =>
+    retentionFixture(target.db(), new SupabaseRetentionRepository(service())),
+  );
+  describeConsentRepository(`Supabase ${name}`, () =>
+    consentFixture(target.db(), new SupabaseConsentRepository(service())),
+  );
+  describeUserDataRepository(`Supabase ${name}`, () =>
+    userDataFixture(
+      target.db(),
+      new SupabaseUserDataRepository({ asUser: (userId) => userClient(target, userId), service: service() }),
+    ),
+  );
+
+  describe(`row level security through a user's JWT (${name})`, () => {
+    it("lets a user see and change only their own keys, menus and consents", async () => {
+      const alice = await target.createUser();
+      const bob = await target.createUser();
+      const keys = new ApiKeyService({ repository: new SupabaseApiKeyRepository(service()), batching: false });
+      const { apiKey, plainKey } = await keys.createApiKey({ user_id: alice, name: "alice's key" });
+      const menu = await new SupabaseIvrMenuRepository(service()).createIVRMenu({
+        user_id: alice,
+        name: "Main",
+        prompt: "Press 1",
+      });
+
+      const asBob = await userClient(target, bob);
+      // No owner filter passed: only the database's policies stand between bob and alice's rows.
+      const bobKeys = new SupabaseApiKeyRepository(asBob);
+      expect(await bobKeys.getApiKeyById(apiKey.id)).toBeNull();
+      expect(await bobKeys.getApiKeyByHash(hashKey(plainKey))).toBeNull();
+      expect(await bobKeys.updateApiKey(apiKey.id, { name: "bob's now", enabled: false })).toBeNull();
+      expect(await bobKeys.deleteApiKey(apiKey.id)).toBe(false);
+      const bobMenus = new SupabaseIvrMenuRepository(asBob);
+      expect(await bobMenus.getIVRMenuById(menu.id)).toBeNull();
+      expect(await bobMenus.getIVRMenuWithSubmenus(menu.id)).toEqual([]);
+      expect(await bobMenus.deleteIVRMenu(menu.id)).toBe(false);
+
+      const asAlice = await userClient(target, alice);
+      expect((await new SupabaseApiKeyRepository(asAlice).updateApiKey(apiKey.id, { name: "renamed" }))?.name).toBe(
+        "renamed",
+      );
+      const consents = new SupabaseConsentRepository(asAlice);
+      await consents.apply(alice, [{ purpose: "marketing_email", granted: true }], new Date());
+      expect((await consents.list(alice)).map((c) => c.purpose)).toEqual(["marketing_email"]);
+      expect(await new SupabaseConsentRepository(asBob).list(alice)).toEqual([]);
+    });
+
+    it("lets a user rotate their own key and refuses them another user's, through the rpc", async () => {
+      const alice = await target.createUser();
+      const bob = await target.createUser();
+      const asAlice = new ApiKeyService({ repository: new SupabaseApiKeyRepository(await userClient(target, alice)) });
+      const { apiKey } = await asAlice.createApiKey({ user_id: alice, name: "k" });
+      const bobRepo = new SupabaseApiKeyRepository(await userClient(target, bob));
+      const now = new Date();
+      const replacement = { key_prefix: "vx_abcdefg", key_hash: hashKey(randomUUID()), now, retire_at: now };
+      expect(await bobRepo.rotateApiKey(apiKey.id, replacement)).toBeNull();
+      expect((await asAlice.rotateApiKey(apiKey.id, alice)).apiKey.id).not.toBe(apiKey.id);
+    });
+
+    it("refuses users the system's functions: verification, counting, claiming, erasure", async () => {
+      const alice = await target.createUser();
+      const asAlice = await userClient(target, alice);
+      await expect(new SupabaseApiKeyRepository(asAlice).verifyApiKeys([], new Date())).rejects.toMatchObject({
+        code: "42501",
+        status: 403,
+      });
+      await expect(
+        new SupabaseWebhookRepository(asAlice).claim({ workerId: "w", limit: 1, now: new Date(), leaseMs: 1000 }),
+      ).rejects.toMatchObject({ cause: { code: "42501" } });
+      const gdpr = new SupabaseUserDataRepository({ asUser: () => asAlice, service: asAlice });
+      await expect(gdpr.erase(alice, { subjectSha256: "x", at: new Date() })).rejects.toMatchObject({ code: "42501" });
+    });
+
+    it("refuses an export when the token is another user's", async () => {
+      const alice = await target.createUser();
+      const bob = await target.createUser();
+      const gdpr = new SupabaseUserDataRepository({ asUser: () => userClient(target, bob), service: service() });
+      await expect(gdpr.collect(alice)).rejects.toMatchObject({ code: "42501" });
+    });
+  });
+}
