@@ -13,6 +13,8 @@ export type WebhookErrorCode =
   | "invalid_agent"
   /** No such webhook or message for this user. */
   | "not_found"
+  /** replay: a worker is sending the message right now; it can be replayed once that attempt is recorded. */
+  | "message_in_flight"
   /** The event's JSON body is larger than `maxPayloadBytes`. */
   | "payload_too_large"
   /** A secret that is not `whsec_` + base64 of 24 to 64 bytes. */

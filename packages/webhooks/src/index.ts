@@ -23,6 +23,8 @@ export {
 export { decodeSecret, generateSecret, SECRET_PREFIX } from "./secret.js";
 export type {
   CreateWebhookInput,
+  MessagePage,
+  MessageWithAttempts,
   RotatedSecret,
   TestResult,
   TriggerContext,
@@ -33,6 +35,8 @@ export {
   DEFAULT_SECRET_OVERLAP_MS,
   DEFAULT_TIMEOUT_MS,
   envelope,
+  MAX_MESSAGE_PAGE,
+  MESSAGE_STATUSES,
   WebhookService,
 } from "./service.js";
 export type { SignedHeaders } from "./signature.js";

@@ -91,6 +91,20 @@ export interface WebhookMessage {
   created_at: Date;
 }
 
+/** Where a page of messages ended: the next page starts strictly after this message (newest first). */
+export interface MessagePosition {
+  created_at: Date;
+  id: string;
+}
+
+export interface MessageListOptions {
+  /** Only messages in this state. */
+  status?: MessageStatus;
+  limit: number;
+  /** The last message of the previous page. */
+  after?: MessagePosition;
+}
+
 export interface EnqueueInput {
   user_id: string;
   agent_id: string | null;

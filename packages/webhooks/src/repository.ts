@@ -5,6 +5,7 @@ import type {
   ClaimOptions,
   EnqueueInput,
   EnqueueResult,
+  MessageListOptions,
   NewWebhook,
   NewWebhookLog,
   QueueStats,
@@ -45,6 +46,10 @@ export interface WebhookRepository<Tx = unknown> {
   /** The message gets one more attempt now, whatever its state, unless a worker is sending it. */
   replay(messageId: string, now: Date, userId?: string): Promise<WebhookMessage | null>;
   getMessage(id: string, userId?: string): Promise<WebhookMessage | null>;
+  /** The webhook's messages, newest first (created_at, then id, descending), strictly after `options.after`. */
+  listMessages(webhookId: string, options: MessageListOptions, userId?: string): Promise<WebhookMessage[]>;
+  /** The logged attempts of one message, in attempt order (retention may have removed old ones). */
+  getMessageAttempts(messageId: string, userId?: string): Promise<WebhookLog[]>;
   queueStats(now: Date): Promise<QueueStats>;
   /**
    * Deletes up to `limit` events created before `before` whose messages are all delivered or failed, with

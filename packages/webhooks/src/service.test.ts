@@ -225,6 +225,44 @@ describe("WebhookService secrets, recovery and replay", () => {
     expect(await code(webhookService.replay(randomUUID(), userId))).toBe("not_found");
   });
 
+  it("refuses to replay a message a worker is sending, and one of another webhook", async () => {
+    const webhookService = service();
+    const webhook = await webhookService.createWebhook({
+      user_id: userId,
+      url: receiver.url,
+      events: ["call.started"],
+    });
+    const other = await webhookService.createWebhook({ user_id: userId, url: receiver.url, events: ["call.ended"] });
+    await webhookService.triggerEvent("call.started", {}, { userId });
+    const [claimed] = await repository.claim({ workerId: "w1", limit: 1, now: new Date(), leaseMs: 60_000 });
+    expect(await code(webhookService.replay(claimed!.id, userId))).toBe("message_in_flight");
+    expect(await code(webhookService.replay(claimed!.id, userId, other.id))).toBe("not_found");
+    expect(await code(webhookService.getMessage(other.id, claimed!.id, userId))).toBe("not_found");
+    expect((await webhookService.getMessage(webhook.id, claimed!.id, userId)).logs).toEqual([]);
+  });
+
+  it("pages through messages and refuses a bad limit, status or position", async () => {
+    const webhookService = service();
+    const webhook = await webhookService.createWebhook({
+      user_id: userId,
+      url: receiver.url,
+      events: ["call.started"],
+    });
+    for (let i = 0; i < 3; i++) await webhookService.triggerEvent("call.started", { i }, { userId });
+    const first = await webhookService.listMessages(webhook.id, userId, { limit: 2 });
+    expect(first.messages).toHaveLength(2);
+    const rest = await webhookService.listMessages(webhook.id, userId, { limit: 2, after: first.next! });
+    expect(rest).toMatchObject({ next: null });
+    expect(rest.messages).toHaveLength(1);
+    expect(await code(webhookService.listMessages(webhook.id, userId, { limit: 0 }))).toBe("invalid_input");
+    expect(await code(webhookService.listMessages(webhook.id, userId, { limit: 101 }))).toBe("invalid_input");
+    const lost = "lost" as "pending";
+    expect(await code(webhookService.listMessages(webhook.id, userId, { status: lost }))).toBe("invalid_input");
+    const after = { created_at: new Date(Number.NaN), id: randomUUID() };
+    expect(await code(webhookService.listMessages(webhook.id, userId, { after }))).toBe("invalid_input");
+    expect(await code(webhookService.listMessages(webhook.id, randomUUID()))).toBe("not_found");
+  });
+
   it("lists the event types, including the ones the IVR emits", () => {
     const names = service()
       .listEventTypes()

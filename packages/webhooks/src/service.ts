@@ -3,7 +3,16 @@ import { deliver } from "./delivery.js";
 import { WebhookError } from "./errors.js";
 import { EVENT_TYPES, type EventType, isWebhookEvent, TEST_EVENT, WEBHOOK_EVENTS } from "./events.js";
 import { createHttpSender, type HttpSend, type HttpSender, MAX_RESPONSE_BYTES } from "./http-sender.js";
-import type { EnqueueResult, Webhook, WebhookFilters, WebhookLog, WebhookMessage, WebhookUpdates } from "./model.js";
+import type {
+  EnqueueResult,
+  MessagePosition,
+  MessageStatus,
+  Webhook,
+  WebhookFilters,
+  WebhookLog,
+  WebhookMessage,
+  WebhookUpdates,
+} from "./model.js";
 import type { WebhookRepository } from "./repository.js";
 import { generateSecret } from "./secret.js";
 import { type Clock, type RandomBytes, randomUuid, systemClock, systemRandomBytes } from "./system.js";
@@ -56,6 +65,21 @@ export interface RotatedSecret {
   /** Until then deliveries carry a signature with the previous secret too. */
   previous_valid_until: Date;
 }
+
+export interface MessagePage {
+  /** Newest first. */
+  messages: WebhookMessage[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: MessagePosition | null;
+}
+
+/** A message with its logged attempts, in attempt order. */
+export interface MessageWithAttempts extends WebhookMessage {
+  logs: WebhookLog[];
+}
+
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ["pending", "sending", "delivered", "failed"];
+export const MAX_MESSAGE_PAGE = 100;
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -210,12 +234,57 @@ export class WebhookService<Tx = unknown> {
     return recovered;
   }
 
-  /** Sends one message again (same webhook-id), whether it was delivered or failed. */
-  async replay(messageId: string, userId?: string): Promise<WebhookMessage> {
+  /**
+   * Sends one message again now (same webhook-id, so receivers dedupe), whether it was delivered or failed.
+   * With `webhookId`, a message of another webhook reads as missing.
+   */
+  async replay(messageId: string, userId?: string, webhookId?: string): Promise<WebhookMessage> {
+    if (webhookId !== undefined) await this.getMessage(webhookId, messageId, userId);
     const message = isUuid(messageId) ? await this.repository.replay(messageId, this.now(), userId) : null;
-    if (!message) throw new WebhookError("not_found", "no such message, or a worker is sending it right now");
+    if (!message) {
+      if (isUuid(messageId) && (await this.repository.getMessage(messageId, userId))) {
+        throw new WebhookError("message_in_flight", "a worker is sending this message right now; replay it after");
+      }
+      throw messageNotFound();
+    }
     this.options.onEnqueued?.({ event_id: message.event_id, deliveries: 1, duplicate: false });
     return message;
+  }
+
+  /** The webhook's messages, newest first, page by page (`limit` 1 to 100). */
+  async listMessages(
+    webhookId: string,
+    userId: string,
+    options: { status?: MessageStatus; limit?: number; after?: MessagePosition } = {},
+  ): Promise<MessagePage> {
+    const limit = options.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MESSAGE_PAGE) {
+      throw new WebhookError("invalid_input", `limit is an integer from 1 to ${MAX_MESSAGE_PAGE}`);
+    }
+    if (options.status !== undefined && !MESSAGE_STATUSES.includes(options.status)) {
+      throw new WebhookError("invalid_input", `status is one of ${MESSAGE_STATUSES.join(", ")}`);
+    }
+    const after = options.after;
+    if (after && (!isUuid(after.id) || Number.isNaN(after.created_at.getTime()))) {
+      throw new WebhookError("invalid_input", "after must be the position of a message this service listed");
+    }
+    await this.getWebhook(webhookId, userId);
+    // One row more than asked says whether another page exists.
+    const rows = await this.repository.listMessages(
+      webhookId,
+      { status: options.status, limit: limit + 1, after },
+      userId,
+    );
+    const messages = rows.slice(0, limit);
+    const last = messages.at(-1);
+    return { messages, next: rows.length > limit && last ? { created_at: last.created_at, id: last.id } : null };
+  }
+
+  /** One message of the webhook with its logged attempts. */
+  async getMessage(webhookId: string, messageId: string, userId?: string): Promise<MessageWithAttempts> {
+    const message = isUuid(messageId) ? await this.repository.getMessage(messageId, userId) : null;
+    if (!message || message.webhook_id !== webhookId) throw messageNotFound();
+    return { ...message, logs: await this.repository.getMessageAttempts(messageId, userId) };
   }
 
   listEventTypes(): readonly EventType[] {
@@ -277,6 +346,10 @@ function requireUuid(value: unknown, field: string, code: "invalid_input" | "inv
 
 function notFound(): WebhookError {
   return new WebhookError("not_found", "no such webhook");
+}
+
+function messageNotFound(): WebhookError {
+  return new WebhookError("not_found", "no such message for this webhook");
 }
 
 function found<T>(value: T | null): T {

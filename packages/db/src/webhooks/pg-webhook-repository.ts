@@ -5,6 +5,7 @@ import {
   type ClaimOptions,
   type EnqueueInput,
   type EnqueueResult,
+  type MessageListOptions,
   type NewWebhook,
   type NewWebhookLog,
   type QueueStats,
@@ -17,11 +18,20 @@ import {
   type WebhookRepository,
   type WebhookUpdates,
 } from "@vx/webhooks";
+import { Database } from "../database.js";
 import type { Queryable } from "../queryable.js";
+import { EnqueueBatcher } from "./enqueue-batcher.js";
 import { sql } from "./sql.js";
 
 export class PgWebhookRepository implements WebhookRepository<Queryable> {
-  constructor(private readonly db: Queryable) {}
+  /** On a pool, enqueues made at the same time (without a caller's transaction) share one statement and commit. */
+  private readonly batcher?: EnqueueBatcher;
+
+  constructor(private readonly db: Queryable) {
+    if (db instanceof Database) {
+      this.batcher = new EnqueueBatcher(db, sql.enqueueBatch, (input) => this.enqueueOne(input));
+    }
+  }
 
   async createWebhook(data: NewWebhook): Promise<Webhook> {
     const { rows } = await this.run<Webhook>(sql.createWebhook, [
@@ -96,7 +106,11 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
   }
 
   /** Pass the caller's transaction as `tx` and the event commits or rolls back with it. */
-  async enqueue(input: EnqueueInput, tx?: Queryable): Promise<EnqueueResult> {
+  enqueue(input: EnqueueInput, tx?: Queryable): Promise<EnqueueResult> {
+    return tx === undefined && this.batcher ? this.batcher.enqueue(input) : this.enqueueOne(input, tx);
+  }
+
+  private async enqueueOne(input: EnqueueInput, tx?: Queryable): Promise<EnqueueResult> {
     const { rows } = await this.run<EnqueueResult>(
       sql.enqueue,
       [input.user_id, input.agent_id, input.event, input.body, input.idempotency_key, input.now],
@@ -146,6 +160,23 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
   async getMessage(id: string, userId?: string): Promise<WebhookMessage | null> {
     const { rows } = await this.run<WebhookMessage>(sql.getMessage, [id, userId ?? null]);
     return rows[0] ?? null;
+  }
+
+  async listMessages(webhookId: string, options: MessageListOptions, userId?: string): Promise<WebhookMessage[]> {
+    const { rows } = await this.run<WebhookMessage>(sql.listMessages, [
+      webhookId,
+      userId ?? null,
+      options.status ?? null,
+      options.after?.created_at ?? null,
+      options.after?.id ?? null,
+      options.limit,
+    ]);
+    return rows;
+  }
+
+  async getMessageAttempts(messageId: string, userId?: string): Promise<WebhookLog[]> {
+    const { rows } = await this.run<WebhookLog>(sql.getMessageAttempts, [messageId, userId ?? null]);
+    return rows;
   }
 
   async queueStats(now: Date): Promise<QueueStats> {

@@ -1,4 +1,7 @@
-/** Every statement PgWebhookRepository runs, one named query per operation (the atomic ones live in migration 005). */
+/**
+ * Every statement PgWebhookRepository runs, one named query per operation (the atomic ones live in migrations 005
+ * and 009).
+ */
 
 const WEBHOOK_COLUMNS = `id, user_id, agent_id, url, events, secret, enabled, retry_count, last_triggered_at,
   last_status, last_error, created_at, updated_at`;
@@ -64,6 +67,12 @@ export const sql = {
 
   enqueue: "SELECT event_id, deliveries, duplicate FROM public.vx_webhook_enqueue($1, $2, $3, $4, $5, $6)",
 
+  /** Several events in one statement (arrays in input order); one row per event with its `ord` from 1. */
+  enqueueBatch: `
+    SELECT ord, event_id, deliveries, duplicate
+    FROM public.vx_webhook_enqueue_batch($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+    ORDER BY ord`,
+
   claim: "SELECT * FROM public.vx_webhook_claim($1, $2, $3, $4)",
 
   record: "SELECT public.vx_webhook_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS applied",
@@ -75,6 +84,26 @@ export const sql = {
   getMessage: `
     SELECT ${MESSAGE_COLUMNS} FROM public.webhook_messages
     WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)`,
+
+  /**
+   * Newest first. $4/$5: the last message of the previous page. `created_at` is written from the service's clock
+   * (milliseconds), so the position a JS Date carries is exact.
+   */
+  listMessages: `
+    SELECT ${MESSAGE_COLUMNS} FROM public.webhook_messages
+    WHERE webhook_id = $1 AND ($2::uuid IS NULL OR user_id = $2)
+      AND ($3::text IS NULL OR status = $3)
+      AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
+    ORDER BY created_at DESC, id DESC
+    LIMIT $6`,
+
+  /** Each attempt's log row has the id vx_webhook_attempt_id(message, attempt): primary-key lookups, no scan. */
+  getMessageAttempts: `
+    SELECT l.* FROM public.webhook_messages m
+    CROSS JOIN LATERAL generate_series(1, m.attempts) AS n (attempt)
+    JOIN public.webhook_logs l ON l.id = public.vx_webhook_attempt_id(m.id, n.attempt)
+    WHERE m.id = $1 AND ($2::uuid IS NULL OR m.user_id = $2)
+    ORDER BY l.attempt_number`,
 
   queueStats: "SELECT depth, due, oldest_due_at FROM public.vx_webhook_queue_stats($1)",
 

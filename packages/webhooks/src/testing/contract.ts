@@ -422,6 +422,66 @@ export function describeWebhookRepository(
         expect(again).toMatchObject({ id: message!.id, attempt_number: 2 });
       });
 
+      it("lists a webhook's messages newest first, by status and page by page, only to their owner", async () => {
+        const created = await webhook();
+        // A second webhook gets a message per event too: none of them may show in the first one's list.
+        await webhook();
+        const times = [0, 1000, 1000, 2000];
+        for (const [i, ms] of times.entries()) {
+          await repo.enqueue({
+            user_id: userId,
+            agent_id: null,
+            event: WebhookEvent.CALL_STARTED,
+            body: JSON.stringify({ n: i }),
+            idempotency_key: null,
+            now: at(ms),
+          });
+        }
+        // At 0 one message per webhook is due: both are delivered, the rest stay pending.
+        const firsts = await claim(at(0));
+        await recordAt(
+          at(0),
+          firsts.map((m) => result(m)),
+        );
+        const first = firsts.find((m) => m.webhook_id === created.id)!;
+
+        const all = await repo.listMessages(created.id, { limit: 10 });
+        expect(all).toHaveLength(4);
+        expect(all.every((m) => m.webhook_id === created.id)).toBe(true);
+        const order = all.map((m) => [m.created_at.getTime(), m.id] as const);
+        const sorted = [...order].sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? 1 : -1));
+        expect(order).toEqual(sorted);
+
+        const page1 = await repo.listMessages(created.id, { limit: 2 }, userId);
+        const last = page1.at(-1)!;
+        const page2 = await repo.listMessages(created.id, { limit: 2, after: last }, userId);
+        expect([...page1, ...page2].map((m) => m.id)).toEqual(all.map((m) => m.id));
+        expect(await repo.listMessages(created.id, { limit: 2, after: page2.at(-1)! })).toEqual([]);
+
+        const delivered = await repo.listMessages(created.id, { limit: 10, status: "delivered" });
+        expect(delivered.map((m) => [m.id, m.status])).toEqual([[first.id, "delivered"]]);
+        expect(await repo.listMessages(created.id, { limit: 10, status: "pending" })).toHaveLength(3);
+        expect(await repo.listMessages(created.id, { limit: 10 }, await fx.createUser())).toEqual([]);
+      });
+
+      it("gives a message's logged attempts in order, a lease-expired one included, only to its owner", async () => {
+        await webhook();
+        await trigger();
+        await trigger();
+        const [message, bystander] = await claim(at(0));
+        await recordAt(at(0), [result(bystander!)]);
+        await claim(at(LEASE), "w2");
+        await recordAt(at(LEASE), [failure({ ...message!, attempt_number: 2 }, { outcome: "retry" })], "w2");
+        const attempts = await repo.getMessageAttempts(message!.id, userId);
+        expect(attempts.map((a) => [a.attempt_number, a.status_code])).toEqual([
+          [1, null],
+          [2, 500],
+        ]);
+        expect(attempts[0]!.error).toMatch(/lease expired/);
+        expect(await repo.getMessageAttempts(bystander!.id)).toHaveLength(1);
+        expect(await repo.getMessageAttempts(message!.id, await fx.createUser())).toEqual([]);
+      });
+
       it("reports queue depth and the age of the oldest due message", async () => {
         expect(await repo.queueStats(at(0))).toEqual({ depth: 0, due: 0, oldest_due_age_ms: 0 });
         await webhook();

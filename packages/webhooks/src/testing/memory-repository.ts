@@ -7,6 +7,8 @@ import type {
   ClaimOptions,
   EnqueueInput,
   EnqueueResult,
+  MessageListOptions,
+  MessagePosition,
   NewWebhook,
   NewWebhookLog,
   QueueStats,
@@ -37,6 +39,8 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
   private readonly webhooks = new Map<string, Webhook>();
   private readonly agents = new Map<string, string>();
   private readonly logs: WebhookLog[] = [];
+  /** Which message each attempt's log row belongs to (Postgres derives the log id from it instead). */
+  private readonly messageOfLog = new Map<string, string>();
   private readonly events = new Map<string, StoredEvent>();
   private readonly messages = new Map<string, StoredMessage>();
   private readonly previousSecrets = new Map<string, { secret: string; until: Date }>();
@@ -233,10 +237,7 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
       message.locked_by = null;
       message.last_error = attempt.error;
       message.delivered_at = delivered ? options.now : null;
-      this.insertLog({
-        webhook_id: message.webhook_id,
-        event: message.event,
-        payload: JSON.parse(this.events.get(message.event_id)!.body),
+      this.insertAttemptLog(message, {
         status_code: attempt.status_code,
         response_body: attempt.response_body,
         error: attempt.error,
@@ -272,6 +273,29 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
     const message = this.messages.get(id);
     if (!message || (userId !== undefined && message.user_id !== userId)) return null;
     return publicMessage(message);
+  }
+
+  async listMessages(webhookId: string, options: MessageListOptions, userId?: string): Promise<WebhookMessage[]> {
+    const after = options.after;
+    return [...this.messages.values()]
+      .filter(
+        (m) =>
+          m.webhook_id === webhookId &&
+          (userId === undefined || m.user_id === userId) &&
+          (options.status === undefined || m.status === options.status) &&
+          (!after || newerFirst(m, after) > 0),
+      )
+      .sort(newerFirst)
+      .slice(0, options.limit)
+      .map(publicMessage);
+  }
+
+  async getMessageAttempts(messageId: string, userId?: string): Promise<WebhookLog[]> {
+    if (!(await this.getMessage(messageId, userId))) return [];
+    return this.logs
+      .filter((log) => this.messageOfLog.get(log.id) === messageId)
+      .sort((a, b) => a.attempt_number - b.attempt_number)
+      .map(copy);
   }
 
   async queueStats(now: Date): Promise<QueueStats> {
@@ -325,14 +349,24 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
   }
 
   private logAbandoned(message: StoredMessage, now: Date): void {
-    this.insertLog({
-      webhook_id: message.webhook_id,
-      event: message.event,
-      payload: JSON.parse(this.events.get(message.event_id)!.body),
+    this.insertAttemptLog(message, {
       error: "outcome unknown: the worker's lease expired before it recorded this attempt",
       attempt_number: message.attempts,
       created_at: now,
     });
+  }
+
+  private insertAttemptLog(
+    message: StoredMessage,
+    log: Omit<NewWebhookLog, "webhook_id" | "event" | "payload"> & { created_at: Date },
+  ): void {
+    const row = this.insertLog({
+      ...log,
+      webhook_id: message.webhook_id,
+      event: message.event,
+      payload: JSON.parse(this.events.get(message.event_id)!.body),
+    });
+    this.messageOfLog.set(row.id, message.id);
   }
 
   private insertLog(log: NewWebhookLog & { created_at: Date }): WebhookLog {
@@ -362,6 +396,11 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
       throw new WebhookError("invalid_agent", "agent_id is not an agent of this user");
     }
   }
+}
+
+/** Sort order of message listings: newest first, then by id descending. Positive when `a` comes after `b`. */
+function newerFirst(a: MessagePosition, b: MessagePosition): number {
+  return b.created_at.getTime() - a.created_at.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
 function publicMessage(message: StoredMessage): WebhookMessage {

@@ -8,7 +8,8 @@ export type WebhookProblemCode =
   | "webhook_url_not_allowed"
   | "webhook_agent_invalid"
   | "unknown_event"
-  | "event_payload_too_large";
+  | "event_payload_too_large"
+  | "webhook_message_in_flight";
 
 export const WEBHOOK_PROBLEMS: Record<WebhookProblemCode, ErrorMapping> = {
   webhook_not_found: { status: 404, title: "Webhook not found" },
@@ -18,6 +19,7 @@ export const WEBHOOK_PROBLEMS: Record<WebhookProblemCode, ErrorMapping> = {
   // The detail lists the known event names.
   unknown_event: { status: 422, title: "Unknown event type" },
   event_payload_too_large: { status: 413, title: "Event payload too large" },
+  webhook_message_in_flight: { status: 409, title: "Message is being sent" },
 };
 
 const PROBLEM_OF: Partial<Record<WebhookErrorCode, WebhookProblemCode>> = {
@@ -27,6 +29,7 @@ const PROBLEM_OF: Partial<Record<WebhookErrorCode, WebhookProblemCode>> = {
   invalid_agent: "webhook_agent_invalid",
   unknown_event: "unknown_event",
   payload_too_large: "event_payload_too_large",
+  message_in_flight: "webhook_message_in_flight",
 };
 
 /** Runs domain work; a WebhookError becomes its problem (input errors a 400 `validation_failed` on `field`). */

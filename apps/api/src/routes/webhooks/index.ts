@@ -7,6 +7,7 @@ import { resolveHost, type UrlPolicy, WebhookService } from "@vx/webhooks";
 import type { AppContext, RoutePlugin, ZodApp } from "../../route-kit.js";
 import { WEBHOOK_PROBLEMS } from "./errors.js";
 import { eventRoutes } from "./event-routes.js";
+import { messageRoutes } from "./message-routes.js";
 import { queueMetrics } from "./metrics.js";
 import { type WebhookSettings, webhookSettingsFromEnv } from "./settings.js";
 import { webhookRoutes } from "./webhook-routes.js";
@@ -31,6 +32,7 @@ export function createWebhookRoutes(settings: WebhookSettings): RoutePlugin {
     app.addHook("onClose", () => system.close());
     queueMetrics(ctx.metrics.registry, new PgWebhookRepository(ctx.db), ctx.now);
     await webhookRoutes(app, ctx, { serviceFor, system, policy });
+    await messageRoutes(app, ctx, { serviceFor, system, policy });
     await eventRoutes(app, ctx, serviceFor);
   };
 }

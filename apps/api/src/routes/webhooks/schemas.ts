@@ -1,5 +1,13 @@
 /** The JSON shapes of the webhook routes (snake_case, as the columns) and their mapping from domain objects. */
-import { MAX_RESPONSE_BYTES, WEBHOOK_EVENTS, type Webhook, type WebhookLog } from "@vx/webhooks";
+import {
+  MAX_RESPONSE_BYTES,
+  MESSAGE_STATUSES,
+  type MessageWithAttempts,
+  WEBHOOK_EVENTS,
+  type Webhook,
+  type WebhookLog,
+  type WebhookMessage,
+} from "@vx/webhooks";
 import { z } from "zod";
 
 const timestamp = z.iso.datetime({ offset: true });
@@ -46,7 +54,28 @@ export const webhookLogSchema = z
   })
   .meta({ id: "WebhookLog" });
 
+export const messageSchema = z
+  .object({
+    id: z.uuid().describe("The webhook-id header of every attempt: the receiver's idempotency key"),
+    webhook_id: z.uuid(),
+    event_id: z.uuid(),
+    event: z.string(),
+    status: z.enum(MESSAGE_STATUSES as [string, ...string[]]),
+    attempts: z.number().int().describe("Attempts started so far"),
+    max_attempts: z.number().int(),
+    next_attempt_at: timestamp.nullable().describe("When a pending message is tried next; null otherwise"),
+    last_error: z.string().nullable(),
+    delivered_at: timestamp.nullable(),
+    created_at: timestamp,
+  })
+  .meta({ id: "WebhookMessage" });
+
+export const messageDetailSchema = messageSchema
+  .extend({ logs: z.array(webhookLogSchema).describe("Its logged attempts, in attempt order") })
+  .meta({ id: "WebhookMessageWithAttempts" });
+
 export const idParams = z.object({ id: z.uuid() });
+export const messageParams = z.object({ id: z.uuid(), message_id: z.uuid() });
 
 export const createBody = z.strictObject({
   url: z.string().min(1).max(2048),
@@ -68,6 +97,13 @@ export const updateBody = z
 
 export const logsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50).describe("How many attempts, newest first (1-1000)"),
+});
+
+export const messagesQuery = z.object({
+  status: z
+    .enum(MESSAGE_STATUSES as [string, ...string[]])
+    .optional()
+    .describe("Only messages in this state"),
 });
 
 export const recoverBody = z.strictObject({
@@ -123,6 +159,26 @@ export function logToJson(log: WebhookLog): z.output<typeof webhookLogSchema> {
     delivered_at: iso(log.delivered_at),
     created_at: log.created_at.toISOString(),
   };
+}
+
+export function messageToJson(message: WebhookMessage): z.output<typeof messageSchema> {
+  return {
+    id: message.id,
+    webhook_id: message.webhook_id,
+    event_id: message.event_id,
+    event: message.event,
+    status: message.status,
+    attempts: message.attempts,
+    max_attempts: message.max_attempts,
+    next_attempt_at: message.status === "pending" ? message.due_at.toISOString() : null,
+    last_error: message.last_error,
+    delivered_at: iso(message.delivered_at),
+    created_at: message.created_at.toISOString(),
+  };
+}
+
+export function messageDetailToJson(message: MessageWithAttempts): z.output<typeof messageDetailSchema> {
+  return { ...messageToJson(message), logs: message.logs.map(logToJson) };
 }
 
 function iso(date: Date | null): string | null {

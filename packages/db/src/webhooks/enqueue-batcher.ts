@@ -1,0 +1,77 @@
+/**
+ * Gathers enqueues made at the same time on a pool into one statement and one commit (vx_webhook_enqueue_batch):
+ * a burst of events costs a few commits instead of one each. A call alone goes out at once, as before.
+ */
+import type { EnqueueInput, EnqueueResult } from "@vx/webhooks";
+import type { Queryable } from "../queryable.js";
+
+interface Waiting {
+  input: EnqueueInput;
+  resolve: (result: EnqueueResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One enqueue as its own statement (the caller translates errors). */
+export type EnqueueOne = (input: EnqueueInput) => Promise<EnqueueResult>;
+
+export interface EnqueueBatcherOptions {
+  /** Batches on their way at once; the next one gathers meanwhile. */
+  maxConcurrent?: number;
+  maxBatch?: number;
+}
+
+export class EnqueueBatcher {
+  private waiting: Waiting[] = [];
+  private flushes = 0;
+  private readonly maxConcurrent: number;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly batchSql: string,
+    private readonly one: EnqueueOne,
+    options: EnqueueBatcherOptions = {},
+  ) {
+    this.maxConcurrent = options.maxConcurrent ?? 2;
+    this.maxBatch = options.maxBatch ?? 100;
+  }
+
+  enqueue(input: EnqueueInput): Promise<EnqueueResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      if (this.flushes < this.maxConcurrent) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushes++;
+    while (this.waiting.length > 0) await this.send(this.waiting.splice(0, this.maxBatch));
+    this.flushes--;
+  }
+
+  private async send(batch: Waiting[]): Promise<void> {
+    if (batch.length === 1) return settle(batch[0]!, this.one(batch[0]!.input));
+    let rows: (EnqueueResult & { ord: number })[];
+    try {
+      ({ rows } = await this.db.query<EnqueueResult & { ord: number }>(this.batchSql, [
+        batch.map((w) => w.input.user_id),
+        batch.map((w) => w.input.agent_id),
+        batch.map((w) => w.input.event),
+        batch.map((w) => w.input.body),
+        batch.map((w) => w.input.idempotency_key),
+        batch.map((w) => w.input.now),
+      ]));
+    } catch {
+      // One bad event (say, a deleted user) must not fail the others: each goes alone and gets its own answer.
+      await Promise.all(batch.map((w) => settle(w, this.one(w.input))));
+      return;
+    }
+    for (const row of rows) {
+      batch[row.ord - 1]!.resolve({ event_id: row.event_id, deliveries: row.deliveries, duplicate: row.duplicate });
+    }
+  }
+}
+
+function settle(waiting: Waiting, result: Promise<EnqueueResult>): Promise<void> {
+  return result.then(waiting.resolve, waiting.reject);
+}
