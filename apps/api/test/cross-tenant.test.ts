@@ -58,6 +58,9 @@ const ATTEMPTS: Record<string, Attempt[]> = {
   "POST /v1/webhooks/{id}/test": [{ expect: NOT_FOUND }],
   "GET /v1/webhooks/{id}/logs": [{ query: () => "?limit=1000", expect: NOT_FOUND }],
   "POST /v1/webhooks/{id}/recover": [{ body: () => ({ since: "2000-01-01T00:00:00Z" }), expect: NOT_FOUND }],
+  "GET /v1/webhooks/{id}/messages": [{ query: () => "?status=failed", expect: NOT_FOUND }],
+  "GET /v1/webhooks/{id}/messages/{message_id}": [{ expect: NOT_FOUND }],
+  "POST /v1/webhooks/{id}/messages/{message_id}/replay": [{ expect: NOT_FOUND }],
   // A's event about B's agent, with B's idempotency key: A's own new event, never B's (idempotency is per user).
   "POST /v1/events": [
     {
@@ -112,6 +115,7 @@ function theirs(op: Operation, b: Tenant): Record<string, string> {
   const values: Record<string, string> = {};
   for (const { name } of op.pathParams) {
     if (name === "session_id") values[name] = b.callId;
+    else if (name === "message_id") values[name] = b.message.id;
     else if (name === "menu_id" || op.path.startsWith("/v1/ivr/menus")) values[name] = b.menus.main;
     else if (op.path.startsWith("/v1/api-keys")) values[name] = b.apiKey.id;
     else if (op.path.startsWith("/v1/webhooks")) values[name] = b.webhook.id;

@@ -13,6 +13,8 @@ export interface Tenant {
   /** Points at the test's receiver; has one delivery log (a test send) and one failed message (recoverable). */
   webhook: { id: string; secret: string };
   event: { id: string };
+  /** The event's (failed) message to the webhook. */
+  message: { id: string };
   /** `main` leads to `sub` with key 1. */
   menus: { main: string; sub: string };
   /** The call id of a live session at `main`. */
@@ -49,7 +51,10 @@ export async function seedTenant(t: TestApp, receiverUrl: string): Promise<Tenan
     202,
   );
   // As if every attempt had failed: gives /recover something to change, and leaves nothing due for a worker.
-  await t.db.query("UPDATE public.webhook_messages SET status = 'failed' WHERE event_id = $1", [event.event_id]);
+  const message = await t.db.query<{ id: string }>(
+    "UPDATE public.webhook_messages SET status = 'failed' WHERE event_id = $1 RETURNING id",
+    [event.event_id],
+  );
   await call("POST", `/v1/webhooks/${webhook.id}/test`, undefined, 200);
   const sub = await call(
     "POST",
@@ -81,8 +86,12 @@ export async function seedTenant(t: TestApp, receiverUrl: string): Promise<Tenan
     agentId: agent.rows[0]!.id,
     webhook: { id: webhook.id, secret: webhook.secret },
     event: { id: event.event_id },
+    message: { id: message.rows[0]!.id },
     menus: { main: main.id, sub: sub.id },
     callId,
-    identifiers: [userId, key.api_key.id, agent.rows[0]!.id, webhook.id, event.event_id, main.id, sub.id, callId],
+    identifiers: [
+      ...[userId, key.api_key.id, agent.rows[0]!.id, webhook.id, event.event_id, message.rows[0]!.id],
+      ...[main.id, sub.id, callId],
+    ],
   };
 }
