@@ -6,6 +6,7 @@ import {
   type ClaimOptions,
   type EnqueueInput,
   type EnqueueResult,
+  type MessageListOptions,
   type NewWebhook,
   type NewWebhookLog,
   type QueueStats,
@@ -205,6 +206,30 @@ export class SupabaseWebhookRepository implements WebhookRepository<never> {
   async getMessage(id: string, userId?: string): Promise<WebhookMessage | null> {
     const rows = await this.run(data<Row[]>(owned(this.messages().eq("id", id), userId)));
     return rows[0] ? toMessage(rows[0]) : null;
+  }
+
+  async listMessages(webhookId: string, options: MessageListOptions, userId?: string): Promise<WebhookMessage[]> {
+    let query = owned(this.messages().eq("webhook_id", webhookId), userId);
+    if (options.status) query = query.eq("status", options.status);
+    if (options.after) {
+      // (created_at, id) < (after): PostgREST has no row comparison, so the same condition spelled out.
+      const at = iso(options.after.created_at);
+      query = query.or(`created_at.lt.${at},and(created_at.eq.${at},id.lt.${options.after.id})`);
+    }
+    const rows = await this.run(
+      data<Row[]>(
+        query.order("created_at", { ascending: false }).order("id", { ascending: false }).limit(options.limit),
+      ),
+    );
+    return rows.map(toMessage);
+  }
+
+  async getMessageAttempts(messageId: string, userId?: string): Promise<WebhookLog[]> {
+    const rows = await this.rpc<Row[]>("vx_webhook_message_attempts", {
+      p_message_id: messageId,
+      p_user_id: userId ?? null,
+    });
+    return rows.map(toLog);
   }
 
   async queueStats(now: Date): Promise<QueueStats> {
