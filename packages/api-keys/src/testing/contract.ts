@@ -521,6 +521,24 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         });
       }
 
+      it("stays exact when a micro-batching process and a one-statement process spend one quota at once", async () => {
+        // Lone requests and batches may take different paths in an adapter (vx_verify_api_key and
+        // vx_verify_api_keys in Postgres): they must still serialise on the same lock.
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const batched = service(clock, {});
+        const single = service(clock, false, fixture.peer ?? repo());
+        const user = await fixture.createUser();
+        // A quota of 400 of 500 keeps both paths counting (not refusing) for most of the run: that is where they race.
+        const { apiKey, plainKey } = await batched.createApiKey({ user_id: user, name: "k", usage_quota: 400 });
+        const results = await Promise.all(
+          Array.from({ length: 500 }, (_, i) => (i % 2 ? batched : single).verifyApiKey(plainKey)),
+        );
+        expect(results.filter((r) => r.valid)).toHaveLength(400);
+        expect(new Set(results.filter((r) => r.valid).map((r) => r.remaining)).size).toBe(400);
+        const stats = await batched.getApiKeyStats(apiKey.id, user);
+        expect(stats).toMatchObject({ total_requests: 400, remaining_quota: 0, requests_this_hour: 400 });
+      });
+
       it("counts many keys verified at once by two processes exactly, without deadlock", async () => {
         const clock = new TestClock("2031-06-01T12:00:00Z");
         const [a, b] = processes(clock, { maxInFlight: 4, maxBatchSize: 16 });

@@ -106,17 +106,30 @@ export class PgApiKeyRepository implements ApiKeyRepository {
     return { previous: withoutRole(previous), current: withoutRole(current) };
   }
 
+  /**
+   * A lone request goes to vx_verify_api_key (one UPDATE … RETURNING when it is simply valid), a batch to
+   * vx_verify_api_keys; both serialise on the keys' row locks, so they stay exact when they meet.
+   */
   async verifyApiKeys(requests: readonly VerificationRequest[], now: Date): Promise<VerificationOutcome[]> {
-    const { rows } = await this.db.query<VerifyRow>(sql.verifyKeys, [
+    const { rows } =
+      requests.length === 1 ? await this.verifyOne(requests[0]!, now) : await this.verifyBatch(requests, now);
+    const outcomes = new Array<VerificationOutcome>(requests.length);
+    for (const row of rows) outcomes[row.ord - 1] = toOutcome(row);
+    return outcomes;
+  }
+
+  private verifyOne(request: VerificationRequest, now: Date) {
+    return this.db.query<VerifyRow>(sql.verifyKey, [request.keyHash, request.scopes, request.cost, now]);
+  }
+
+  private verifyBatch(requests: readonly VerificationRequest[], now: Date) {
+    return this.db.query<VerifyRow>(sql.verifyKeys, [
       requests.map((r) => r.keyHash),
       // Scopes are validated to contain no spaces, so a space-joined string carries each request's list.
       requests.map((r) => r.scopes.join(" ")),
       requests.map((r) => r.cost),
       now,
     ]);
-    const outcomes = new Array<VerificationOutcome>(requests.length);
-    for (const row of rows) outcomes[row.ord - 1] = toOutcome(row);
-    return outcomes;
   }
 }
 

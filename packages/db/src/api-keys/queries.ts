@@ -66,3 +66,6 @@ export const rotateKey = `
   SELECT 'current' AS role, issued.* FROM issued`;
 
 export const verifyKeys = "SELECT * FROM public.vx_verify_api_keys($1::text[], $2::text[], $3::integer[], $4)";
+
+/** One request: the function's one-UPDATE fast path (migration 008); same result rows as verifyKeys. */
+export const verifyKey = "SELECT * FROM public.vx_verify_api_key($1, $2::text[], $3, $4)";
