@@ -154,7 +154,9 @@ LANGUAGE sql VOLATILE SET search_path = '' AS $$
 $$;
 
 -- A page of the user's audit trail, newest first, strictly after the position (p_after_*: NULL for the first
--- page). created_at as exact UTC text with microseconds: the form cursors carry.
+-- page). created_at as exact UTC text with microseconds: the form cursors carry. A first page is "after"
+-- (infinity, the largest uuid), so the one row comparison is always an index condition: a function's plan is
+-- generic, and an "IS NULL OR" would leave it a filter that reads every newer entry of the user.
 CREATE FUNCTION public.vx_audit_page(p_user_id uuid, p_limit integer, p_after_created_at timestamptz, p_after_id uuid)
 RETURNS TABLE (
   id uuid, user_id uuid, actor_id uuid, action text, resource_type text, resource_id uuid, metadata jsonb,
@@ -165,7 +167,8 @@ LANGUAGE sql STABLE SET search_path = '' AS $$
          to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
     FROM public.audit_logs a
    WHERE a.user_id = p_user_id
-     AND (p_after_created_at IS NULL OR (a.created_at, a.id) < (p_after_created_at, p_after_id))
+     AND (a.created_at, a.id) < (coalesce(p_after_created_at, 'infinity'),
+                                 coalesce(p_after_id, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
    ORDER BY a.created_at DESC, a.id DESC
    LIMIT p_limit
 $$;

@@ -1,6 +1,7 @@
 // PgAuditRepository: @vx/compliance audit entries on Postgres or PGlite through any Queryable.
 import type { AuditEntry, AuditPosition, AuditRepository } from "@vx/compliance";
 import type { Queryable } from "../queryable.js";
+import { deleteExpiredBatch } from "./pg-retention-repository.js";
 import * as sql from "./queries.js";
 
 interface AuditRow {
@@ -23,14 +24,17 @@ export class PgAuditRepository implements AuditRepository {
 
   async listByUser(userId: string, options: { limit: number; after?: AuditPosition }): Promise<AuditEntry[]> {
     const { after, limit } = options;
-    const { rows } = after
-      ? await this.db.query<AuditRow>(sql.selectAuditPageAfter, [userId, limit, after.createdAt, after.id])
-      : await this.db.query<AuditRow>(sql.selectAuditFirstPage, [userId, limit]);
+    const { rows } = await this.db.query<AuditRow>(sql.selectAuditPage, [
+      userId,
+      limit,
+      after?.createdAt ?? null,
+      after?.id ?? null,
+    ]);
     return rows.map(toEntry);
   }
 
-  async deleteBatchOlderThan(cutoff: Date, limit: number): Promise<number> {
-    return (await this.db.query(sql.deleteAuditBatch, [cutoff, limit])).rowCount;
+  deleteBatchOlderThan(cutoff: Date, limit: number): Promise<number> {
+    return deleteExpiredBatch(this.db, "audit_logs", cutoff, limit);
   }
 }
 

@@ -26,6 +26,6 @@ export class PgConsentRepository implements ConsentRepository {
   }
 
   async apply(userId: string, changes: readonly ConsentChange[], at: Date): Promise<void> {
-    await this.db.query(sql.upsertConsents, [userId, changes.map((c) => c.purpose), changes.map((c) => c.granted), at]);
+    await this.db.query(sql.applyConsents, [userId, changes.map((c) => c.purpose), changes.map((c) => c.granted), at]);
   }
 }

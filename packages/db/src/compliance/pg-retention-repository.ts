@@ -3,17 +3,16 @@ import type { RetentionRepository, RetentionTarget } from "@vx/compliance";
 import type { Queryable } from "../queryable.js";
 import * as sql from "./queries.js";
 
-const DELETE_BATCH: Record<RetentionTarget, string> = {
-  audit_logs: sql.deleteAuditBatch,
-  webhook_logs: sql.deleteWebhookLogBatch,
-  ivr_sessions: sql.deleteIvrSessionBatch,
-};
-
 export class PgRetentionRepository implements RetentionRepository {
   /** Give it the Database (each batch its own short transaction), never one long transaction. */
   constructor(private readonly db: Queryable) {}
 
-  async deleteExpiredBatch(target: RetentionTarget, cutoff: Date, limit: number): Promise<number> {
-    return (await this.db.query(DELETE_BATCH[target], [cutoff, limit])).rowCount;
+  deleteExpiredBatch(target: RetentionTarget, cutoff: Date, limit: number): Promise<number> {
+    return deleteExpiredBatch(this.db, target, cutoff, limit);
   }
+}
+
+export async function deleteExpiredBatch(db: Queryable, target: string, cutoff: Date, limit: number): Promise<number> {
+  const { rows } = await db.query<{ deleted: number }>(sql.deleteExpiredBatch, [target, cutoff, limit]);
+  return rows[0]!.deleted;
 }

@@ -105,7 +105,6 @@ export class PgIvrMenuRepository implements IvrMenuRepository {
 
   async getIVRMenuWithSubmenus(id: string): Promise<IvrMenu[]> {
     if (!isUuid(id)) return [];
-    const { rows } = await this.db.query<IvrMenu & { ord?: number }>(sql.selectMenuWithSubmenus, [id]);
-    return rows.map(({ ord: _ord, ...menu }) => menu);
+    return (await this.db.query<IvrMenu>(sql.selectMenuWithSubmenus, [id])).rows;
   }
 }

@@ -1,7 +1,6 @@
 // PgIvrSessionRepository: @vx/ivr sessions on Postgres or PGlite; a step is one read and one compare-and-set write.
 import {
   IvrError,
-  type IvrMenu,
   type IvrSession,
   type IvrSessionContext,
   type IvrSessionRepository,
@@ -10,10 +9,9 @@ import {
 } from "@vx/ivr";
 import type { Queryable } from "../queryable.js";
 import { sqlState } from "./pg-errors.js";
-import { isUuid, json } from "./pg-values.js";
+import { json } from "./pg-values.js";
 import * as sql from "./queries.js";
-
-type MenuJson = Omit<IvrMenu, "created_at" | "updated_at"> & { created_at: string; updated_at: string };
+import { type SessionContextJson, sessionChanges, sessionContextFromJson } from "./session-json.js";
 
 /**
  * Sessions are system data: users may only read theirs (RLS), so writes run on the connection role or
@@ -59,36 +57,18 @@ export class PgIvrSessionRepository implements IvrSessionRepository {
     updates: IvrSessionUpdate,
     options: { expectedVersion?: number } = {},
   ): Promise<IvrSession | null> {
-    const given = (field: keyof IvrSessionUpdate, asJson = false) => {
-      const value = updates[field];
-      return [value !== undefined, value === undefined ? null : asJson ? json(value) : value];
-    };
-    const menuId = updates.current_menu_id;
     const { rows } = await this.db.query<IvrSession>(sql.updateSession, [
       sessionId,
-      menuId !== undefined,
-      // A menu id that cannot exist is written as "no current menu", like a deleted one.
-      menuId && isUuid(menuId) ? menuId : null,
-      ...given("menu_stack", true),
-      ...given("retry_count"),
-      ...given("status"),
-      ...given("end_reason"),
-      ...given("state", true),
-      ...given("last_activity"),
-      ...given("ended_at"),
+      json(sessionChanges(updates)),
       options.expectedVersion ?? null,
     ]);
     return rows[0] ?? null;
   }
 
   async getIVRSessionContext(sessionId: string): Promise<IvrSessionContext | null> {
-    const { rows } = await this.db.query<IvrSession & { menus: MenuJson[] }>(sql.selectSessionContext, [sessionId]);
-    const row = rows[0];
-    if (!row) return null;
-    const { menus, ...session } = row;
-    // Rows nested as JSON carry timestamps as text.
-    const parsed = menus.map((m) => ({ ...m, created_at: new Date(m.created_at), updated_at: new Date(m.updated_at) }));
-    return { session, menus: parsed };
+    const { rows } = await this.db.query<{ context: SessionContextJson | null }>(sql.selectSessionContext, [sessionId]);
+    const context = rows[0]?.context;
+    return context ? sessionContextFromJson(context) : null;
   }
 
   async closeIdleIVRSessions(now: Date, graceMs: number): Promise<IvrSession[]> {

@@ -7,12 +7,6 @@ const SESSION_COLUMNS =
   "id, session_id, user_id, current_menu_id, menu_stack, retry_count, status, end_reason, state, version, " +
   "start_time, last_activity, ended_at, created_at";
 
-const prefixed = (alias: string, columns: string) =>
-  columns
-    .split(", ")
-    .map((c) => `${alias}.${c}`)
-    .join(", ");
-
 /** `$n::uuid IS NULL OR user_id = $n`: the owner filter, in the same statement as the work. */
 const owner = (n: number) => `($${n}::uuid IS NULL OR user_id = $${n}::uuid)`;
 
@@ -50,16 +44,8 @@ export const updateMenu = `
 
 export const deleteMenu = `DELETE FROM public.ivr_menus WHERE id = $1 AND ${owner(2)}`;
 
-/** The menu first, then the same user's menus its submenu items name. */
-export const selectMenuWithSubmenus = `
-  WITH entry AS (SELECT ${MENU_COLUMNS} FROM public.ivr_menus WHERE id = $1)
-  SELECT ${MENU_COLUMNS}, 0 AS ord FROM entry
-  UNION ALL
-  SELECT ${prefixed("m", MENU_COLUMNS)}, 1 AS ord
-    FROM public.ivr_menus m, entry
-   WHERE m.user_id = entry.user_id AND m.id <> entry.id
-     AND m.id::text IN (SELECT i ->> 'target' FROM jsonb_array_elements(entry.items) i WHERE i ->> 'action' = 'submenu')
-  ORDER BY ord`;
+/** The menu first, then the same user's menus its submenu items name (migration 010, shared with Supabase). */
+export const selectMenuWithSubmenus = `SELECT ${MENU_COLUMNS} FROM public.vx_ivr_menu_with_submenus($1)`;
 
 export const insertSession = `
   INSERT INTO public.ivr_sessions
@@ -70,55 +56,14 @@ export const insertSession = `
 
 export const selectSession = `SELECT ${SESSION_COLUMNS} FROM public.ivr_sessions WHERE session_id = $1`;
 
-/**
- * One step's write. With $18 (the version read) it is a compare-and-set: a racing step that wrote first makes
- * this one match no row. The current menu is re-checked in the statement, so a menu deleted since the read
- * becomes NULL (as its foreign key would) instead of failing the write.
- */
-export const updateSession = `
-  UPDATE public.ivr_sessions AS s SET
-    current_menu_id = CASE WHEN $2 THEN
-      (SELECT m.id FROM public.ivr_menus m WHERE m.id = $3::uuid AND m.user_id = s.user_id) ELSE s.current_menu_id END,
-    menu_stack = CASE WHEN $4 THEN $5::jsonb ELSE s.menu_stack END,
-    retry_count = CASE WHEN $6 THEN $7::integer ELSE s.retry_count END,
-    status = CASE WHEN $8 THEN $9::text ELSE s.status END,
-    end_reason = CASE WHEN $10 THEN $11::text ELSE s.end_reason END,
-    state = CASE WHEN $12 THEN $13::jsonb ELSE s.state END,
-    last_activity = CASE WHEN $14 THEN $15::timestamptz ELSE s.last_activity END,
-    ended_at = CASE WHEN $16 THEN $17::timestamptz ELSE s.ended_at END,
-    version = s.version + 1
-  WHERE s.session_id = $1 AND ($18::integer IS NULL OR s.version = $18::integer)
-  RETURNING ${prefixed("s", SESSION_COLUMNS)}`;
+// A step's read and write and the idle sweep are migration 010's functions, the statements the Supabase
+// adapter calls too: each exists once, in SQL. Each call is still one statement (one round trip).
 
-/**
- * A step's one read: the session, its stack's menus and the current menu's submenus. The menus come as one
- * `json` value (built as text, cheaper than jsonb here) rather than extra rows, so the session is read once.
- */
-export const selectSessionContext = `
-  SELECT ${prefixed("s", SESSION_COLUMNS)},
-    (SELECT coalesce(json_agg(m), '[]'::json)
-       FROM public.ivr_menus m
-      WHERE m.user_id = s.user_id
-        AND (s.menu_stack ? m.id::text
-             OR m.id::text IN (SELECT i ->> 'target'
-                                 FROM public.ivr_menus c, jsonb_array_elements(c.items) i
-                                WHERE c.id = s.current_menu_id AND i ->> 'action' = 'submenu'))) AS menus
-  FROM public.ivr_sessions s
-  WHERE s.session_id = $1`;
+/** {session, menus} as JSON, or NULL: the session, its stack's menus and the current menu's submenus. */
+export const selectSessionContext = "SELECT public.vx_ivr_session_context($1) AS context";
 
-/**
- * Ends live sessions silent past their current menu's timeout plus the grace ($2 ms). The plain
- * "older than the grace" bound lets the partial index on live sessions narrow the scan first.
- */
-export const closeIdleSessions = `
-  UPDATE public.ivr_sessions AS s
-     SET status = 'timeout', end_reason = 'idle', ended_at = $1, version = s.version + 1
-    FROM (SELECT i.id
-            FROM public.ivr_sessions i
-            LEFT JOIN public.ivr_menus m ON m.id = i.current_menu_id
-           WHERE i.ended_at IS NULL
-             AND i.last_activity < $1::timestamptz - make_interval(secs => $2::double precision / 1000)
-             AND i.last_activity < $1::timestamptz - make_interval(secs => (coalesce(m.timeout, 0) + $2::double precision) / 1000)
-           FOR UPDATE OF i SKIP LOCKED) idle
-   WHERE s.id = idle.id
-  RETURNING ${prefixed("s", SESSION_COLUMNS)}`;
+/** Only the keys in $2 (jsonb) are set; with $3 (the version read) it is a compare-and-set. */
+export const updateSession = `SELECT ${SESSION_COLUMNS} FROM public.vx_ivr_update_session($1, $2::jsonb, $3)`;
+
+/** Ends live sessions silent past their current menu's timeout plus the grace ($2 ms). */
+export const closeIdleSessions = `SELECT ${SESSION_COLUMNS} FROM public.vx_ivr_close_idle_sessions($1, $2)`;

@@ -8,22 +8,18 @@ import {
   type IvrSessionUpdate,
   type NewIvrSession,
 } from "@vx/ivr";
-import { isUuid } from "../ivr/pg-values.js";
-import { type AnySupabaseClient, data, iso, SupabaseRequestError, withDates } from "./postgrest.js";
-import { toMenu } from "./supabase-ivr-menu-repository.js";
+import {
+  jsonValues,
+  parseDates,
+  SESSION_DATES,
+  type SessionContextJson,
+  sessionChanges,
+  sessionContextFromJson,
+} from "../ivr/session-json.js";
+import { type AnySupabaseClient, data, iso, SupabaseRequestError } from "./postgrest.js";
 
 type Row = Record<string, unknown>;
-const SESSION_DATES = ["start_time", "last_activity", "ended_at", "created_at"];
-const toSession = (row: Row) => withDates<IvrSession>(row, SESSION_DATES);
-
-/** Timestamps as ISO text (JSON.stringify would do the same; explicit, since these go inside jsonb). */
-function jsonValues(values: Record<string, unknown>): Row {
-  return Object.fromEntries(
-    Object.entries(values)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, v instanceof Date ? iso(v) : v]),
-  );
-}
+const toSession = (row: Row) => parseDates<IvrSession>(row, SESSION_DATES);
 
 /** Sessions are system data (users may only read theirs): writes need the service-role client. */
 export class SupabaseIvrSessionRepository implements IvrSessionRepository {
@@ -61,13 +57,10 @@ export class SupabaseIvrSessionRepository implements IvrSessionRepository {
     updates: IvrSessionUpdate,
     options: { expectedVersion?: number } = {},
   ): Promise<IvrSession | null> {
-    const changes = jsonValues(updates);
-    // A menu id that cannot exist is written as "no current menu", like a deleted one.
-    if (typeof changes.current_menu_id === "string" && !isUuid(changes.current_menu_id)) changes.current_menu_id = null;
     const rows = await data<Row[]>(
       this.client.rpc("vx_ivr_update_session", {
         p_session_id: sessionId,
-        p_changes: changes,
+        p_changes: sessionChanges(updates),
         p_expected_version: options.expectedVersion ?? null,
       }),
     );
@@ -75,11 +68,10 @@ export class SupabaseIvrSessionRepository implements IvrSessionRepository {
   }
 
   async getIVRSessionContext(sessionId: string): Promise<IvrSessionContext | null> {
-    const context = await data<{ session: Row; menus: Row[] } | null>(
+    const context = await data<SessionContextJson | null>(
       this.client.rpc("vx_ivr_session_context", { p_session_id: sessionId }),
     );
-    if (!context) return null;
-    return { session: toSession(context.session), menus: context.menus.map(toMenu) };
+    return context ? sessionContextFromJson(context) : null;
   }
 
   async closeIdleIVRSessions(now: Date, graceMs: number): Promise<IvrSession[]> {
