@@ -1,8 +1,9 @@
 // Worker process of the webhooks benchmark. BENCH_MODE:
-//   vx      our DeliveryWorker (BENCH_BATCH, BENCH_IN_FLIGHT), woken by NOTIFY
+//   vx      our DeliveryWorker (BENCH_BATCH, BENCH_IN_FLIGHT, BENCH_GATHER_MS, BENCH_RECORDS), woken by NOTIFY
 //   pgboss  pg-boss 10 `work()` loops (BENCH_LOOPS per process, BENCH_BATCH jobs per fetch) doing the same signed
 //           POSTs, then one INSERT of the attempts' log rows per batch
-//   ceiling a bare undici loop, no database: BENCH_MESSAGES signed POSTs with 50 in flight; prints "done <ms>"
+//   ceiling a bare undici loop, no database: BENCH_MESSAGES signed POSTs with 50 in flight; prints
+//           "done <ms> <its CPU ms during the loop>"
 import { Database, listenForWebhookMessages, PgWebhookRepository } from "@vx/db";
 import { createHttpSender, DeliveryWorker, signHeaders } from "@vx/webhooks";
 import PgBoss from "pg-boss";
@@ -38,6 +39,8 @@ async function runVx(): Promise<() => Promise<void>> {
     send: sender.send,
     batchSize: batch,
     maxInFlight: Number(process.env.BENCH_IN_FLIGHT ?? batch * 2),
+    ...(process.env.BENCH_GATHER_MS ? { gatherMs: Number(process.env.BENCH_GATHER_MS) } : {}),
+    ...(process.env.BENCH_RECORDS ? { maxConcurrentRecords: Number(process.env.BENCH_RECORDS) } : {}),
     onError: (error) => console.error(`vx worker: ${(error as Error).message}`),
   });
   worker.start();
@@ -80,6 +83,7 @@ async function runCeiling(): Promise<void> {
   });
   let next = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: 50 }, async () => {
       while (next < total) {
@@ -88,7 +92,8 @@ async function runCeiling(): Promise<void> {
       }
     }),
   );
-  process.stdout.write(`done ${performance.now() - started}\n`);
+  const cpu = process.cpuUsage(cpuBefore);
+  process.stdout.write(`done ${performance.now() - started} ${(cpu.user + cpu.system) / 1000}\n`);
   await sender.close();
 }
 

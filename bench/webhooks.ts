@@ -3,9 +3,9 @@
 // undici loop with no database (the ceiling); end to end (producers triggering meanwhile) and draining a backlog;
 // and trigger-to-delivery latency when idle.
 // Writes bench/results/webhooks.md. Settings: BENCH_ROUNDS (3), BENCH_MESSAGES per figure (10000),
-// BENCH_POSTGRES_URL (the local server).
+// BENCH_POSTGRES_URL (the local server). BENCH_RENDER=1 rewrites the report from the last run's raw figures.
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -14,6 +14,7 @@ import { withDatabase } from "@vx/db/testing";
 import { WebhookService } from "@vx/webhooks";
 import pg from "pg";
 import PgBoss from "pg-boss";
+import { type CpuPerMessage, meterCpu } from "./webhooks-cpu.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
@@ -24,6 +25,8 @@ const DB_NAME = "vx_bench_webhooks";
 const QUEUE = "bench-webhooks";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const here = import.meta.dirname;
+/** The raw measurements of the last run. */
+const RAW = "/tmp/vx-bench-webhooks.json";
 const root = join(here, "..");
 
 /** pg-boss settings tried in the tuning pass (jobs per fetch × work() loops per process); the best is kept. */
@@ -34,6 +37,14 @@ const BOSS_GRID = [
   { batch: 1000, loops: 2 },
 ];
 const VX_BATCH = 100;
+/**
+ * vx with 4 processes keeps the total concurrency of 1 process (each claims a quarter of the batch and keeps a
+ * quarter of the messages in flight): on 2 cores more processes add fixed costs, not capacity.
+ */
+const vxSettings = (workers: number) => {
+  const batch = Math.max(1, Math.round(VX_BATCH / workers));
+  return { BENCH_MODE: "vx", BENCH_BATCH: String(batch), BENCH_IN_FLIGHT: String(batch * 2) };
+};
 
 interface Tuning {
   setting: { batch: number; loops: number };
@@ -141,6 +152,15 @@ async function main(): Promise<void> {
   statsUrl = `http://127.0.0.1:${port}`;
   receiverUrl = `${statsUrl}/hook`;
 
+  /** CPU per message of the last figure measured. */
+  let lastCpu: CpuPerMessage = { pg: 0, workers: 0, receiver: 0, producer: 0 };
+  const meter = (children: Child[]) =>
+    meterCpu(
+      db,
+      children.map((c) => c.child.pid!),
+      receiver.child.pid!,
+    );
+
   const repository = new PgWebhookRepository(db);
   const service = new WebhookService({ repository, allowHttp: true, allowPrivateUrls: true });
   const { rows } = await db.query<{ id: string }>("INSERT INTO auth.users DEFAULT VALUES RETURNING id");
@@ -158,11 +178,13 @@ async function main(): Promise<void> {
   async function runVx(workers: number): Promise<number> {
     await db.query("TRUNCATE webhook_events, webhook_logs CASCADE");
     await resetReceiver();
-    const children = await startWorkers(workers, { BENCH_MODE: "vx", BENCH_BATCH: String(VX_BATCH) });
+    const children = await startWorkers(workers, vxSettings(workers));
+    const cpu = await meter(children);
     const ms = await timed(
       () => inParallel(MESSAGES, PRODUCERS, (i) => service.triggerEvent("call.started", body(i), { userId })),
       vxDelivered,
     );
+    lastCpu = await cpu(MESSAGES);
     await Promise.all(children.map(stop));
     await check(MESSAGES);
     return (MESSAGES / ms) * 1000;
@@ -179,6 +201,7 @@ async function main(): Promise<void> {
       BENCH_BATCH: String(setting.batch),
       BENCH_LOOPS: String(setting.loops),
     });
+    const cpu = await meter(children);
     const ms = await timed(
       () =>
         inParallel(MESSAGES, PRODUCERS, (i) =>
@@ -190,6 +213,7 @@ async function main(): Promise<void> {
         ),
       bossLogged,
     );
+    lastCpu = await cpu(MESSAGES);
     await Promise.all(children.map(stop));
     await boss.stop({ graceful: false, wait: true });
     await check(MESSAGES);
@@ -200,14 +224,17 @@ async function main(): Promise<void> {
   async function drainVx(workers: number): Promise<number> {
     await db.query("TRUNCATE webhook_events, webhook_logs CASCADE");
     await resetReceiver();
-    const children = await startWorkers(workers, { BENCH_MODE: "vx", BENCH_BATCH: String(VX_BATCH) });
+    const children = await startWorkers(workers, vxSettings(workers));
     let started = 0;
+    let cpu = await meter(children);
     await db.transaction(async (tx) => {
       for (let i = 0; i < MESSAGES; i++) await service.triggerEvent("call.started", body(i), { userId, tx });
       started = performance.now();
+      cpu = await meter(children);
     });
     while ((await vxDelivered()) < MESSAGES) await new Promise((resolve) => setTimeout(resolve, 25));
     const ms = performance.now() - started;
+    lastCpu = await cpu(MESSAGES);
     await Promise.all(children.map(stop));
     await check(MESSAGES);
     return (MESSAGES / ms) * 1000;
@@ -229,10 +256,12 @@ async function main(): Promise<void> {
       name: QUEUE,
       data: { url: receiverUrl, secret: SECRET, body: JSON.stringify({ type: "call.started", data: body(i) }) },
     }));
+    const cpu = await meter(children);
     const started = performance.now();
     await boss.insert(jobs);
     while ((await bossLogged()) < MESSAGES) await new Promise((resolve) => setTimeout(resolve, 25));
     const ms = performance.now() - started;
+    lastCpu = await cpu(MESSAGES);
     await Promise.all(children.map(stop));
     await boss.stop({ graceful: false, wait: true });
     await check(MESSAGES);
@@ -246,7 +275,9 @@ async function main(): Promise<void> {
       BENCH_TARGET: receiverUrl,
       BENCH_MESSAGES: String(MESSAGES),
     });
-    const ms = Number(await line(c, "done"));
+    const cpu = await meter([]);
+    const [ms, senderCpuMs] = (await line(c, "done")).split(" ").map(Number) as [number, number];
+    lastCpu = { ...(await cpu(MESSAGES)), workers: (senderCpuMs * 1000) / MESSAGES };
     await stop(c);
     await check(MESSAGES);
     return (MESSAGES / ms) * 1000;
@@ -256,7 +287,7 @@ async function main(): Promise<void> {
   async function runLatency(): Promise<number[]> {
     await db.query("TRUNCATE webhook_events, webhook_logs CASCADE");
     await resetReceiver();
-    const [child] = await startWorkers(1, { BENCH_MODE: "vx", BENCH_BATCH: String(VX_BATCH) });
+    const [child] = await startWorkers(1, vxSettings(1));
     for (let i = 0; i < LATENCY_EVENTS; i++) {
       await service.triggerEvent("call.started", { sent_at: performance.timeOrigin + performance.now() }, { userId });
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -305,16 +336,24 @@ async function main(): Promise<void> {
     drainBoss1: [],
     drainBoss4: [],
   };
+  const cpu = Object.fromEntries(Object.keys(figures).map((k) => [k, [] as CpuPerMessage[]])) as Record<
+    keyof Figures,
+    CpuPerMessage[]
+  >;
   for (let round = 1; round <= ROUNDS; round++) {
-    figures.ceiling.push(await runCeiling());
-    figures.vx1.push(await runVx(1));
-    figures.boss1.push(await runBoss(1, settings.e2e1));
-    figures.vx4.push(await runVx(4));
-    figures.boss4.push(await runBoss(4, settings.e2e4));
-    figures.drainVx1.push(await drainVx(1));
-    figures.drainBoss1.push(await drainBoss(1, settings.drain1));
-    figures.drainVx4.push(await drainVx(4));
-    figures.drainBoss4.push(await drainBoss(4, settings.drain4));
+    const take = async (key: keyof Figures, run: () => Promise<number>) => {
+      figures[key].push(await run());
+      cpu[key].push(lastCpu);
+    };
+    await take("ceiling", runCeiling);
+    await take("vx1", () => runVx(1));
+    await take("boss1", () => runBoss(1, settings.e2e1));
+    await take("vx4", () => runVx(4));
+    await take("boss4", () => runBoss(4, settings.e2e4));
+    await take("drainVx1", () => drainVx(1));
+    await take("drainBoss1", () => drainBoss(1, settings.drain1));
+    await take("drainVx4", () => drainVx(4));
+    await take("drainBoss4", () => drainBoss(4, settings.drain4));
     console.log(
       `round ${round}: ${Object.entries(figures)
         .map(([k, v]) => `${k} ${fmt(v.at(-1)!)}/s`)
@@ -327,7 +366,17 @@ async function main(): Promise<void> {
   await stop(receiver);
   await db.close();
   await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  writeResults(figures, tuning, settings, latencies, saved);
+  const run: Run = {
+    figures,
+    cpu,
+    tuning,
+    settings,
+    latencies,
+    messages: saved,
+    load: [loadAtStart, loadavg()[0]!],
+  };
+  writeFileSync(RAW, JSON.stringify(run));
+  writeResults(run);
 }
 
 function median(values: number[]): number {
@@ -348,13 +397,45 @@ function ratio(a: number[], b: number[]): string {
   return `${median(per).toFixed(2)} (${Math.min(...per).toFixed(2)}–${Math.max(...per).toFixed(2)})`;
 }
 
-function writeResults(
-  f: Figures,
-  tuning: Tuning[],
-  settings: Record<"e2e1" | "e2e4" | "drain1" | "drain4", { batch: number; loops: number }>,
-  latencies: number[],
-  messages: number,
-): void {
+/** One row per figure of the CPU table. */
+function cpuRows(f: Figures, cpu: Record<keyof Figures, CpuPerMessage[]>): string {
+  const labels: Record<keyof Figures, string> = {
+    ceiling: "ceiling",
+    vx1: "end to end: vx, 1 process",
+    boss1: "end to end: pg-boss, 1 process",
+    vx4: "end to end: vx, 4 processes",
+    boss4: "end to end: pg-boss, 4 processes",
+    drainVx1: "backlog: vx, 1 process",
+    drainBoss1: "backlog: pg-boss, 1 process",
+    drainVx4: "backlog: vx, 4 processes",
+    drainBoss4: "backlog: pg-boss, 4 processes",
+  };
+  return (Object.keys(labels) as (keyof Figures)[])
+    .filter((k) => f[k].length > 0)
+    .map((k) => {
+      const m = (part: keyof CpuPerMessage) => median(cpu[k].map((c) => c[part]));
+      const total = median(cpu[k].map((c) => c.pg + c.workers + c.receiver + c.producer));
+      return `| ${labels[k]} | ${fmt(m("pg"))} | ${fmt(m("workers"))} | ${fmt(m("receiver"))} | ${fmt(m("producer"))} | ${fmt(total)} |`;
+    })
+    .join("\n");
+}
+
+/** The reading of the figures, kept beside the code that measures them. */
+const READING = `Reading the figures. TODO`;
+
+/** Everything a run measured: kept in RAW so the report can be rewritten (BENCH_RENDER=1) without measuring again. */
+interface Run {
+  figures: Figures;
+  cpu: Record<keyof Figures, CpuPerMessage[]>;
+  tuning: Tuning[];
+  settings: Record<"e2e1" | "e2e4" | "drain1" | "drain4", { batch: number; loops: number }>;
+  latencies: number[];
+  messages: number;
+  /** Load average (1 min) at the start and the end. */
+  load: [number, number];
+}
+
+function writeResults({ figures: f, cpu, tuning, settings, latencies, messages, load }: Run): void {
   const row = (label: string, values: number[], ceiling: number[], boss?: number[]) =>
     `| ${label} | ${fmt(median(values))} (${range(values)}) | ${ratio(values, ceiling)} | ${boss ? ratio(values, boss) : ""} |`;
   const s = (k: keyof typeof settings) => `batch ${settings[k].batch} × ${settings[k].loops} loops`;
@@ -366,7 +447,7 @@ pass; figures run in turn within each round, so each ratio compares figures of t
 the receiver has answered the signed POST **and** the attempt is logged. Every worker, the receiver (answers 200 at
 once) and the producer run in their own processes on 127.0.0.1; Postgres is the local server with its default
 configuration. Medians with the range over rounds; ratios are medians of per-round ratios. Machine load average
-(1 min) at the start and the end of the run: ${loadAtStart.toFixed(1)} and ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.
+(1 min) at the start and the end of the run: ${load[0].toFixed(1)} and ${load[1].toFixed(1)} on ${cpus().length} cores.
 
 - **End to end**: the clock runs from the first trigger until all ${n} deliveries are logged, while ${PRODUCERS}
   concurrent producers trigger one event per call (\`triggerEvent\` / \`boss.send\`), so producers and workers share
@@ -396,34 +477,43 @@ ${latencies.length} events, measured by the receiver): p50 **${percentile(latenc
 p99 **${percentile(latencies, 99).toFixed(1)} ms**, max ${latencies.at(-1)?.toFixed(1)} ms (target: p99 < 100 ms).
 pg-boss 10 polls every 0.5 s at the fastest, so its idle latency is up to 500 ms by design.
 
-What each side does per message. **vx**: \`triggerEvent\` is one SQL function (an event row, one message per matching
-webhook, NOTIFY by at most one transaction at a time); a worker claims up to ${VX_BATCH} due messages in one statement
-(\`FOR UPDATE SKIP LOCKED\`, with a lease), signs (Standard Webhooks HMAC-SHA256) and POSTs each with undici
-(keep-alive), and records finished attempts in batches: one SQL function sets each message's state, writes its
-\`webhook_logs\` row and keeps the webhook's \`last_*\` columns current (at most ${VX_BATCH * 2} messages in flight per
-process, otherwise default settings). **pg-boss 10.4** (\`schedule: false, supervise: false\`, sparing it its
-maintenance work): one job per event with url, secret and body in the job data (no lookup); \`work()\` fetches a
-batch, signs and POSTs every job at once with the same undici sender, inserts the batch's log rows in one statement,
-and pg-boss completes the batch. Its tuning pass (jobs per fetch × \`work()\` loops per process), deliveries/s:
-
-Reading the figures. Per delivered message vx writes five rows (the event, the message, two message updates, the
-log row) and pg-boss in this benchmark four (the job, two job updates, the log row); tuned to batches of hundreds,
-pg-boss's 0.5 s polling costs it little throughput, so both are bound by the same Postgres commits and index writes
-on the same two cores, and more worker processes add contention rather than capacity there. Where vx differs is
-latency (milliseconds when idle instead of up to 500 ms), the event committing with the caller's transaction, and
-leases that retry a dead worker's messages. Levers not taken by default: \`synchronous_commit = off\` for claims
-and records only (a Postgres crash could then resend a message and lose its attempt's log row, never lose the
-message), and batching enqueues of a request that triggers many events.
+What each side does per message. **vx**: \`triggerEvent\` is one SQL function call (an event row, one message per
+matching webhook, NOTIFY by at most one transaction at a time); calls that overlap on the pool are sent together as
+one set-based statement and one commit (\`vx_webhook_enqueue_batch\`, each event answered as if alone). A worker
+claims up to ${VX_BATCH} due messages per process in one statement (\`FOR UPDATE SKIP LOCKED\`, with a lease; with 4
+processes each claims ${VX_BATCH / 4} and keeps ${VX_BATCH / 2} in flight, the same total as one process), signs
+(Standard Webhooks HMAC-SHA256) and POSTs each with undici (keep-alive), and records finished attempts in batches:
+one SQL function sets each message's state, writes its \`webhook_logs\` row and keeps the webhook's \`last_*\`
+columns current; one record statement at a time (attempts finishing meanwhile join the next), and after a partial
+claim the next waits 25 ms, so a trickle is still claimed and recorded in batches. **pg-boss 10.4**
+(\`schedule: false, supervise: false\`, sparing it its maintenance work): one job per event with url, secret and
+body in the job data (no lookup); \`work()\` fetches a batch, signs and POSTs every job at once with the same undici
+sender, inserts the batch's log rows in one statement (into a table without indexes), and pg-boss completes the
+batch. Its tuning pass (jobs per fetch × \`work()\` loops per process), deliveries/s:
 
 | batch × loops | end to end, 1 process | end to end, 4 | backlog, 1 | backlog, 4 |
 |---|---|---|---|---|
 ${tuning.map((t) => `| ${t.setting.batch} × ${t.setting.loops} | ${fmt(t.e2e1)} | ${fmt(t.e2e4)} | ${fmt(t.drain1)} | ${fmt(t.drain4)} |`).join("\n")}
+
+Where the time goes: CPU per delivered message (µs, medians over rounds) of every Postgres backend of the benchmark
+database, the worker processes (the ceiling: its sender), the receiver and the producer (this process; for the
+backlog figures only the part after the backlog committed). Throughput on these 2 shared cores follows the total.
+
+| figure | Postgres | workers | receiver | producer | total |
+|---|---|---|---|---|---|
+${cpuRows(f, cpu)}
+
+${READING}
 `;
   writeFileSync(join(here, "results", "webhooks.md"), text);
   console.log(text);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (process.env.BENCH_RENDER) {
+  writeResults(JSON.parse(readFileSync(RAW, "utf8")) as Run);
+} else {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

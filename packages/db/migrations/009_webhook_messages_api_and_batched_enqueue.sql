@@ -4,7 +4,13 @@
 -- * vx_webhook_enqueue_batch: several events in one statement and one commit, for callers that trigger
 --   concurrently on a pool (the Node adapter gathers them); each event behaves exactly as vx_webhook_enqueue.
 
+-- * webhook_messages loses its foreign key to auth.users: a message's user is its webhook's (enqueue copies it), and
+--   deleting a user already deletes their webhooks and so their messages. The key's check cost every enqueued
+--   message a locking read of the user's row, the hottest row of a busy tenant.
+
 -- Up Migration
+ALTER TABLE public.webhook_messages DROP CONSTRAINT webhook_messages_user_id_fkey;
+
 -- A version-8 UUID (RFC 9562 "custom") from the message id and the attempt number: stable, so the attempt's log
 -- row is found without scanning, and a second write of the same attempt is a no-op (ON CONFLICT DO NOTHING).
 CREATE FUNCTION public.vx_webhook_attempt_id(p_message_id uuid, p_attempt integer) RETURNS uuid
@@ -161,19 +167,60 @@ BEGIN
 END
 $$;
 
--- One row per event, in input order (ord from 1). Events of one batch see each other: a repeated idempotency key
--- within the batch is a duplicate of the first, as it would be in separate calls.
+-- One row per event, in input order (ord from 1), each as vx_webhook_enqueue would answer it alone, but set-based:
+-- three statements for the whole batch instead of several per event. A repeated idempotency key within the batch is
+-- a duplicate of its first occurrence (rows are inserted in input order), as it would be in separate calls.
 CREATE FUNCTION public.vx_webhook_enqueue_batch(
   p_user_ids uuid[], p_agent_ids uuid[], p_events text[], p_bodies text[], p_idempotency_keys text[],
   p_nows timestamptz[]
 ) RETURNS TABLE (ord integer, event_id uuid, deliveries integer, duplicate boolean)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  v_ids uuid[];
+  v_inserted uuid[];
+  v_messages integer;
 BEGIN
-  FOR i IN 1 .. coalesce(cardinality(p_user_ids), 0) LOOP
-    RETURN QUERY SELECT i, e.event_id, e.deliveries, e.duplicate
-      FROM public.vx_webhook_enqueue(p_user_ids[i], p_agent_ids[i], p_events[i], p_bodies[i], p_idempotency_keys[i],
-        p_nows[i]) e;
-  END LOOP;
+  PERFORM public.vx_webhook_check_caller(u) FROM (SELECT DISTINCT unnest(p_user_ids) AS u) users;
+  -- Ids chosen here, so the rows this statement inserts map back to their input positions.
+  v_ids := ARRAY(SELECT gen_random_uuid() FROM generate_series(1, coalesce(cardinality(p_user_ids), 0)));
+
+  WITH input AS (
+    SELECT * FROM unnest(v_ids, p_user_ids, p_agent_ids, p_events, p_bodies, p_idempotency_keys, p_nows)
+      WITH ORDINALITY AS a(id, user_id, agent_id, event, body, idempotency_key, now, ord)
+  ),
+  events AS (
+    INSERT INTO public.webhook_events AS e (id, user_id, agent_id, event, body, idempotency_key, created_at)
+    SELECT i.id, i.user_id, i.agent_id, i.event, i.body, i.idempotency_key, i.now FROM input i ORDER BY i.ord
+    ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING e.id, e.user_id, e.agent_id, e.event, e.created_at
+  ),
+  messages AS (
+    INSERT INTO public.webhook_messages (event_id, webhook_id, user_id, event, max_attempts, due_at, created_at,
+      updated_at)
+    SELECT ev.id, w.id, w.user_id, ev.event, w.retry_count + 1, ev.created_at, ev.created_at, ev.created_at
+    FROM events ev
+    JOIN public.webhooks w ON w.user_id = ev.user_id AND w.enabled AND ev.event = ANY (w.events)
+      AND (w.agent_id IS NULL OR w.agent_id = ev.agent_id)
+    RETURNING 1
+  )
+  SELECT (SELECT array_agg(ev.id) FROM events ev), (SELECT count(*)::integer FROM messages) INTO v_inserted, v_messages;
+
+  -- As in vx_webhook_enqueue: one notifier at a time.
+  IF v_messages > 0 AND pg_try_advisory_xact_lock(hashtext('vx_webhook_messages')) THEN
+    PERFORM pg_notify('vx_webhook_messages', '');
+  END IF;
+
+  -- A new statement: it sees this batch's rows and any event another transaction committed with the same key.
+  RETURN QUERY
+  SELECT a.ord::integer, coalesce(mine.id, theirs.id), coalesce(counted.n, 0), mine.id IS NULL
+  FROM unnest(v_ids, p_user_ids, p_idempotency_keys) WITH ORDINALITY AS a(id, user_id, idempotency_key, ord)
+  LEFT JOIN public.webhook_events mine ON mine.id = a.id AND a.id = ANY (v_inserted)
+  LEFT JOIN public.webhook_events theirs ON mine.id IS NULL AND theirs.user_id = a.user_id
+    AND theirs.idempotency_key = a.idempotency_key
+  LEFT JOIN LATERAL (
+    SELECT count(*)::integer AS n FROM public.webhook_messages m WHERE m.event_id = coalesce(mine.id, theirs.id)
+  ) counted ON true
+  ORDER BY a.ord;
 END
 $$;
 
@@ -332,3 +379,6 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 
 DROP FUNCTION public.vx_webhook_attempt_id(uuid, integer);
+
+ALTER TABLE public.webhook_messages ADD CONSTRAINT webhook_messages_user_id_fkey
+  FOREIGN KEY (user_id) REFERENCES auth.users (id) ON DELETE CASCADE;

@@ -33,9 +33,15 @@ export interface DeliveryWorkerOptions {
   pollIntervalMs?: number;
   /**
    * After a claim that found fewer than it asked for, claim again no sooner than this, so a steady stream is
-   * claimed in batches and wake-ups do not cause empty claims. Default 10 ms; 0 disables.
+   * claimed in batches and wake-ups do not cause empty claims. Default 25 ms (an idle worker still claims at once
+   * when woken: this only paces the claims that follow); 0 disables.
    */
   gatherMs?: number;
+  /**
+   * Record statements on their way at once. While they run, finished attempts gather for the next one: fewer,
+   * larger transactions. Default 1.
+   */
+  maxConcurrentRecords?: number;
   /** A webhook whose attempts all failed for this long is disabled; default 5 days. */
   disableAfterMs?: number;
   maxResponseBytes?: number;
@@ -57,7 +63,6 @@ export interface AttemptReport {
 }
 
 export const DEFAULT_DISABLE_AFTER_MS = 5 * 24 * 60 * 60 * 1000;
-const MAX_CONCURRENT_RECORDS = 2;
 
 export class DeliveryWorker {
   readonly workerId: string;
@@ -70,6 +75,7 @@ export class DeliveryWorker {
   private readonly leaseMs: number;
   private readonly pollIntervalMs: number;
   private readonly gatherMs: number;
+  private readonly maxConcurrentRecords: number;
   private readonly disableAfterMs: number;
   private readonly options: DeliveryWorkerOptions;
   private sender?: HttpSender;
@@ -96,7 +102,8 @@ export class DeliveryWorker {
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.leaseMs = options.leaseMs ?? this.timeoutMs * 2;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
-    this.gatherMs = options.gatherMs ?? 10;
+    this.gatherMs = options.gatherMs ?? 25;
+    this.maxConcurrentRecords = Math.max(options.maxConcurrentRecords ?? 1, 1);
     this.disableAfterMs = options.disableAfterMs ?? DEFAULT_DISABLE_AFTER_MS;
     const random = options.randomBytes ?? systemRandomBytes;
     this.workerId = options.workerId ?? `worker-${Buffer.from(random(6)).toString("hex")}`;
@@ -213,13 +220,13 @@ export class DeliveryWorker {
   }
 
   /**
-   * Records are batched: whatever finished while earlier writes were running goes in the next one. Two writes may
-   * run at once, so the database's round trip is overlapped with the next batch forming.
+   * Records are batched: whatever finished while earlier writes were running goes in the next one (at most
+   * maxConcurrentRecords writes at once).
    */
   private record(record: AttemptRecord): Promise<void> {
     return new Promise((done) => {
       this.pending.push({ record, done });
-      if (this.flushes < MAX_CONCURRENT_RECORDS) void this.flush();
+      if (this.flushes < this.maxConcurrentRecords) void this.flush();
     });
   }
 
