@@ -1,5 +1,6 @@
-// The verification decision for one request against a key's current counters. The SQL function
-// `vx_verify_api_keys` (migration 004) implements the same rules; the contract suite holds both to them.
+// The verification decision for one request against a key's current counters. The SQL functions
+// `vx_verify_api_keys` (migration 004) and `vx_verify_api_key` (008) implement the same rules; the contract suite
+// holds them to it.
 import type { VerificationOutcome } from "./repository.js";
 import { scopesAllow } from "./scopes.js";
 import type { ApiKey } from "./types.js";
