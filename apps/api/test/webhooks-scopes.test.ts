@@ -1,4 +1,5 @@
-// API keys on the webhook routes: webhooks:read lists, webhooks:write changes, events:write triggers; nothing more.
+// API keys on the webhook routes: webhooks:read lists (messages too), webhooks:write changes (and replays),
+// events:write triggers; nothing more.
 import { randomUUID } from "node:crypto";
 import { describeDatabases } from "@vx/db/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -41,18 +42,27 @@ describeDatabases("webhook routes under API-key scopes", ({ db }) => {
     expect((await send(read, "GET", "/v1/webhooks")).statusCode).toBe(200);
     expect((await send(read, "GET", `/v1/webhooks/${created.json().id}/logs`)).statusCode).toBe(200);
     expect((await send(events, "POST", "/v1/events", trigger)).statusCode).toBe(202);
+    const messages = `/v1/webhooks/${created.json().id}/messages`;
+    const listed = await send(read, "GET", messages);
+    expect(listed.statusCode).toBe(200);
+    const message = `${messages}/${listed.json().data[0].id}`;
+    expect((await send(read, "GET", message)).statusCode).toBe(200);
+    expect((await send(write, "POST", `${message}/replay`)).statusCode).toBe(202);
 
     for (const [headers, method, url, payload] of [
       [read, "POST", "/v1/webhooks", webhook],
       [read, "POST", "/v1/events", trigger],
       [events, "GET", "/v1/webhooks", undefined],
       [write, "POST", "/v1/events", trigger],
+      [read, "POST", `${message}/replay`, undefined],
+      [write, "GET", messages, undefined],
+      [events, "GET", message, undefined],
     ] as const) {
       const refused = await send(headers, method, url, payload);
       expect(refused.statusCode, `${method} ${url}`).toBe(403);
       expect(refused.json()).toMatchObject({ code: "insufficient_scope" });
     }
-    const listed = await send(read, "GET", "/v1/webhooks");
-    expect(listed.json().data).toHaveLength(1);
+    const webhooks = await send(read, "GET", "/v1/webhooks");
+    expect(webhooks.json().data).toHaveLength(1);
   });
 });
