@@ -20,3 +20,13 @@ export function menuWriteError(error: unknown): unknown {
   if (state === "23505") return new IvrError("invalid_menu", "an IVR menu with this id exists", { cause: error });
   return error;
 }
+
+/** A session insert refused: the call id is taken, or the current menu does not exist (or is not a uuid). */
+export function sessionWriteError(error: unknown, sessionId: string): unknown {
+  const state = sqlState(error);
+  if (state === "23505")
+    return new IvrError("session_exists", `IVR session "${sessionId}" already exists`, { cause: error });
+  if (state === "23503" || state === "22P02")
+    return new IvrError("menu_not_found", "IVR menu not found", { cause: error });
+  return error;
+}

@@ -1,14 +1,7 @@
 // PgIvrSessionRepository: @vx/ivr sessions on Postgres or PGlite; a step is one read and one compare-and-set write.
-import {
-  IvrError,
-  type IvrSession,
-  type IvrSessionContext,
-  type IvrSessionRepository,
-  type IvrSessionUpdate,
-  type NewIvrSession,
-} from "@vx/ivr";
+import type { IvrSession, IvrSessionContext, IvrSessionRepository, IvrSessionUpdate, NewIvrSession } from "@vx/ivr";
 import type { Queryable } from "../queryable.js";
-import { sqlState } from "./pg-errors.js";
+import { sessionWriteError } from "./pg-errors.js";
 import { json } from "./pg-values.js";
 import * as sql from "./queries.js";
 import { type SessionContextJson, sessionChanges, sessionContextFromJson } from "./session-json.js";
@@ -37,13 +30,7 @@ export class PgIvrSessionRepository implements IvrSessionRepository {
       ]);
       return rows[0]!;
     } catch (error) {
-      const state = sqlState(error);
-      if (state === "23505") {
-        throw new IvrError("session_exists", `IVR session "${data.session_id}" already exists`, { cause: error });
-      }
-      if (state === "23503" || state === "22P02")
-        throw new IvrError("menu_not_found", "IVR menu not found", { cause: error });
-      throw error;
+      throw sessionWriteError(error, data.session_id);
     }
   }
 

@@ -12,18 +12,8 @@ import type {
   RetentionTarget,
   UserDataRepository,
 } from "@vx/compliance";
+import { type AuditRow, toAuditEntry } from "../compliance/audit-row.js";
 import { type AnySupabaseClient, data, iso } from "./postgrest.js";
-
-interface AuditRow {
-  id: string;
-  user_id: string | null;
-  actor_id: string | null;
-  action: string;
-  resource_type: string;
-  resource_id: string | null;
-  metadata: Record<string, unknown>;
-  created_at: string;
-}
 
 /** On a user's client RLS limits listing to that user's entries; clean-up needs the service-role client. */
 export class SupabaseAuditRepository implements AuditRepository {
@@ -38,16 +28,7 @@ export class SupabaseAuditRepository implements AuditRepository {
         p_after_id: options.after?.id ?? null,
       }),
     );
-    return rows.map((row) => ({
-      id: row.id,
-      userId: row.user_id,
-      actorId: row.actor_id,
-      action: row.action,
-      resourceType: row.resource_type,
-      resourceId: row.resource_id,
-      metadata: row.metadata,
-      createdAt: row.created_at,
-    }));
+    return rows.map(toAuditEntry);
   }
 
   deleteBatchOlderThan(cutoff: Date, limit: number): Promise<number> {

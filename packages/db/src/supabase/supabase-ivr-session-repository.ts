@@ -1,13 +1,7 @@
 // SupabaseIvrSessionRepository: @vx/ivr sessions through PostgREST. A step is one rpc read (the context) and one
 // rpc compare-and-set write: the same statements as the pg adapter.
-import {
-  IvrError,
-  type IvrSession,
-  type IvrSessionContext,
-  type IvrSessionRepository,
-  type IvrSessionUpdate,
-  type NewIvrSession,
-} from "@vx/ivr";
+import type { IvrSession, IvrSessionContext, IvrSessionRepository, IvrSessionUpdate, NewIvrSession } from "@vx/ivr";
+import { sessionWriteError } from "../ivr/pg-errors.js";
 import {
   jsonValues,
   parseDates,
@@ -16,7 +10,7 @@ import {
   sessionChanges,
   sessionContextFromJson,
 } from "../ivr/session-json.js";
-import { type AnySupabaseClient, data, iso, SupabaseRequestError } from "./postgrest.js";
+import { type AnySupabaseClient, data, iso } from "./postgrest.js";
 
 type Row = Record<string, unknown>;
 const toSession = (row: Row) => parseDates<IvrSession>(row, SESSION_DATES);
@@ -37,13 +31,8 @@ export class SupabaseIvrSessionRepository implements IvrSessionRepository {
     try {
       return toSession(await data<Row>(this.client.from("ivr_sessions").insert(values).select("*").single()));
     } catch (error) {
-      const code = error instanceof SupabaseRequestError ? error.code : undefined;
-      if (code === "23505") {
-        throw new IvrError("session_exists", `IVR session "${session.session_id}" already exists`, { cause: error });
-      }
-      if (code === "23503" || code === "22P02")
-        throw new IvrError("menu_not_found", "IVR menu not found", { cause: error });
-      throw error;
+      // SupabaseRequestError carries the SQLSTATE as its code, as pg's errors do.
+      throw sessionWriteError(error, session.session_id);
     }
   }
 
