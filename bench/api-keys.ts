@@ -316,7 +316,11 @@ the lock, goes to \`vx_verify_api_keys\`.) What is left between (b-exact) and (r
 the lock (the hour bucket, which (r) does not keep) and the route's own work per request (checksum, a 17-column
 row to parse, \`RateLimit-*\` headers) on the same 2 cores. The database side alone (\`bench/api-keys-sql.ts\`: one
 hot key, 10 connections looping, no HTTP): the ceiling's UPDATE ${sqlRange(rSql)} statements/s,
-\`vx_verify_api_key\` ${sqlRange(exactSql)}, ratio **${sqlRatio}**.
+\`vx_verify_api_key\` ${sqlRange(exactSql)}, ratio **${sqlRatio}**. Where this ratio is near 1 and (b-exact)/(r)
+is not, the rest is the route: in a one-off reading of /proc during 5 s runs with one key per connection, the
+(b-exact) server process spent about 100 µs more CPU per request than the ceiling's (383–485 µs against
+299–322 µs), on 2 cores shared with Postgres and the load generator, which stretches the time the lock holder
+waits for a core.
 
 Why (b-exact) used to reach only 0.53–0.57 × (r): every counter serialised on a transaction-scoped advisory lock,
 which the function took before reading the counters, so a lone request held the lock through the whole function
