@@ -130,7 +130,11 @@ async function functionQueries() {
     const start = rpc.indexOf(`FUNCTION public.${name}(`);
     if (start < 0) throw new Error(`${name} is no longer in migration 010: update this test`);
     const from = rpc.indexOf("$$", start) + 2;
-    return rpc.slice(from, rpc.indexOf("$$", from));
+    // PL/pgSQL bodies: the one statement of BEGIN RETURN [QUERY] …; END.
+    return rpc
+      .slice(from, rpc.indexOf("$$", from))
+      .replace(/^\s*BEGIN\s+RETURN\s+(QUERY\s+)?/, "")
+      .replace(/;\s*END\s*$/, "");
   };
   return {
     sessionContext: body("vx_ivr_session_context").replaceAll("p_session_id", "$1::text"),
