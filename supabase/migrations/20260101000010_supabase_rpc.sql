@@ -87,20 +87,29 @@ BEGIN
 END
 $$;
 
+-- The IVR functions below are PL/pgSQL, not LANGUAGE sql, for speed: before Postgres 18 a non-inlined SQL
+-- function plans its body on every call, while PL/pgSQL keeps the plan for the session (the pg pool's
+-- connections), so a call costs less than the same statement sent inline (about 2x for the step's read).
+
 -- A menu first, then the same user's menus its submenu items name (one round trip to start a session).
 CREATE FUNCTION public.vx_ivr_menu_with_submenus(p_menu_id uuid) RETURNS SETOF public.ivr_menus
-LANGUAGE sql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+BEGIN
+  RETURN QUERY
   WITH entry AS (SELECT id, user_id, items FROM public.ivr_menus WHERE id = p_menu_id)
   SELECT m.* FROM public.ivr_menus m, entry
    WHERE m.id = entry.id
       OR (m.user_id = entry.user_id
           AND m.id::text IN (SELECT i ->> 'target' FROM jsonb_array_elements(entry.items) i WHERE i ->> 'action' = 'submenu'))
-   ORDER BY m.id <> entry.id
+   ORDER BY m.id <> entry.id;
+END
 $$;
 
 -- A step's one read: {"session": …, "menus": [the stack's menus and the current menu's submenus]}, or NULL.
 CREATE FUNCTION public.vx_ivr_session_context(p_session_id text) RETURNS json
-LANGUAGE sql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+BEGIN
+  RETURN (
   SELECT json_build_object('session', to_json(s), 'menus',
     (SELECT coalesce(json_agg(m), '[]'::json)
        FROM public.ivr_menus m
@@ -111,13 +120,17 @@ LANGUAGE sql STABLE SET search_path = '' AS $$
                                 WHERE c.id = s.current_menu_id AND i ->> 'action' = 'submenu'))))
   FROM public.ivr_sessions s
   WHERE s.session_id = p_session_id
+  );
+END
 $$;
 
 -- A step's one write (the pg updateSession): only the keys present in p_changes are set, version is bumped,
 -- and with p_expected_version it is a compare-and-set. A current menu deleted since the read becomes NULL.
 CREATE FUNCTION public.vx_ivr_update_session(p_session_id text, p_changes jsonb, p_expected_version integer)
 RETURNS SETOF public.ivr_sessions
-LANGUAGE sql VOLATILE SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = '' AS $$
+BEGIN
+  RETURN QUERY
   UPDATE public.ivr_sessions AS s SET
     current_menu_id = CASE WHEN p_changes ? 'current_menu_id' THEN
       (SELECT m.id FROM public.ivr_menus m
@@ -133,13 +146,16 @@ LANGUAGE sql VOLATILE SET search_path = '' AS $$
     ended_at = CASE WHEN p_changes ? 'ended_at' THEN (p_changes ->> 'ended_at')::timestamptz ELSE s.ended_at END,
     version = s.version + 1
   WHERE s.session_id = p_session_id AND (p_expected_version IS NULL OR s.version = p_expected_version)
-  RETURNING s.*
+  RETURNING s.*;
+END
 $$;
 
 -- Ends live sessions silent past their current menu's timeout plus the grace (the pg closeIdleIVRSessions).
 CREATE FUNCTION public.vx_ivr_close_idle_sessions(p_now timestamptz, p_grace_ms double precision)
 RETURNS SETOF public.ivr_sessions
-LANGUAGE sql VOLATILE SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = '' AS $$
+BEGIN
+  RETURN QUERY
   UPDATE public.ivr_sessions AS s
      SET status = 'timeout', end_reason = 'idle', ended_at = p_now, version = s.version + 1
     FROM (SELECT i.id
@@ -150,7 +166,8 @@ LANGUAGE sql VOLATILE SET search_path = '' AS $$
              AND i.last_activity < p_now - make_interval(secs => (coalesce(m.timeout, 0) + p_grace_ms) / 1000)
            FOR UPDATE OF i SKIP LOCKED) idle
    WHERE s.id = idle.id
-  RETURNING s.*
+  RETURNING s.*;
+END
 $$;
 
 -- A page of the user's audit trail, newest first, strictly after the position (p_after_*: NULL for the first
