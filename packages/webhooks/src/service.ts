@@ -239,7 +239,10 @@ export class WebhookService<Tx = unknown> {
    * With `webhookId`, a message of another webhook reads as missing.
    */
   async replay(messageId: string, userId?: string, webhookId?: string): Promise<WebhookMessage> {
-    if (webhookId !== undefined) await this.getMessage(webhookId, messageId, userId);
+    if (webhookId !== undefined) {
+      const target = isUuid(messageId) ? await this.repository.getMessage(messageId, userId) : null;
+      if (target?.webhook_id !== webhookId) throw messageNotFound();
+    }
     const message = isUuid(messageId) ? await this.repository.replay(messageId, this.now(), userId) : null;
     if (!message) {
       if (isUuid(messageId) && (await this.repository.getMessage(messageId, userId))) {

@@ -50,6 +50,7 @@ export async function messageRoutes(app: ZodApp, ctx: AppContext, deps: WebhookR
           deps.serviceFor(tx).listMessages(request.params.id, userOf(request), {
             limit,
             after,
+            // The schema admits only MESSAGE_STATUSES; the type provider widens the enum to string.
             status: status as MessageStatus | undefined,
           }),
         ),

@@ -2,6 +2,7 @@
 import {
   MAX_RESPONSE_BYTES,
   MESSAGE_STATUSES,
+  type MessageStatus,
   type MessageWithAttempts,
   WEBHOOK_EVENTS,
   type Webhook,
@@ -11,6 +12,7 @@ import {
 import { z } from "zod";
 
 const timestamp = z.iso.datetime({ offset: true });
+const messageStatus = z.enum(MESSAGE_STATUSES as readonly [MessageStatus, ...MessageStatus[]]);
 const eventName = z
   .string()
   .min(1)
@@ -60,7 +62,7 @@ export const messageSchema = z
     webhook_id: z.uuid(),
     event_id: z.uuid(),
     event: z.string(),
-    status: z.enum(MESSAGE_STATUSES as [string, ...string[]]),
+    status: messageStatus,
     attempts: z.number().int().describe("Attempts started so far"),
     max_attempts: z.number().int(),
     next_attempt_at: timestamp.nullable().describe("When a pending message is tried next; null otherwise"),
