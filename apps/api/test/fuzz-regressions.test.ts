@@ -48,6 +48,15 @@ describe("input the fuzzer found", () => {
     },
   );
 
+  it("refuses a message cursor whose date Postgres cannot hold with a 400 invalid_cursor (it was a 500)", async () => {
+    const forged = Buffer.from(
+      JSON.stringify({ created_at: "-004713-11-23T23:59:59.999Z", id: "f2a8c55b-0820-46ff-aee2-d5888fca6b64" }),
+    ).toString("base64url");
+    const response = await send("GET", `/v1/webhooks/${user.webhook.id}/messages?cursor=${forged}`);
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json()).toMatchObject({ code: "invalid_cursor" });
+  });
+
   it("still stores the same text without the NUL", async () => {
     const response = await send("POST", "/v1/events", { event: "call.started", payload: { note: "a\\u0000 as text" } });
     expect(response.statusCode).toBe(202);

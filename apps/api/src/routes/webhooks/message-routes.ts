@@ -111,6 +111,10 @@ export async function messageRoutes(app: ZodApp, ctx: AppContext, deps: WebhookR
 function messagePosition(cursor: string): { created_at: Date; id: string } {
   const position = decodeCursor(cursor);
   const created_at = new Date(position.created_at);
-  if (Number.isNaN(created_at.getTime())) throw new ApiError("invalid_cursor", "The cursor is not one this API issued");
+  // A forged date Postgres cannot hold (e.g. year -4713) must be a 400, not a 500 from the query.
+  const year = created_at.getUTCFullYear();
+  if (Number.isNaN(created_at.getTime()) || year < 1 || year > 9999) {
+    throw new ApiError("invalid_cursor", "The cursor is not one this API issued");
+  }
   return { created_at, id: position.id };
 }
