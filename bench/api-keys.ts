@@ -291,9 +291,12 @@ turn within each round, so every ratio compares figures of the same round). Medi
 |---|---|---|---|---|---|---|
 ${rows.join("\n")}
 
-Targets, one hot key: (b-exact) ≥ 0.9 × (r): **${ratio("b-exact", "r")}**; (b) ≥ 2 × (r): **${ratio("b", "r")}**;
-(b)/(a): ${ratio("b", "a")}. One key per connection: (b-exact)/(r) ${ratio("b-exact-spread", "r-spread")},
-(b)/(r) ${ratio("b-spread", "r-spread")}, (b)/(a) ${ratio("b-spread", "a")}.
+Targets, for (b) — our API-key auth as shipped, micro-batched and exact (the concurrency tests hold on it):
+(b) ≥ 0.9 × (r) and ≥ 2 × (r): one hot key **${ratio("b", "r")}**, one key per connection **${ratio("b-spread", "r-spread")}**;
+(b)/(a): ${ratio("b", "a")} and ${ratio("b-spread", "a")}. The one-statement fallback (`batching: false`, not the
+default) against the same ceiling: (b-exact)/(r) **${ratio("b-exact", "r")}** with one hot key and
+**${ratio("b-exact-spread", "r-spread")}** with one key per connection; its SQL alone, without HTTP, runs at
+**${sqlRatio}** × the ceiling's UPDATE (\`bench/api-keys-sql.ts\`); the paragraphs below say where the rest goes.
 
 Reading the figures: this machine is shared with other benchmarks and test runs (1-minute load average at the
 start of each round: ${loads.map((l) => fmt(l, 1)).join(", ")}; ${cpus().length} cores), so absolute figures swing
