@@ -293,7 +293,7 @@ ${rows.join("\n")}
 
 Targets, for (b) — our API-key auth as shipped, micro-batched and exact (the concurrency tests hold on it):
 (b) ≥ 0.9 × (r) and ≥ 2 × (r): one hot key **${ratio("b", "r")}**, one key per connection **${ratio("b-spread", "r-spread")}**;
-(b)/(a): ${ratio("b", "a")} and ${ratio("b-spread", "a")}. The one-statement fallback (`batching: false`, not the
+(b)/(a): ${ratio("b", "a")} and ${ratio("b-spread", "a")}. The one-statement fallback (\`batching: false\`, not the
 default) against the same ceiling: (b-exact)/(r) **${ratio("b-exact", "r")}** with one hot key and
 **${ratio("b-exact-spread", "r-spread")}** with one key per connection; its SQL alone, without HTTP, runs at
 **${sqlRatio}** × the ceiling's UPDATE (\`bench/api-keys-sql.ts\`); the paragraphs below say where the rest goes.
