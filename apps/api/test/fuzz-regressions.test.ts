@@ -57,6 +57,23 @@ describe("input the fuzzer found", () => {
     expect(response.json()).toMatchObject({ code: "invalid_cursor" });
   });
 
+  it.each([
+    ["GET", "/v1/api-keys/:key/stats?to=0000-01-01T00%3A00%3A00Z", undefined, "querystring.to"],
+    ["PATCH", "/v1/api-keys/:key", { expires_at: "0000-01-01T00:00:00Z" }, "body.expires_at"],
+    ["POST", "/v1/webhooks/:webhook/recover", { since: "0000-01-01T00:00:00Z" }, "body.since"],
+  ] as const)(
+    "refuses a year Postgres cannot hold (%s %s) with a 400 naming %s (it was a 500)",
+    async (method, route, payload, field) => {
+      const url = route.replace(":key", user.apiKey.id).replace(":webhook", user.webhook.id);
+      const response = await send(method, url, payload);
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json()).toMatchObject({
+        code: "validation_failed",
+        errors: [{ field, message: "must be a date between the years 0001 and 9999" }],
+      });
+    },
+  );
+
   it("still stores the same text without the NUL", async () => {
     const response = await send("POST", "/v1/events", { event: "call.started", payload: { note: "a\\u0000 as text" } });
     expect(response.statusCode).toBe(202);

@@ -13,6 +13,7 @@ import {
   type VerifyResult,
 } from "@vx/api-keys";
 import { z } from "zod";
+import { timestampInput } from "../../route-kit.js";
 
 const timestamp = z.iso.datetime({ offset: true });
 const limit = z.number().int().min(1).max(MAX_LIMIT);
@@ -53,7 +54,7 @@ export const createBody = z.strictObject({
 export const updateBody = z
   .strictObject({
     name: z.string().trim().min(1).max(MAX_NAME_LENGTH).optional(),
-    expires_at: timestamp.nullable().optional(),
+    expires_at: timestampInput.nullable().optional(),
     expires_in_days: z.number().int().min(1).max(MAX_EXPIRES_IN_DAYS).nullable().optional(),
     rate_limit: limit.nullable().optional(),
     usage_quota: limit.nullable().optional(),
@@ -77,8 +78,8 @@ export const rotateBody = z
   .nullish();
 
 export const statsQuery = z.object({
-  from: timestamp.optional().describe("First hour of the series (default: 23 hours before `to`)"),
-  to: timestamp.optional().describe("Last hour of the series (default: the current hour)"),
+  from: timestampInput.optional().describe("First hour of the series (default: 23 hours before `to`)"),
+  to: timestampInput.optional().describe("Last hour of the series (default: the current hour)"),
 });
 
 export const verifyBody = z.strictObject({

@@ -10,6 +10,7 @@ import {
   type WebhookMessage,
 } from "@vx/webhooks";
 import { z } from "zod";
+import { timestampInput } from "../../route-kit.js";
 
 const timestamp = z.iso.datetime({ offset: true });
 const messageStatus = z.enum(MESSAGE_STATUSES as readonly [MessageStatus, ...MessageStatus[]]);
@@ -109,7 +110,7 @@ export const messagesQuery = z.object({
 });
 
 export const recoverBody = z.strictObject({
-  since: timestamp.describe("Failed messages created at or after this time get one more attempt"),
+  since: timestampInput.describe("Failed messages created at or after this time get one more attempt"),
 });
 
 export const triggerBody = z.strictObject({
