@@ -190,7 +190,7 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
   }
 
   async purgeEvents(before: Date, limit: number): Promise<number> {
-    return (await this.run(sql.purgeEvents, [before, limit])).rowCount;
+    return (await this.run<{ purged: number }>(sql.purgeEvents, [before, limit])).rows[0]!.purged;
   }
 
   private async run<R>(text: string, params: readonly unknown[], tx?: Queryable) {

@@ -43,20 +43,11 @@ export const sql = {
 
   rotateSecret: `SELECT ${WEBHOOK_COLUMNS} FROM public.vx_webhook_rotate_secret($1, $2, $3, $4)`,
 
-  /** A log row is an attempt, so the same statement brings the webhook's last_* columns up to date. */
-  createWebhookLog: `
-    WITH log AS (
-      INSERT INTO public.webhook_logs
-        (webhook_id, event, payload, status_code, response_body, error, attempt_number, delivered_at, created_at)
-      VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, 1), $8, coalesce($9, now()))
-      RETURNING *
-    ), touched AS (
-      UPDATE public.webhooks w
-      SET last_triggered_at = log.created_at, last_status = log.status_code,
-        last_error = CASE WHEN log.delivered_at IS NULL THEN log.error END
-      FROM log WHERE w.id = log.webhook_id
-    )
-    SELECT * FROM log`,
+  /**
+   * A log row is an attempt, so the same statement brings the webhook's last_* columns up to date. The statement
+   * lives in migration 010, shared with the Supabase adapter's rpc.
+   */
+  createWebhookLog: "SELECT * FROM public.vx_webhook_create_log($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 
   getWebhookLogs: `
     SELECT l.* FROM public.webhook_logs l
@@ -107,17 +98,6 @@ export const sql = {
 
   queueStats: "SELECT depth, due, oldest_due_at FROM public.vx_webhook_queue_stats($1)",
 
-  /** Bounded, and SKIP LOCKED: retention never waits on, nor blocks, live deliveries. */
-  purgeEvents: `
-    WITH doomed AS (
-      SELECT e.id FROM public.webhook_events e
-      WHERE e.created_at < $1
-        AND NOT EXISTS (
-          SELECT 1 FROM public.webhook_messages m WHERE m.event_id = e.id AND m.status IN ('pending', 'sending')
-        )
-      ORDER BY e.created_at
-      LIMIT $2
-      FOR UPDATE SKIP LOCKED
-    )
-    DELETE FROM public.webhook_events e USING doomed WHERE e.id = doomed.id`,
+  /** Bounded, and SKIP LOCKED: retention never waits on, nor blocks, live deliveries (migration 010). */
+  purgeEvents: "SELECT public.vx_webhook_purge_events($1, $2) AS purged",
 } as const;
