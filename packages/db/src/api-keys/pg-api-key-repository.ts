@@ -92,7 +92,7 @@ export class PgApiKeyRepository implements ApiKeyRepository {
   }
 
   async rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null> {
-    const { rows } = await this.db.query<ApiKeyRecord & { role: "previous" | "current" }>(sql.rotateKey, [
+    const { rows } = await this.db.query<ApiKeyRecord>(sql.rotateKey, [
       id,
       userId ?? null,
       replacement.key_prefix,
@@ -100,10 +100,10 @@ export class PgApiKeyRepository implements ApiKeyRepository {
       replacement.now,
       replacement.retire_at,
     ]);
-    const previous = rows.find((r) => r.role === "previous");
-    const current = rows.find((r) => r.role === "current");
+    const previous = rows.find((r) => r.id === id);
+    const current = rows.find((r) => r.id !== id);
     if (!previous || !current) return null;
-    return { previous: withoutRole(previous), current: withoutRole(current) };
+    return { previous, current };
   }
 
   /**
@@ -135,11 +135,6 @@ export class PgApiKeyRepository implements ApiKeyRepository {
 
 function first<R>(result: { rows: R[] }): R | null {
   return result.rows[0] ?? null;
-}
-
-function withoutRole(row: ApiKeyRecord & { role: string }): ApiKeyRecord {
-  const { role: _role, ...record } = row;
-  return record;
 }
 
 function toOutcome(row: VerifyRow): VerificationOutcome {

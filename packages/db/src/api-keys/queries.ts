@@ -42,28 +42,10 @@ export const selectUsage = `
   ORDER BY hour`;
 
 /**
- * Rotation in one statement: lock the old key, shorten its life to the grace end (never lengthen it), and
- * insert the replacement with its settings and a lifetime as long as the old key's.
+ * Rotation in one statement (migration 010, shared with the Supabase adapter's rpc): lock the old key, shorten its
+ * life to the grace end (never lengthen it), and insert the replacement with its settings and as long a lifetime.
  */
-export const rotateKey = `
-  WITH prev AS (
-    SELECT ${COLUMNS} FROM public.api_keys WHERE id = $1 AND ${owner(2)} FOR UPDATE
-  ), retired AS (
-    UPDATE public.api_keys AS a SET expires_at = least(prev.expires_at, $6::timestamptz)
-    FROM prev WHERE a.id = prev.id
-    RETURNING ${COLUMNS.split(", ")
-      .map((c) => `a.${c}`)
-      .join(", ")}
-  ), issued AS (
-    INSERT INTO public.api_keys
-      (user_id, name, key_prefix, key_hash, expires_at, rate_limit, usage_quota, scopes, created_at, updated_at)
-    SELECT user_id, name, $3, $4, $5::timestamptz + (expires_at - created_at), rate_limit, usage_quota, scopes, $5, $5
-    FROM prev
-    RETURNING ${COLUMNS}
-  )
-  SELECT 'previous' AS role, retired.* FROM retired
-  UNION ALL
-  SELECT 'current' AS role, issued.* FROM issued`;
+export const rotateKey = "SELECT * FROM public.vx_rotate_api_key($1, $2, $3, $4, $5, $6)";
 
 export const verifyKeys = "SELECT * FROM public.vx_verify_api_keys($1::text[], $2::text[], $3::integer[], $4)";
 
