@@ -15,7 +15,10 @@ interface Waiting {
 export type EnqueueOne = (input: EnqueueInput) => Promise<EnqueueResult>;
 
 export interface EnqueueBatcherOptions {
-  /** Batches on their way at once; the next one gathers meanwhile. */
+  /**
+   * Batches on their way at once; the next one gathers meanwhile. Default 1: with 16 callers on a pool, one at a
+   * time made batches twice as large and cost Postgres a quarter less per event than 2, at the same rate.
+   */
   maxConcurrent?: number;
   maxBatch?: number;
 }
@@ -32,7 +35,7 @@ export class EnqueueBatcher {
     private readonly one: EnqueueOne,
     options: EnqueueBatcherOptions = {},
   ) {
-    this.maxConcurrent = options.maxConcurrent ?? 2;
+    this.maxConcurrent = options.maxConcurrent ?? 1;
     this.maxBatch = options.maxBatch ?? 100;
   }
 

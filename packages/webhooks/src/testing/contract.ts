@@ -4,6 +4,7 @@ import { isWebhookError } from "../errors.js";
 import { WebhookEvent } from "../events.js";
 import type { AttemptRecord, ClaimedMessage, NewWebhook, Webhook } from "../model.js";
 import type { WebhookRepository } from "../repository.js";
+import { deliveredAttempt } from "./attempts.js";
 
 export interface WebhookRepositoryFixture {
   /** A repository over an empty queue: every test starts from no webhooks and no messages. */
@@ -66,19 +67,7 @@ export function describeWebhookRepository(
       return repo.claim({ workerId, limit, now, leaseMs: LEASE });
     }
 
-    function result(message: ClaimedMessage, overrides: Partial<AttemptRecord> = {}): AttemptRecord {
-      return {
-        message_id: message.id,
-        attempt_number: message.attempt_number,
-        status_code: 200,
-        response_body: "ok",
-        error: null,
-        outcome: "delivered",
-        next_attempt_at: null,
-        disable_reason: null,
-        ...overrides,
-      };
-    }
+    const result = deliveredAttempt;
 
     const failure = (message: ClaimedMessage, overrides: Partial<AttemptRecord> = {}) =>
       result(message, { status_code: 500, response_body: "boom", error: "HTTP 500", outcome: "failed", ...overrides });

@@ -1,5 +1,6 @@
 // Test helpers of @vx/webhooks: the repository contract suite, an in-memory repository and a local receiver.
 
+export { deliveredAttempt } from "./attempts.js";
 export type { WebhookRepositoryFixture } from "./contract.js";
 export { describeWebhookRepository } from "./contract.js";
 export type { ManualClock } from "./manual-clock.js";

@@ -1,0 +1,36 @@
+-- The delivery functions find rows by key only (message ids, event ids, a user's webhooks, the due index), so they
+-- run with sequential scans, hash joins and merge joins off. PL/pgSQL caches a generic plan per connection: one made
+-- while a table was empty or never analyzed (a fresh install, a pool opened before traffic, a truncated queue) costs
+-- a full scan of the queue as cheaper than a few index lookups, and would then read the whole table on every claim,
+-- record and enqueue until the next autoanalyze invalidated it. With these off the same plans stay index lookups
+-- at any size; no statement in these functions wants anything else.
+
+-- Up Migration
+ALTER FUNCTION public.vx_webhook_enqueue(uuid, uuid, text, text, text, timestamptz)
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
+ALTER FUNCTION public.vx_webhook_enqueue_batch(uuid[], uuid[], text[], text[], text[], timestamptz[])
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
+ALTER FUNCTION public.vx_webhook_claim(text, integer, timestamptz, integer)
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
+ALTER FUNCTION public.vx_webhook_record(text, timestamptz, bigint, uuid[], integer[], integer[], text[], text[],
+  text[], timestamptz[], text[])
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
+ALTER FUNCTION public.vx_webhook_replay(uuid, uuid, timestamptz)
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
+ALTER FUNCTION public.vx_webhook_message_attempts(uuid, uuid)
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
+
+-- Down Migration
+ALTER FUNCTION public.vx_webhook_message_attempts(uuid, uuid)
+  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
+ALTER FUNCTION public.vx_webhook_replay(uuid, uuid, timestamptz)
+  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
+ALTER FUNCTION public.vx_webhook_record(text, timestamptz, bigint, uuid[], integer[], integer[], text[], text[],
+  text[], timestamptz[], text[])
+  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
+ALTER FUNCTION public.vx_webhook_claim(text, integer, timestamptz, integer)
+  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
+ALTER FUNCTION public.vx_webhook_enqueue_batch(uuid[], uuid[], text[], text[], text[], timestamptz[])
+  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
+ALTER FUNCTION public.vx_webhook_enqueue(uuid, uuid, text, text, text, timestamptz)
+  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
