@@ -65,6 +65,22 @@ describeDatabases("batched enqueue", ({ db }) => {
     expect(Number(rows[0]!.n)).toBe(15 * 2 + 15 + 2);
   });
 
+  it("keeps callers that trigger again as soon as they are answered in one batch per round", async () => {
+    const { repo, input } = await setup();
+    const lanes = 16;
+    const rounds = 6;
+    const { ran } = await counting(() =>
+      Promise.all(
+        Array.from({ length: lanes }, async () => {
+          for (let i = 0; i < rounds; i++) await repo.enqueue(input("call.ended"));
+        }),
+      ),
+    );
+    // One statement per round: a lane answered first must not go alone while the others are a tick behind.
+    expect(ran.vx_webhook_enqueue ?? 0).toBe(0);
+    expect(ran.vx_webhook_enqueue_batch).toBeLessThanOrEqual(rounds + 1);
+  });
+
   it("fails only the event that cannot be written; the others of its batch are enqueued", async () => {
     const { repo, input } = await setup();
     const good = Array.from({ length: 10 }, () => input("call.started"));

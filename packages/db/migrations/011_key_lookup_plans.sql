@@ -1,8 +1,9 @@
--- The delivery functions find rows by key only (message ids, event ids, a user's webhooks, the due index), so they
--- run with sequential scans, hash joins and merge joins off. PL/pgSQL caches a generic plan per connection: one made
+-- The hot functions, webhook delivery (message ids, event ids, a user's webhooks, the due index) and API-key
+-- verification (key hashes, a key's hour bucket), find rows by key only, so they run with sequential scans, hash
+-- joins and merge joins off. PL/pgSQL caches a generic plan per connection: one made
 -- while a table was empty or never analyzed (a fresh install, a pool opened before traffic, a truncated queue) costs
--- a full scan of the queue as cheaper than a few index lookups, and would then read the whole table on every claim,
--- record and enqueue until the next autoanalyze invalidated it. With these off the same plans stay index lookups
+-- a full scan as cheaper than a few index lookups, and would then read the whole table on every claim, record,
+-- enqueue or verification until the next autoanalyze invalidated it. With these off the same plans stay index lookups
 -- at any size; no statement in these functions wants anything else.
 
 -- Up Migration
@@ -19,8 +20,24 @@ ALTER FUNCTION public.vx_webhook_replay(uuid, uuid, timestamptz)
   SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
 ALTER FUNCTION public.vx_webhook_message_attempts(uuid, uuid)
   SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
+ALTER FUNCTION public.vx_lock_api_key_hashes(text[])
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
+ALTER FUNCTION public.vx_verify_api_keys(text[], text[], integer[], timestamptz)
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
+ALTER FUNCTION public.vx_verify_api_key(text, text[], integer, timestamptz)
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
+ALTER FUNCTION public.vx_record_api_key_usage(uuid, integer, timestamptz)
+  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
 
 -- Down Migration
+ALTER FUNCTION public.vx_record_api_key_usage(uuid, integer, timestamptz)
+  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
+ALTER FUNCTION public.vx_verify_api_key(text, text[], integer, timestamptz)
+  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
+ALTER FUNCTION public.vx_verify_api_keys(text[], text[], integer[], timestamptz)
+  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
+ALTER FUNCTION public.vx_lock_api_key_hashes(text[])
+  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
 ALTER FUNCTION public.vx_webhook_message_attempts(uuid, uuid)
   RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
 ALTER FUNCTION public.vx_webhook_replay(uuid, uuid, timestamptz)

@@ -1,0 +1,113 @@
+// The hot functions (webhook enqueue, claim and record; API-key verification) keep looking rows up by key after
+// their plans were cached on empty tables (a fresh install, a pool connection opened before traffic): PL/pgSQL reuses
+// a generic plan made when a table looked like 10 pages, and a hash join over a sequential scan would then read the
+// whole table on every call until the next autoanalyze. Counted with pg_stat_xact_user_tables inside one
+// transaction on one connection.
+import { PgWebhookRepository } from "@vx/db";
+import { createUser, describeDatabases } from "@vx/db/testing";
+import { deliveredAttempt } from "@vx/webhooks/testing";
+import { expect, it } from "vitest";
+import * as keySql from "../src/api-keys/queries.js";
+import type { Queryable } from "../src/queryable.js";
+import { sql } from "../src/webhooks/sql.js";
+
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/** Sequential scans of each table so far in this transaction. */
+async function seqScans(tx: Queryable, tables: string[]): Promise<Record<string, number>> {
+  const { rows } = await tx.query<{ relname: string; seq_scan: string }>(
+    "SELECT relname, seq_scan FROM pg_stat_xact_user_tables WHERE schemaname = 'public' AND relname = ANY ($1)",
+    [tables],
+  );
+  return Object.fromEntries(tables.map((t) => [t, Number(rows.find((r) => r.relname === t)?.seq_scan ?? 0)]));
+}
+
+/** Sequential scans of `tables` while `work` ran. */
+async function scansDuring(tx: Queryable, tables: string[], work: () => Promise<unknown>) {
+  const before = await seqScans(tx, tables);
+  await work();
+  const after = await seqScans(tx, tables);
+  return Object.fromEntries(tables.map((t) => [t, after[t]! - before[t]!]));
+}
+
+describeDatabases("plans cached on empty tables", ({ db }) => {
+  /** Enqueues `events` in one batch statement, claims them and records them delivered. */
+  async function cycle(tx: Queryable, repo: PgWebhookRepository, user: string, events: number): Promise<number> {
+    const now = new Date();
+    const fill = <T>(value: T) => Array.from({ length: events }, () => value);
+    await tx.query(sql.enqueueBatch, [
+      fill(user),
+      fill(null),
+      fill("call.started"),
+      fill('{"type":"call.started"}'),
+      fill(null),
+      fill(now),
+    ]);
+    const claimed = await repo.claim({ workerId: "w1", limit: events, now, leaseMs: 30_000 });
+    return repo.record(
+      claimed.map((m) => deliveredAttempt(m)),
+      { workerId: "w1", now, disableAfterMs: 60_000 },
+    );
+  }
+
+  it("enqueue, claim and record scan no table after the queue grows", async () => {
+    await db().transaction(async (tx) => {
+      const repo = new PgWebhookRepository(tx);
+      const user = await createUser(tx);
+      await repo.createWebhook({
+        user_id: user,
+        url: "https://example.com/h",
+        events: ["call.started"],
+        secret: SECRET,
+      });
+      // More than 5 calls on small tables: PL/pgSQL switches to the generic plan, which it then keeps.
+      for (let i = 0; i < 8; i++) expect(await cycle(tx, repo, user, 3)).toBe(3);
+
+      // The queue grows (delivered history, as in production) without an ANALYZE in between.
+      await tx.query(
+        `WITH e AS (
+           INSERT INTO public.webhook_events (user_id, event, body)
+           SELECT $1, 'call.started', '{"n":' || i || '}' FROM generate_series(1, 5000) AS i RETURNING id, created_at
+         )
+         INSERT INTO public.webhook_messages (event_id, webhook_id, user_id, event, status, attempts, max_attempts,
+           due_at, delivered_at)
+         SELECT e.id, w.id, $1, 'call.started', 'delivered', 1, 8, e.created_at, e.created_at
+         FROM e CROSS JOIN public.webhooks w WHERE w.user_id = $1`,
+        [user],
+      );
+
+      const scans = await scansDuring(tx, ["webhook_events", "webhook_messages", "webhook_logs"], async () => {
+        expect(await cycle(tx, repo, user, 5)).toBe(5);
+      });
+      expect(scans).toEqual({ webhook_events: 0, webhook_messages: 0, webhook_logs: 0 });
+    });
+  });
+
+  it("API-key verification, one key or a batch, scans no table after the keys grow", async () => {
+    await db().transaction(async (tx) => {
+      const user = await createUser(tx);
+      // Key n: prefix vx_ and 7 hex digits, hash 64 hex digits; n = 0 is the key verified below.
+      const hash = (n: number) => n.toString(16).padStart(64, "0");
+      const insertKeys = (from: number, to: number, rateLimit: number | null) =>
+        tx.query(
+          `INSERT INTO public.api_keys (user_id, name, key_prefix, key_hash, rate_limit, scopes)
+           SELECT $1, 'key ' || i, 'vx_' || lpad(to_hex(i), 7, '0'), lpad(to_hex(i), 64, '0'), $4, '{*}'
+           FROM generate_series($2::integer, $3::integer) AS i`,
+          [user, from, to, rateLimit],
+        );
+      await insertKeys(0, 0, null);
+      await insertKeys(1, 1, 1_000_000);
+      const verify = async () => {
+        const now = new Date();
+        const one = await tx.query<{ code: string }>(keySql.verifyKey, [hash(0), [], 1, now]);
+        const batch = await tx.query<{ code: string }>(keySql.verifyKeys, [[hash(0), hash(1)], ["", ""], [1, 1], now]);
+        expect([...one.rows, ...batch.rows].map((r) => r.code)).toEqual(["VALID", "VALID", "VALID"]);
+      };
+      for (let i = 0; i < 8; i++) await verify();
+
+      await insertKeys(2, 5001, null);
+      const scans = await scansDuring(tx, ["api_keys", "api_key_usage_hourly"], verify);
+      expect(scans).toEqual({ api_keys: 0, api_key_usage_hourly: 0 });
+    });
+  });
+});
