@@ -122,17 +122,31 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
 
   async verifyApiKeys(requests: readonly VerificationRequest[], now: Date): Promise<VerificationOutcome[]> {
     const rows = await data<Row[]>(
-      this.client.rpc("vx_verify_api_keys", {
-        p_hashes: requests.map((r) => r.keyHash),
-        // Scopes are validated to contain no spaces, so a space-joined string carries each request's list.
-        p_scopes: requests.map((r) => r.scopes.join(" ")),
-        p_costs: requests.map((r) => r.cost),
-        p_now: iso(now),
-      }),
+      requests.length === 1 ? this.verifyOne(requests[0]!, now) : this.verifyBatch(requests, now),
     );
     const outcomes = new Array<VerificationOutcome>(requests.length);
     for (const row of rows) outcomes[(row.ord as number) - 1] = toOutcome(row);
     return outcomes;
+  }
+
+  /** One request takes the one-statement fast path (migration 008), as in the pg adapter. */
+  private verifyOne(request: VerificationRequest, now: Date) {
+    return this.client.rpc("vx_verify_api_key", {
+      p_hash: request.keyHash,
+      p_scopes: request.scopes,
+      p_cost: request.cost,
+      p_now: iso(now),
+    });
+  }
+
+  private verifyBatch(requests: readonly VerificationRequest[], now: Date) {
+    return this.client.rpc("vx_verify_api_keys", {
+      p_hashes: requests.map((r) => r.keyHash),
+      // Scopes are validated to contain no spaces, so a space-joined string carries each request's list.
+      p_scopes: requests.map((r) => r.scopes.join(" ")),
+      p_costs: requests.map((r) => r.cost),
+      p_now: iso(now),
+    });
   }
 
   private keys() {

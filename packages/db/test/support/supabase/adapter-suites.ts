@@ -102,6 +102,39 @@ export function describeSupabaseAdapter(name: string, target: SupabaseTarget): v
     ),
   );
 
+  describe(`API-key verification over rpc (${name})`, () => {
+    it("sends one request alone to the one-statement function and several to the batch function", async () => {
+      const called: string[] = [];
+      const recording = createClient(target.url(), target.serviceKey(), {
+        auth: noSession,
+        global: {
+          fetch: (input, init) => {
+            called.push(new URL(input instanceof Request ? input.url : String(input)).pathname.split("/").pop()!);
+            return fetch(input, init);
+          },
+        },
+      });
+      const repository = new SupabaseApiKeyRepository(recording);
+      const keys = new ApiKeyService({ repository, batching: false });
+      const { plainKey } = await keys.createApiKey({ user_id: await target.createUser(), name: "fast path" });
+      called.length = 0;
+      expect((await keys.verifyApiKey(plainKey)).valid).toBe(true);
+      expect(called).toEqual(["vx_verify_api_key"]);
+
+      called.length = 0;
+      const now = new Date();
+      const outcomes = await repository.verifyApiKeys(
+        [
+          { keyHash: hashKey(plainKey), scopes: [], cost: 1 },
+          { keyHash: hashKey("vx_unknown"), scopes: [], cost: 1 },
+        ],
+        now,
+      );
+      expect(outcomes.map((o) => o.code)).toEqual(["VALID", "NOT_FOUND"]);
+      expect(called).toEqual(["vx_verify_api_keys"]);
+    });
+  });
+
   describe(`row level security through a user's JWT (${name})`, () => {
     it("lets a user see and change only their own keys, menus and consents", async () => {
       const alice = await target.createUser();
