@@ -69,8 +69,15 @@ export class EnqueueBatcher {
         batch.map((w) => w.input.idempotency_key),
         batch.map((w) => w.input.now),
       ]));
-    } catch {
-      // One bad event (say, a deleted user) must not fail the others: each goes alone and gets its own answer.
+    } catch (error) {
+      if (!refusedByServer(error)) {
+        // The connection failed, perhaps after the commit: sending the events again could enqueue them twice, so
+        // every caller gets the error, as a lone call would.
+        for (const w of batch) w.reject(error);
+        return;
+      }
+      // Postgres refused the statement, so none of it committed. One bad event (say, a deleted user) must not
+      // fail the others: each goes alone and gets its own answer.
       await Promise.all(batch.map((w) => settle(w, this.one(w.input))));
       return;
     }
@@ -78,6 +85,12 @@ export class EnqueueBatcher {
       batch[row.ord - 1]!.resolve({ event_id: row.event_id, deliveries: row.deliveries, duplicate: row.duplicate });
     }
   }
+}
+
+/** An error Postgres answered with (it has a severity and a SQLSTATE), as opposed to a lost connection. */
+function refusedByServer(error: unknown): boolean {
+  const e = error as { severity?: unknown; code?: unknown } | null;
+  return typeof e?.severity === "string" && typeof e.code === "string";
 }
 
 function settle(waiting: Waiting, result: Promise<EnqueueResult>): Promise<void> {
