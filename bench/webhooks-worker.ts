@@ -1,9 +1,11 @@
 // Worker process of the webhooks benchmark. BENCH_MODE:
-//   vx      our DeliveryWorker (BENCH_BATCH, BENCH_IN_FLIGHT, BENCH_GATHER_MS, BENCH_RECORDS), woken by NOTIFY
+//   vx      our DeliveryWorker (BENCH_BATCH, BENCH_IN_FLIGHT, BENCH_GATHER_MS, BENCH_RECORDS), woken by NOTIFY;
+//           BENCH_STATS=1 prints its claims and records (calls and messages) to stderr when it stops
 //   pgboss  pg-boss 10 `work()` loops (BENCH_LOOPS per process, BENCH_BATCH jobs per fetch) doing the same signed
 //           POSTs, then one INSERT of the attempts' log rows per batch
-//   ceiling a bare undici loop, no database: BENCH_MESSAGES signed POSTs with 50 in flight; prints
-//           "done <ms> <its CPU ms during the loop>"
+//   ceiling a bare undici loop, no database: BENCH_WARM signed POSTs, then "warm"; on a line on stdin,
+//           BENCH_MESSAGES more with BENCH_CONCURRENCY (50) in flight, then "done <its CPU ms during them>"
+import { createInterface } from "node:readline";
 import { Database, listenForWebhookMessages, PgWebhookRepository } from "@vx/db";
 import { createHttpSender, DeliveryWorker, signHeaders } from "@vx/webhooks";
 import PgBoss from "pg-boss";
@@ -34,8 +36,26 @@ async function post(target: string, secret: string, id: string, body: string): P
 
 async function runVx(): Promise<() => Promise<void>> {
   const db = new Database({ kind: "postgres", url, poolSize: 4 });
+  const repository = new PgWebhookRepository(db);
+  const stats = { claims: 0, claimed: 0, empty: 0, records: 0, recorded: 0 };
+  if (process.env.BENCH_STATS) {
+    const claim = repository.claim.bind(repository);
+    const record = repository.record.bind(repository);
+    repository.claim = async (options) => {
+      const rows = await claim(options);
+      stats.claims++;
+      stats.claimed += rows.length;
+      if (rows.length === 0) stats.empty++;
+      return rows;
+    };
+    repository.record = async (records, options) => {
+      stats.records++;
+      stats.recorded += records.length;
+      return record(records, options);
+    };
+  }
   const worker = new DeliveryWorker({
-    repository: new PgWebhookRepository(db),
+    repository,
     send: sender.send,
     batchSize: batch,
     maxInFlight: Number(process.env.BENCH_IN_FLIGHT ?? batch * 2),
@@ -46,6 +66,7 @@ async function runVx(): Promise<() => Promise<void>> {
   worker.start();
   const listener = await listenForWebhookMessages(url, () => worker.wake());
   return async () => {
+    if (process.env.BENCH_STATS) console.error(`vx worker ${process.pid}: ${JSON.stringify(stats)}`);
     await listener.close();
     await worker.stop();
     await db.close();
@@ -76,24 +97,31 @@ async function runPgBoss(): Promise<() => Promise<void>> {
 async function runCeiling(): Promise<void> {
   const target = process.env.BENCH_TARGET ?? "";
   const total = Number(process.env.BENCH_MESSAGES ?? 10_000);
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 50);
   const body = JSON.stringify({
     type: "call.started",
     timestamp: new Date().toISOString(),
     data: { callId: "call_123" },
   });
-  let next = 0;
-  const started = performance.now();
+  const loop = async (count: number) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < count) {
+          const id = `msg_${next++}`;
+          await post(target, SECRET, id, body);
+        }
+      }),
+    );
+  };
+  // Warm like the engines' workers, then wait for "go" on stdin, so that several senders start together.
+  await loop(Number(process.env.BENCH_WARM ?? 0));
+  process.stdout.write("warm\n");
+  await createInterface({ input: process.stdin })[Symbol.asyncIterator]().next();
   const cpuBefore = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: 50 }, async () => {
-      while (next < total) {
-        const id = `msg_${next++}`;
-        await post(target, SECRET, id, body);
-      }
-    }),
-  );
+  await loop(total);
   const cpu = process.cpuUsage(cpuBefore);
-  process.stdout.write(`done ${performance.now() - started} ${(cpu.user + cpu.system) / 1000}\n`);
+  process.stdout.write(`done ${(cpu.user + cpu.system) / 1000}\n`);
   await sender.close();
 }
 

@@ -4,6 +4,10 @@
 // and trigger-to-delivery latency when idle.
 // Writes bench/results/webhooks.md. Settings: BENCH_ROUNDS (3), BENCH_MESSAGES per figure (10000),
 // BENCH_POSTGRES_URL (the local server). BENCH_RENDER=1 rewrites the report from the last run's raw figures.
+// BENCH_ONLY=vx1,boss1,… measures only those figures, with pg-boss's usual best settings and no tuning pass, and
+// prints them without writing the report (for trying a change; also "latency"). BENCH_WARM deliveries warm each
+// figure's workers (2000); BENCH_VX1_BATCH / BENCH_VX4_BATCH override vx's claim size per process; BENCH_STATS=1
+// makes vx workers print their claim and record counts.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -19,6 +23,9 @@ import { type CpuPerMessage, meterCpu } from "./webhooks-cpu.js";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const LATENCY_EVENTS = 200;
+/** Deliveries each figure's worker processes make before its clock starts (JIT, pools and connections warm). */
+const WARM = Number(process.env.BENCH_WARM ?? 2_000);
+const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 const PRODUCERS = 16;
 const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const DB_NAME = "vx_bench_webhooks";
@@ -42,8 +49,9 @@ const VX_BATCH = 100;
  * quarter of the messages in flight): on 2 cores more processes add fixed costs, not capacity.
  */
 const vxSettings = (workers: number) => {
-  const batch = Math.max(1, Math.round(VX_BATCH / workers));
-  return { BENCH_MODE: "vx", BENCH_BATCH: String(batch), BENCH_IN_FLIGHT: String(batch * 2) };
+  const batch = Number(process.env[`BENCH_VX${workers}_BATCH`] ?? Math.max(1, Math.round(VX_BATCH / workers)));
+  const inFlight = Number(process.env[`BENCH_VX${workers}_IN_FLIGHT`] ?? batch * 2);
+  return { BENCH_MODE: "vx", BENCH_BATCH: String(batch), BENCH_IN_FLIGHT: String(inFlight) };
 };
 
 interface Tuning {
@@ -55,7 +63,7 @@ interface Tuning {
 }
 
 type Figures = Record<
-  "ceiling" | "vx1" | "vx4" | "boss1" | "boss4" | "drainVx1" | "drainVx4" | "drainBoss1" | "drainBoss4",
+  "ceiling" | "ceiling4" | "vx1" | "vx4" | "boss1" | "boss4" | "drainVx1" | "drainVx4" | "drainBoss1" | "drainBoss4",
   number[]
 >;
 
@@ -68,7 +76,7 @@ function start(file: string, env: Record<string, string>): Child {
   const child = spawn(process.execPath, ["--import", "tsx", join(here, file)], {
     cwd: root,
     env: { ...process.env, ...env, TSX_TSCONFIG_PATH: join(root, "tsconfig.json"), NODE_ENV: "production" },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["pipe", "pipe", "inherit"],
   });
   return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]() };
 }
@@ -120,7 +128,9 @@ async function resetReceiver(): Promise<void> {
 /** Runs `produce` while polling `done()` every 25 ms; returns ms from the first trigger to the last logged delivery. */
 async function timed(produce: () => Promise<void>, done: () => Promise<number>): Promise<number> {
   const started = performance.now();
-  const producing = produce();
+  const producing = produce().then(() => {
+    if (process.env.BENCH_STATS) console.log(`  producers done after ${Math.round(performance.now() - started)} ms`);
+  });
   for (;;) {
     if ((await done()) >= MESSAGES) break;
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -175,14 +185,27 @@ async function main(): Promise<void> {
   const bossLogged = async () =>
     Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM bench_pgboss_logs")).rows[0]!.n);
 
+  /**
+   * Long-running workers are warm: before the clock starts each figure's fresh worker processes make WARM
+   * deliveries the same way. Returns how many deliveries the count already holds.
+   */
+  async function warmUp(send: (i: number) => Promise<unknown>, counted: () => Promise<number>): Promise<number> {
+    await inParallel(WARM, PRODUCERS, send);
+    while ((await counted()) < WARM) await new Promise((resolve) => setTimeout(resolve, 25));
+    await resetReceiver();
+    return WARM;
+  }
+  const vxTrigger = (i: number) => service.triggerEvent("call.started", body(i), { userId });
+
   async function runVx(workers: number): Promise<number> {
     await db.query("TRUNCATE webhook_events, webhook_logs CASCADE");
     await resetReceiver();
     const children = await startWorkers(workers, vxSettings(workers));
+    const warm = await warmUp(vxTrigger, vxDelivered);
     const cpu = await meter(children);
     const ms = await timed(
-      () => inParallel(MESSAGES, PRODUCERS, (i) => service.triggerEvent("call.started", body(i), { userId })),
-      vxDelivered,
+      () => inParallel(MESSAGES, PRODUCERS, vxTrigger),
+      async () => (await vxDelivered()) - warm,
     );
     lastCpu = await cpu(MESSAGES);
     await Promise.all(children.map(stop));
@@ -201,17 +224,17 @@ async function main(): Promise<void> {
       BENCH_BATCH: String(setting.batch),
       BENCH_LOOPS: String(setting.loops),
     });
+    const send = (i: number) =>
+      boss.send(QUEUE, {
+        url: receiverUrl,
+        secret: SECRET,
+        body: JSON.stringify({ type: "call.started", data: body(i) }),
+      });
+    const warm = await warmUp(send, bossLogged);
     const cpu = await meter(children);
     const ms = await timed(
-      () =>
-        inParallel(MESSAGES, PRODUCERS, (i) =>
-          boss.send(QUEUE, {
-            url: receiverUrl,
-            secret: SECRET,
-            body: JSON.stringify({ type: "call.started", data: body(i) }),
-          }),
-        ),
-      bossLogged,
+      () => inParallel(MESSAGES, PRODUCERS, send),
+      async () => (await bossLogged()) - warm,
     );
     lastCpu = await cpu(MESSAGES);
     await Promise.all(children.map(stop));
@@ -225,6 +248,7 @@ async function main(): Promise<void> {
     await db.query("TRUNCATE webhook_events, webhook_logs CASCADE");
     await resetReceiver();
     const children = await startWorkers(workers, vxSettings(workers));
+    const warm = await warmUp(vxTrigger, vxDelivered);
     let started = 0;
     let cpu = await meter(children);
     await db.transaction(async (tx) => {
@@ -232,7 +256,7 @@ async function main(): Promise<void> {
       started = performance.now();
       cpu = await meter(children);
     });
-    while ((await vxDelivered()) < MESSAGES) await new Promise((resolve) => setTimeout(resolve, 25));
+    while ((await vxDelivered()) < warm + MESSAGES) await new Promise((resolve) => setTimeout(resolve, 25));
     const ms = performance.now() - started;
     lastCpu = await cpu(MESSAGES);
     await Promise.all(children.map(stop));
@@ -252,6 +276,15 @@ async function main(): Promise<void> {
       BENCH_BATCH: String(setting.batch),
       BENCH_LOOPS: String(setting.loops),
     });
+    const warm = await warmUp(
+      (i) =>
+        boss.send(QUEUE, {
+          url: receiverUrl,
+          secret: SECRET,
+          body: JSON.stringify({ type: "call.started", data: body(i) }),
+        }),
+      bossLogged,
+    );
     const jobs = Array.from({ length: MESSAGES }, (_, i) => ({
       name: QUEUE,
       data: { url: receiverUrl, secret: SECRET, body: JSON.stringify({ type: "call.started", data: body(i) }) },
@@ -259,7 +292,7 @@ async function main(): Promise<void> {
     const cpu = await meter(children);
     const started = performance.now();
     await boss.insert(jobs);
-    while ((await bossLogged()) < MESSAGES) await new Promise((resolve) => setTimeout(resolve, 25));
+    while ((await bossLogged()) < warm + MESSAGES) await new Promise((resolve) => setTimeout(resolve, 25));
     const ms = performance.now() - started;
     lastCpu = await cpu(MESSAGES);
     await Promise.all(children.map(stop));
@@ -268,17 +301,29 @@ async function main(): Promise<void> {
     return (MESSAGES / ms) * 1000;
   }
 
-  async function runCeiling(): Promise<number> {
+  /**
+   * The bare undici loop in `processes` processes sharing the 50 requests in flight, each warmed up first; the clock
+   * runs from "go" to the last sender's end.
+   */
+  async function runCeiling(processes = 1): Promise<number> {
+    const children = Array.from({ length: processes }, () =>
+      start("webhooks-worker.ts", {
+        BENCH_MODE: "ceiling",
+        BENCH_TARGET: receiverUrl,
+        BENCH_MESSAGES: String(MESSAGES / processes),
+        BENCH_CONCURRENCY: String(Math.ceil(50 / processes)),
+        BENCH_WARM: String(WARM / processes),
+      }),
+    );
+    await Promise.all(children.map((c) => line(c, "warm")));
     await resetReceiver();
-    const c = start("webhooks-worker.ts", {
-      BENCH_MODE: "ceiling",
-      BENCH_TARGET: receiverUrl,
-      BENCH_MESSAGES: String(MESSAGES),
-    });
     const cpu = await meter([]);
-    const [ms, senderCpuMs] = (await line(c, "done")).split(" ").map(Number) as [number, number];
-    lastCpu = { ...(await cpu(MESSAGES)), workers: (senderCpuMs * 1000) / MESSAGES };
-    await stop(c);
+    const started = performance.now();
+    for (const c of children) c.child.stdin!.write("go\n");
+    const senderCpuMs = (await Promise.all(children.map((c) => line(c, "done")))).map(Number);
+    const ms = performance.now() - started;
+    lastCpu = { ...(await cpu(MESSAGES)), workers: (senderCpuMs.reduce((a, b) => a + b, 0) * 1000) / MESSAGES };
+    await Promise.all(children.map(stop));
     await check(MESSAGES);
     return (MESSAGES / ms) * 1000;
   }
@@ -305,8 +350,43 @@ async function main(): Promise<void> {
   // Warm-up (JIT, connections, the receiver), then the pg-boss tuning pass.
   console.log("warm-up");
   const saved = MESSAGES;
-  await runCeiling();
-  await runVx(1);
+  if (ONLY.length === 0) {
+    await runCeiling();
+    await runVx(1);
+  } else {
+    const quick: Record<string, () => Promise<number>> = {
+      ceiling: () => runCeiling(1),
+      ceiling4: () => runCeiling(4),
+      vx1: () => runVx(1),
+      vx4: () => runVx(4),
+      boss1: () => runBoss(1, { batch: 1000, loops: 2 }),
+      boss4: () => runBoss(4, { batch: 500, loops: 1 }),
+      drainVx1: () => drainVx(1),
+      drainVx4: () => drainVx(4),
+      drainBoss1: () => drainBoss(1, { batch: 1000, loops: 2 }),
+      drainBoss4: () => drainBoss(4, { batch: 500, loops: 1 }),
+    };
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const key of ONLY) {
+        if (key === "latency") {
+          const sorted = (await runLatency()).sort((a, b) => a - b);
+          console.log(
+            `round ${round} latency: p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms`,
+          );
+          continue;
+        }
+        const rate = await quick[key]!();
+        const c = lastCpu;
+        console.log(
+          `round ${round} ${key}: ${fmt(rate)}/s, CPU µs/message pg ${fmt(c.pg)} workers ${fmt(c.workers)} receiver ${fmt(c.receiver)} producer ${fmt(c.producer)}`,
+        );
+      }
+    }
+    await service.close();
+    await stop(receiver);
+    await db.close();
+    return;
+  }
   console.log("tuning pg-boss");
   const tuning: Tuning[] = [];
   for (const setting of BOSS_GRID) {
@@ -327,6 +407,7 @@ async function main(): Promise<void> {
 
   const figures: Figures = {
     ceiling: [],
+    ceiling4: [],
     vx1: [],
     vx4: [],
     boss1: [],
@@ -345,7 +426,8 @@ async function main(): Promise<void> {
       figures[key].push(await run());
       cpu[key].push(lastCpu);
     };
-    await take("ceiling", runCeiling);
+    await take("ceiling", () => runCeiling(1));
+    await take("ceiling4", () => runCeiling(4));
     await take("vx1", () => runVx(1));
     await take("boss1", () => runBoss(1, settings.e2e1));
     await take("vx4", () => runVx(4));
@@ -401,6 +483,7 @@ function ratio(a: number[], b: number[]): string {
 function cpuRows(f: Figures, cpu: Record<keyof Figures, CpuPerMessage[]>): string {
   const labels: Record<keyof Figures, string> = {
     ceiling: "ceiling",
+    ceiling4: "ceiling, 4 sender processes",
     vx1: "end to end: vx, 1 process",
     boss1: "end to end: pg-boss, 1 process",
     vx4: "end to end: vx, 4 processes",
@@ -430,26 +513,38 @@ function cpuTotal(cpu: Record<keyof Figures, CpuPerMessage[]>, key: keyof Figure
  * about 2 cores ÷ CPU per message; the HTTP work (sender and receiver, the ceiling's whole cost) is the same for
  * both, which bounds how far ahead of pg-boss any engine can get.
  */
-function reading(cpu: Record<keyof Figures, CpuPerMessage[]>): string {
+function reading(f: Figures, cpu: Record<keyof Figures, CpuPerMessage[]>): string {
   const t = (key: keyof Figures) => cpuTotal(cpu, key);
   const x = (a: number, b: number) => (a / b).toFixed(2);
   const http = t("ceiling");
-  const bound = (boss: keyof Figures) => x(t(boss), http);
-  return `Reading the figures. The machine was shared and loaded (see the load averages): rates swing several-fold
-between rounds (the ceiling most), so read the ratios of the same round and, steadier still, CPU per message. The
-ceiling spends ${fmt(http)} µs per message on HTTP alone (signing and sending, receiving). vx spends
-${fmt(t("vx1"))} µs end to end with 1 process against pg-boss's ${fmt(t("boss1"))} (pg-boss needs ${x(t("boss1"), t("vx1"))} × as much), and
-${fmt(t("drainVx1"))} against ${fmt(t("drainBoss1"))} on a backlog (${x(t("drainBoss1"), t("drainVx1"))} × as much). Both engines pay the same HTTP
-cost, so when the 2 cores are the limit no engine, even one whose database work cost nothing, could beat pg-boss by
-more than pg-boss's CPU per message ÷ the ceiling's: ${bound("boss1")} × end to end and ${bound("drainBoss1")} × on a backlog
-with 1 process, ${bound("boss4")} × and ${bound("drainBoss4")} × with 4. The same arithmetic bounds vx against the ceiling
-(the ceiling's CPU per message over vx's): vx also pays for a durable queue's writes, per message an event row, a
-message row, its claim and its completion (two updates, neither HOT: the due index changes), a log row, and a
-foreign-key check on each insert. End to end, vx's Postgres time per message (${fmt(median(cpu.vx1.map((c) => c.pg)))} µs) is
-about ${x(median(cpu.vx1.map((c) => c.pg)), median(cpu.drainVx1.map((c) => c.pg)))} × its backlog figure: enqueueing, and
-events arriving a few at a time, so claims and records carry fewer messages per transaction. More worker processes
-add no capacity on 2 cores: each brings its own event loop, connections and smaller batches (compare the 1- and
-4-process rows).
+  /** pg-boss's CPU per message over the bare loop's with as many processes. */
+  const bound = (boss: keyof Figures, loop: keyof Figures) => x(t(boss), t(loop));
+  const part = (key: keyof Figures, p: keyof CpuPerMessage) => fmt(median(cpu[key].map((c) => c[p])));
+  /** Cores kept busy: deliveries per second × CPU seconds per delivery. */
+  const cores = (key: keyof Figures) => ((median(f[key]) * t(key)) / 1e6).toFixed(2);
+  return `Reading the figures. Rates swing between rounds on these shared cores, so read the ratios of the same round and,
+steadier still, CPU per message. The ceiling spends ${fmt(http)} µs per message on HTTP alone (signing and sending,
+receiving). vx spends ${fmt(t("vx1"))} µs end to end with 1 process against pg-boss's ${fmt(t("boss1"))} (pg-boss needs
+${x(t("boss1"), t("vx1"))} × as much), and ${fmt(t("drainVx1"))} against ${fmt(t("drainBoss1"))} on a backlog (${x(t("drainBoss1"), t("drainVx1"))} × as much).
+
+What bounds each figure: rate × CPU per message is how many of the ${cpus().length} cores a figure keeps busy.
+- **End to end, 1 process:** vx keeps ${cores("vx1")} cores busy and pg-boss ${cores("boss1")}. The ${PRODUCERS} producers wait for each
+  trigger's commit, so the rate cannot pass ${PRODUCERS} ÷ a trigger's latency (\`BENCH_STATS=1\` shows the producers
+  finishing just before the last delivery). vx sends the triggers that overlap as one statement and one commit;
+  pg-boss commits each \`send\`.
+- **End to end, 4 processes:** vx keeps ${cores("vx4")} cores busy. Four processes on 2 cores cost more CPU for the same HTTP
+  work, with or without a database: the bare loop's senders spend ${part("ceiling4", "workers")} µs per message in 4 processes against
+  ${part("ceiling", "workers")} in one; vx's workers ${part("vx4", "workers")} against ${part("vx1", "workers")}, pg-boss's ${part("boss4", "workers")} against ${part("boss1", "workers")}. Against the bare loop
+  in 4 processes, vx with 4 worker processes reaches ${ratio(f.vx4, f.ceiling4)} end to end and ${ratio(f.drainVx4, f.ceiling4)} on a backlog.
+- **Any engine against pg-boss:** both pay the same HTTP cost. When the cores are the limit, no engine, even one whose
+  database work cost nothing, could beat pg-boss by more than pg-boss's CPU per message ÷ the bare loop's with as
+  many processes: ${bound("boss1", "ceiling")} × end to end and ${bound("drainBoss1", "ceiling")} × on a backlog with 1 process,
+  ${bound("boss4", "ceiling4")} × and ${bound("drainBoss4", "ceiling4")} × with 4.
+- **vx against the ceiling:** the same arithmetic applies, and vx also pays for a durable queue's writes. Per message
+  that is an event row, a message row, its claim and its completion (two updates, neither HOT: the due index
+  changes), a log row, and a foreign-key check on each insert.
+- **Enqueueing:** end to end, vx's Postgres time per message (${part("vx1", "pg")} µs) is about
+  ${x(median(cpu.vx1.map((c) => c.pg)), median(cpu.drainVx1.map((c) => c.pg)))} × its backlog figure.
 
 Where vx differs beyond throughput: latency (tens of milliseconds when idle instead of up to 500 ms), the event committing
 with the caller's transaction, and leases that retry a dead worker's messages. Not taken: \`synchronous_commit = off\`
@@ -477,7 +572,9 @@ function writeResults({ figures: f, cpu, tuning, settings, latencies, messages, 
   const text = `## Webhooks: deliveries per second (\`bench/webhooks.ts\`)
 
 Command: \`pnpm bench webhooks\` (${ROUNDS} rounds of ${n} messages per figure, after a warm-up and a pg-boss tuning
-pass; figures run in turn within each round, so each ratio compares figures of the same round). A delivery counts when
+pass; figures run in turn within each round, so each ratio compares figures of the same round). Worker processes are
+started afresh for every figure and, like long-running workers, are warm before its clock starts: they first make
+${WARM.toLocaleString("en-US")} deliveries the same way (JIT, pools, connections), and so do the bare loop's senders. A delivery counts when
 the receiver has answered the signed POST **and** the attempt is logged. Every worker, the receiver (answers 200 at
 once) and the producer run in their own processes on 127.0.0.1; Postgres is the local server with its default
 configuration. Medians with the range over rounds; ratios are medians of per-round ratios. Machine load average
@@ -492,6 +589,7 @@ configuration. Medians with the range over rounds; ratios are medians of per-rou
 | figure | deliveries/s | ÷ ceiling | ÷ pg-boss, same processes and mode |
 |---|---|---|---|
 ${row("bare undici loop, no database (the ceiling), 50 in flight", f.ceiling, f.ceiling)}
+${row("the same loop in 4 processes, 13 in flight each", f.ceiling4, f.ceiling)}
 ${row("end to end: vx, 1 worker process", f.vx1, f.ceiling, f.boss1)}
 ${row("end to end: vx, 4 worker processes", f.vx4, f.ceiling, f.boss4)}
 ${row(`end to end: pg-boss, 1 process (${s("e2e1")})`, f.boss1, f.ceiling)}
@@ -513,7 +611,8 @@ pg-boss 10 polls every 0.5 s at the fastest, so its idle latency is up to 500 ms
 
 What each side does per message. **vx**: \`triggerEvent\` is one SQL function call (an event row, one message per
 matching webhook, NOTIFY by at most one transaction at a time); calls that overlap on the pool are sent together as
-one set-based statement and one commit (\`vx_webhook_enqueue_batch\`, each event answered as if alone). A worker
+one set-based statement and one commit (\`vx_webhook_enqueue_batch\`, each event answered as if alone; one batch
+on its way at a time, the next gathering meanwhile). A worker
 claims up to ${VX_BATCH} due messages per process in one statement (\`FOR UPDATE SKIP LOCKED\`, with a lease; with 4
 processes each claims ${VX_BATCH / 4} and keeps ${VX_BATCH / 2} in flight, the same total as one process), signs
 (Standard Webhooks HMAC-SHA256) and POSTs each with undici (keep-alive), and records finished attempts in batches:
@@ -537,7 +636,7 @@ backlog figures only the part after the backlog committed). Throughput on these 
 |---|---|---|---|---|---|
 ${cpuRows(f, cpu)}
 
-${reading(cpu)}
+${reading(f, cpu)}
 `;
   writeFileSync(join(here, "results", "webhooks.md"), text);
   console.log(text);
