@@ -4,7 +4,9 @@
 -- while a table was empty or never analyzed (a fresh install, a pool opened before traffic, a truncated queue) costs
 -- a full scan as cheaper than a few index lookups, and would then read the whole table on every claim, record,
 -- enqueue or verification until the next autoanalyze invalidated it. With these off the same plans stay index lookups
--- at any size; no statement in these functions wants anything else.
+-- at any size; no statement in these functions wants anything else. Not needed where a plan cannot go stale this way:
+-- vx_verify_api_key's fast path finds one row by a unique key (any plan uses the index), and LANGUAGE sql functions
+-- are planned afresh on every call.
 
 -- The delivery engine's three busiest functions (enqueue, claim, record) also run their generic plans always
 -- (plan_cache_mode): PL/pgSQL otherwise kept planning their statements afresh on every call, because a custom plan
@@ -31,10 +33,6 @@ ALTER FUNCTION public.vx_webhook_message_attempts(uuid, uuid)
 ALTER FUNCTION public.vx_lock_api_key_hashes(text[])
   SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
 ALTER FUNCTION public.vx_verify_api_keys(text[], text[], integer[], timestamptz)
-  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
-ALTER FUNCTION public.vx_verify_api_key(text, text[], integer, timestamptz)
-  SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
-ALTER FUNCTION public.vx_record_api_key_usage(uuid, integer, timestamptz)
   SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off;
 
 CREATE OR REPLACE FUNCTION public.vx_webhook_claim(p_worker text, p_limit integer, p_now timestamptz, p_lease_ms integer)
@@ -85,10 +83,6 @@ END
 $$;
 
 -- Down Migration
-ALTER FUNCTION public.vx_record_api_key_usage(uuid, integer, timestamptz)
-  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
-ALTER FUNCTION public.vx_verify_api_key(text, text[], integer, timestamptz)
-  RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
 ALTER FUNCTION public.vx_verify_api_keys(text[], text[], integer[], timestamptz)
   RESET enable_seqscan RESET enable_hashjoin RESET enable_mergejoin;
 ALTER FUNCTION public.vx_lock_api_key_hashes(text[])
