@@ -39,3 +39,17 @@ it("gives every caller the error, and sends nothing again, when the connection w
   expect(settled.map((s) => (s.status === "rejected" ? s.reason : s.value))).toEqual([lost, lost, lost]);
   expect(alone).toEqual([]);
 });
+
+it("sends calls made in the same tick as one statement, with nothing left for a second flush", async () => {
+  const statements: unknown[][] = [];
+  const db = {
+    query: async (_text: string, params: unknown[][]) => {
+      statements.push(params[0]!);
+      return { rows: params[0]!.map((_, i) => ({ ord: i + 1, event_id: `e${i}`, deliveries: 1, duplicate: false })) };
+    },
+  } as unknown as Queryable;
+  const batcher = new EnqueueBatcher(db, "batch", () => Promise.reject(new Error("not alone")), { maxConcurrent: 2 });
+  const results = await Promise.all([1, 2, 3].map((n) => batcher.enqueue(input(n))));
+  expect(results.map((r) => r.event_id)).toEqual(["e0", "e1", "e2"]);
+  expect(statements).toEqual([["user-1", "user-2", "user-3"]]);
+});

@@ -1,6 +1,6 @@
 /**
  * Gathers enqueues made at the same time on a pool into one statement and one commit (vx_webhook_enqueue_batch):
- * a burst of events costs a few commits instead of one each. A call alone goes out at once, as before.
+ * a burst of events costs a few commits instead of one each. A call alone goes out after one turn of the event loop.
  */
 import type { EnqueueInput, EnqueueResult } from "@vx/webhooks";
 import type { Queryable } from "../queryable.js";
@@ -52,7 +52,9 @@ export class EnqueueBatcher {
       // Callers answered by the previous batch enqueue again a few promise ticks later: one turn of the event loop
       // lets them all join this batch. Without it the quickest went alone and cost everyone a round trip.
       await new Promise((resolve) => setImmediate(resolve));
-      await this.send(this.waiting.splice(0, this.maxBatch));
+      // Another flush (maxConcurrent > 1) may have taken everything meanwhile.
+      const batch = this.waiting.splice(0, this.maxBatch);
+      if (batch.length > 0) await this.send(batch);
     } while (this.waiting.length > 0);
     this.flushes--;
   }
