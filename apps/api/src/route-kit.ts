@@ -25,5 +25,5 @@ export {
 } from "./http/pagination.js";
 export { problemSchema } from "./http/problem-schema.js";
 export { setResponseHeader } from "./http/response-headers.js";
-export { timestampInput } from "./http/timestamps.js";
+export { isStorableDate, timestampInput } from "./http/timestamps.js";
 export { withUser } from "./http/with-user.js";

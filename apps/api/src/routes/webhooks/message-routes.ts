@@ -5,6 +5,7 @@ import {
   type AppContext,
   decodeCursor,
   encodeCursor,
+  isStorableDate,
   page,
   paginationQuery,
   requirePrincipal,
@@ -112,8 +113,7 @@ function messagePosition(cursor: string): { created_at: Date; id: string } {
   const position = decodeCursor(cursor);
   const created_at = new Date(position.created_at);
   // A forged date Postgres cannot hold (e.g. year -4713) must be a 400, not a 500 from the query.
-  const year = created_at.getUTCFullYear();
-  if (Number.isNaN(created_at.getTime()) || year < 1 || year > 9999) {
+  if (Number.isNaN(created_at.getTime()) || !isStorableDate(created_at)) {
     throw new ApiError("invalid_cursor", "The cursor is not one this API issued");
   }
   return { created_at, id: position.id };
