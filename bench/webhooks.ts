@@ -125,16 +125,18 @@ async function resetReceiver(): Promise<void> {
   await fetch(`${statsUrl}/reset`, { method: "POST" });
 }
 
+/** Polls `counted` every 25 ms until it reaches `target`. */
+async function until(counted: () => Promise<number>, target: number): Promise<void> {
+  while ((await counted()) < target) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
 /** Runs `produce` while polling `done()` every 25 ms; returns ms from the first trigger to the last logged delivery. */
 async function timed(produce: () => Promise<void>, done: () => Promise<number>): Promise<number> {
   const started = performance.now();
   const producing = produce().then(() => {
     if (process.env.BENCH_STATS) console.log(`  producers done after ${Math.round(performance.now() - started)} ms`);
   });
-  for (;;) {
-    if ((await done()) >= MESSAGES) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await until(done, MESSAGES);
   await producing;
   return performance.now() - started;
 }
@@ -191,11 +193,17 @@ async function main(): Promise<void> {
    */
   async function warmUp(send: (i: number) => Promise<unknown>, counted: () => Promise<number>): Promise<number> {
     await inParallel(WARM, PRODUCERS, send);
-    while ((await counted()) < WARM) await new Promise((resolve) => setTimeout(resolve, 25));
+    await until(counted, WARM);
     await resetReceiver();
     return WARM;
   }
   const vxTrigger = (i: number) => service.triggerEvent("call.started", body(i), { userId });
+  /** pg-boss's job for event i: everything its handler needs, so it looks nothing up. */
+  const bossJob = (i: number) => ({
+    url: receiverUrl,
+    secret: SECRET,
+    body: JSON.stringify({ type: "call.started", data: body(i) }),
+  });
 
   async function runVx(workers: number): Promise<number> {
     await db.query("TRUNCATE webhook_events, webhook_logs CASCADE");
@@ -224,12 +232,7 @@ async function main(): Promise<void> {
       BENCH_BATCH: String(setting.batch),
       BENCH_LOOPS: String(setting.loops),
     });
-    const send = (i: number) =>
-      boss.send(QUEUE, {
-        url: receiverUrl,
-        secret: SECRET,
-        body: JSON.stringify({ type: "call.started", data: body(i) }),
-      });
+    const send = (i: number) => boss.send(QUEUE, bossJob(i));
     const warm = await warmUp(send, bossLogged);
     const cpu = await meter(children);
     const ms = await timed(
@@ -250,15 +253,15 @@ async function main(): Promise<void> {
     const children = await startWorkers(workers, vxSettings(workers));
     const warm = await warmUp(vxTrigger, vxDelivered);
     let started = 0;
-    let cpu = await meter(children);
+    let cpu: Awaited<ReturnType<typeof meter>> | undefined;
     await db.transaction(async (tx) => {
       for (let i = 0; i < MESSAGES; i++) await service.triggerEvent("call.started", body(i), { userId, tx });
       started = performance.now();
       cpu = await meter(children);
     });
-    while ((await vxDelivered()) < warm + MESSAGES) await new Promise((resolve) => setTimeout(resolve, 25));
+    await until(vxDelivered, warm + MESSAGES);
     const ms = performance.now() - started;
-    lastCpu = await cpu(MESSAGES);
+    lastCpu = await cpu!(MESSAGES);
     await Promise.all(children.map(stop));
     await check(MESSAGES);
     return (MESSAGES / ms) * 1000;
@@ -276,23 +279,12 @@ async function main(): Promise<void> {
       BENCH_BATCH: String(setting.batch),
       BENCH_LOOPS: String(setting.loops),
     });
-    const warm = await warmUp(
-      (i) =>
-        boss.send(QUEUE, {
-          url: receiverUrl,
-          secret: SECRET,
-          body: JSON.stringify({ type: "call.started", data: body(i) }),
-        }),
-      bossLogged,
-    );
-    const jobs = Array.from({ length: MESSAGES }, (_, i) => ({
-      name: QUEUE,
-      data: { url: receiverUrl, secret: SECRET, body: JSON.stringify({ type: "call.started", data: body(i) }) },
-    }));
+    const warm = await warmUp((i) => boss.send(QUEUE, bossJob(i)), bossLogged);
+    const jobs = Array.from({ length: MESSAGES }, (_, i) => ({ name: QUEUE, data: bossJob(i) }));
     const cpu = await meter(children);
     const started = performance.now();
     await boss.insert(jobs);
-    while ((await bossLogged()) < warm + MESSAGES) await new Promise((resolve) => setTimeout(resolve, 25));
+    await until(bossLogged, warm + MESSAGES);
     const ms = performance.now() - started;
     lastCpu = await cpu(MESSAGES);
     await Promise.all(children.map(stop));
