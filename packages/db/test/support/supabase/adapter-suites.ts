@@ -42,8 +42,9 @@ export interface SupabaseTarget {
 
 const noSession = { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false };
 
-export function serviceClient(target: SupabaseTarget): AnySupabaseClient {
-  return createClient(target.url(), target.serviceKey(), { auth: noSession });
+/** The service-role client; `fetch` replaces the one supabase-js uses (to watch its requests). */
+export function serviceClient(target: SupabaseTarget, fetch?: typeof globalThis.fetch): AnySupabaseClient {
+  return createClient(target.url(), target.serviceKey(), { auth: noSession, ...(fetch ? { global: { fetch } } : {}) });
 }
 
 /** The anon key plus the user's JWT in Authorization: what a request handler builds from an incoming request. */
@@ -105,14 +106,9 @@ export function describeSupabaseAdapter(name: string, target: SupabaseTarget): v
   describe(`API-key verification over rpc (${name})`, () => {
     it("sends one request alone to the one-statement function and several to the batch function", async () => {
       const called: string[] = [];
-      const recording = createClient(target.url(), target.serviceKey(), {
-        auth: noSession,
-        global: {
-          fetch: (input, init) => {
-            called.push(new URL(input instanceof Request ? input.url : String(input)).pathname.split("/").pop()!);
-            return fetch(input, init);
-          },
-        },
+      const recording = serviceClient(target, (input, init) => {
+        called.push(new URL(input instanceof Request ? input.url : String(input)).pathname.split("/").pop()!);
+        return fetch(input, init);
       });
       const repository = new SupabaseApiKeyRepository(recording);
       const keys = new ApiKeyService({ repository, batching: false });
