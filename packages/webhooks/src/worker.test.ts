@@ -249,6 +249,31 @@ describe("DeliveryWorker", () => {
     expect(await repository.getWebhookLogs(webhook.id)).toHaveLength(1);
   });
 
+  it("records attempts that finish within recordGatherMs of each other in one statement", async () => {
+    const recordSizes = async (recordGatherMs: number) => {
+      // Answers 5, 10, … 25 ms after each request, so the attempts finish one by one.
+      let answered = 0;
+      const target = await receiver({
+        respond: () => new Promise((resolve) => setTimeout(() => resolve({ status: 200 }), ++answered * 5)),
+      });
+      repository = new MemoryWebhookRepository();
+      await webhookTo(target.url);
+      for (let i = 0; i < 5; i++) await trigger({ i });
+      const sizes: number[] = [];
+      const record = repository.record.bind(repository);
+      repository.record = (records, options) => {
+        sizes.push(records.length);
+        return record(records, options);
+      };
+      expect(await worker({ batchSize: 10, recordGatherMs }).runOnce()).toBe(5);
+      expect(await repository.queueStats(clock.now())).toMatchObject({ depth: 0 });
+      return sizes;
+    };
+    expect(await recordSizes(200)).toEqual([5]);
+    // Without gathering, the first attempt to finish is recorded alone.
+    expect((await recordSizes(0))[0]).toBe(1);
+  });
+
   it("runs until stopped, woken by new events, and records everything it sent before stopping", async () => {
     const target = await receiver();
     const webhook = await webhookTo(target.url);
