@@ -1,6 +1,7 @@
 // Worker process of the webhooks benchmark. BENCH_MODE:
-//   vx      our DeliveryWorker (BENCH_BATCH, BENCH_IN_FLIGHT, BENCH_GATHER_MS, BENCH_RECORDS), woken by NOTIFY;
-//           BENCH_STATS=1 prints its claims and records (calls and messages) to stderr when it stops
+//   vx      our DeliveryWorker (BENCH_BATCH, BENCH_IN_FLIGHT, BENCH_GATHER_MS, BENCH_RECORDS, BENCH_RECORD_GATHER_MS),
+//           woken by NOTIFY; BENCH_STATS=1 prints its claims and records (calls, messages and ms waited) to stderr
+//           when it stops
 //   pgboss  pg-boss 10 `work()` loops (BENCH_LOOPS per process, BENCH_BATCH jobs per fetch) doing the same signed
 //           POSTs, then one INSERT of the attempts' log rows per batch
 //   ceiling a bare undici loop, no database: BENCH_WARM signed POSTs, then "warm"; on a line on stdin,
@@ -37,12 +38,14 @@ async function post(target: string, secret: string, id: string, body: string): P
 async function runVx(): Promise<() => Promise<void>> {
   const db = new Database({ kind: "postgres", url, poolSize: 4 });
   const repository = new PgWebhookRepository(db);
-  const stats = { claims: 0, claimed: 0, empty: 0, records: 0, recorded: 0 };
+  const stats = { claims: 0, claimed: 0, empty: 0, claimMs: 0, records: 0, recorded: 0, recordMs: 0 };
   if (process.env.BENCH_STATS) {
     const claim = repository.claim.bind(repository);
     const record = repository.record.bind(repository);
     repository.claim = async (options) => {
+      const started = performance.now();
       const rows = await claim(options);
+      stats.claimMs += performance.now() - started;
       stats.claims++;
       stats.claimed += rows.length;
       if (rows.length === 0) stats.empty++;
@@ -51,7 +54,10 @@ async function runVx(): Promise<() => Promise<void>> {
     repository.record = async (records, options) => {
       stats.records++;
       stats.recorded += records.length;
-      return record(records, options);
+      const started = performance.now();
+      const applied = await record(records, options);
+      stats.recordMs += performance.now() - started;
+      return applied;
     };
   }
   const worker = new DeliveryWorker({
@@ -61,6 +67,7 @@ async function runVx(): Promise<() => Promise<void>> {
     maxInFlight: Number(process.env.BENCH_IN_FLIGHT ?? batch * 2),
     ...(process.env.BENCH_GATHER_MS ? { gatherMs: Number(process.env.BENCH_GATHER_MS) } : {}),
     ...(process.env.BENCH_RECORDS ? { maxConcurrentRecords: Number(process.env.BENCH_RECORDS) } : {}),
+    ...(process.env.BENCH_RECORD_GATHER_MS ? { recordGatherMs: Number(process.env.BENCH_RECORD_GATHER_MS) } : {}),
     onError: (error) => console.error(`vx worker: ${(error as Error).message}`),
   });
   worker.start();

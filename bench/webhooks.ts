@@ -7,7 +7,8 @@
 // BENCH_ONLY=vx1,boss1,… measures only those figures, with pg-boss's usual best settings and no tuning pass, and
 // prints them without writing the report (for trying a change; also "latency"). BENCH_WARM deliveries warm each
 // figure's workers (2000); BENCH_VX1_BATCH / BENCH_VX4_BATCH override vx's claim size per process; BENCH_STATS=1
-// makes vx workers print their claim and record counts.
+// makes vx workers print their claim and record counts; BENCH_PRODUCERS sets the concurrent producers (16);
+// BENCH_PROF=dir writes CPU profiles of the worker processes.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -26,7 +27,7 @@ const LATENCY_EVENTS = 200;
 /** Deliveries each figure's worker processes make before its clock starts (JIT, pools and connections warm). */
 const WARM = Number(process.env.BENCH_WARM ?? 2_000);
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
-const PRODUCERS = 16;
+const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 16);
 const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const DB_NAME = "vx_bench_webhooks";
 const QUEUE = "bench-webhooks";
@@ -43,13 +44,13 @@ const BOSS_GRID = [
   { batch: 500, loops: 2 },
   { batch: 1000, loops: 2 },
 ];
-const VX_BATCH = 100;
 /**
- * vx with 4 processes keeps the total concurrency of 1 process (each claims a quarter of the batch and keeps a
- * quarter of the messages in flight): on 2 cores more processes add fixed costs, not capacity.
+ * vx's claim size per worker process: 100 with 1 process (twice the library's default, for one process doing all
+ * the work), the library's default of 50 with 4. Each keeps twice its claim in flight.
  */
+const VX_BATCH: Record<number, number> = { 1: 100, 4: 50 };
 const vxSettings = (workers: number) => {
-  const batch = Number(process.env[`BENCH_VX${workers}_BATCH`] ?? Math.max(1, Math.round(VX_BATCH / workers)));
+  const batch = Number(process.env[`BENCH_VX${workers}_BATCH`] ?? VX_BATCH[workers] ?? 50);
   const inFlight = Number(process.env[`BENCH_VX${workers}_IN_FLIGHT`] ?? batch * 2);
   return { BENCH_MODE: "vx", BENCH_BATCH: String(batch), BENCH_IN_FLIGHT: String(inFlight) };
 };
@@ -73,7 +74,12 @@ interface Child {
 }
 
 function start(file: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ["--import", "tsx", join(here, file)], {
+  // BENCH_PROF=dir writes a CPU profile of every worker process there.
+  const prof =
+    file === "webhooks-worker.ts" && process.env.BENCH_PROF
+      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF}`]
+      : [];
+  const child = spawn(process.execPath, [...prof, "--import", "tsx", join(here, file)], {
     cwd: root,
     env: { ...process.env, ...env, TSX_TSCONFIG_PATH: join(root, "tsconfig.json"), NODE_ENV: "production" },
     stdio: ["pipe", "pipe", "inherit"],
@@ -605,12 +611,12 @@ What each side does per message. **vx**: \`triggerEvent\` is one SQL function ca
 matching webhook, NOTIFY by at most one transaction at a time); calls that overlap on the pool are sent together as
 one set-based statement and one commit (\`vx_webhook_enqueue_batch\`, each event answered as if alone; one batch
 on its way at a time, the next gathering meanwhile). A worker
-claims up to ${VX_BATCH} due messages per process in one statement (\`FOR UPDATE SKIP LOCKED\`, with a lease; with 4
-processes each claims ${VX_BATCH / 4} and keeps ${VX_BATCH / 2} in flight, the same total as one process), signs
-(Standard Webhooks HMAC-SHA256) and POSTs each with undici (keep-alive), and records finished attempts in batches:
-one SQL function sets each message's state, writes its \`webhook_logs\` row and keeps the webhook's \`last_*\`
-columns current; one record statement at a time (attempts finishing meanwhile join the next), and after a partial
-claim the next waits 25 ms, so a trickle is still claimed and recorded in batches. **pg-boss 10.4**
+claims up to ${VX_BATCH[1]} due messages in one statement with 1 process, ${VX_BATCH[4]} per process with 4
+(\`FOR UPDATE SKIP LOCKED\`, with a lease), keeps twice that in flight, signs (Standard Webhooks HMAC-SHA256) and
+POSTs each with undici (keep-alive), and records finished attempts in batches: one SQL function sets each
+message's state (found by primary key), writes its \`webhook_logs\` row and keeps the webhook's \`last_*\` columns
+current; one record statement at a time (attempts finishing meanwhile, or within 5 ms, join the next), and after
+a partial claim the next waits 25 ms, so a trickle is still claimed and recorded in batches. **pg-boss 10.4**
 (\`schedule: false, supervise: false\`, sparing it its maintenance work): one job per event with url, secret and
 body in the job data (no lookup); \`work()\` fetches a batch, signs and POSTs every job at once with the same undici
 sender, inserts the batch's log rows in one statement (into a table without indexes), and pg-boss completes the
