@@ -23,6 +23,8 @@ export async function startWebhookWorker(
     now: ctx.now,
     allowPrivateUrls: settings.allowPrivateUrls,
     timeoutMs: settings.timeoutMs,
+    batchSize: settings.workerBatchSize,
+    maxInFlight: settings.workerMaxInFlight,
     onAttempt: (attempt) => {
       metrics.deliveries.inc({ outcome: attempt.outcome });
       metrics.attemptSeconds.observe({ outcome: attempt.outcome }, attempt.duration_ms / 1000);
