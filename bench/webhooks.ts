@@ -596,7 +596,9 @@ What bounds each figure: rate × CPU per message is how many of the ${cpus().len
 - **End to end, 4 processes:** vx keeps ${cores("vx4")} cores busy (${cores("vx4Many")} with ${MANY_PRODUCERS} producers). Four processes on 2 cores cost more CPU for the same HTTP
   work, with or without a database: the bare loop's senders spend ${part("ceiling4", "workers")} µs per message in 4 processes against
   ${part("ceiling", "workers")} in one; vx's workers ${part("vx4", "workers")} against ${part("vx1", "workers")}, pg-boss's ${part("boss4", "workers")} against ${part("boss1", "workers")}. Against the bare loop
-  in 4 processes, vx with 4 worker processes reaches ${ratio(f.vx4, f.ceiling4)} end to end and ${ratio(f.drainVx4, f.ceiling4)} on a backlog.
+  in 4 processes, vx with 4 worker processes reaches ${ratio(f.vx4, f.ceiling4)} end to end and ${ratio(f.drainVx4, f.ceiling4)} on a backlog. That loop
+  itself reaches ${ratio(f.ceiling4, f.ceiling)} × the ceiling, so on these 2 cores no engine with 4 processes could reach much
+  more than that, database or not.
 - **Any engine against pg-boss:** both pay the same HTTP cost. When the cores are the limit, no engine, even one whose
   database work cost nothing, could beat pg-boss by more than pg-boss's CPU per message ÷ the bare loop's with as
   many processes: ${bound("boss1", "ceiling")} × end to end and ${bound("drainBoss1", "ceiling")} × on a backlog with 1 process,
