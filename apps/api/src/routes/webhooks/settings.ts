@@ -11,7 +11,7 @@ export interface WebhookSettings {
   maxPayloadBytes: number;
   /** WEBHOOK_TIMEOUT_MS: per-request timeout of a delivery. Default 15 s. */
   timeoutMs: number;
-  /** WEBHOOK_WORKER_BATCH_SIZE: messages a delivery worker claims at once. Default (unset) 50. */
+  /** WEBHOOK_WORKER_BATCH_SIZE: messages a delivery worker claims at once. Default 50 (left out: the worker's default). */
   workerBatchSize?: number;
   /** WEBHOOK_WORKER_MAX_IN_FLIGHT: messages a delivery worker sends or records at once. Default 2 × the batch size. */
   workerMaxInFlight?: number;
