@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Database, openDatabase, PgIvrMenuRepository, PgIvrSessionRepository, type Queryable } from "@vx/db";
 import { defineMenu, type IvrEvent, IvrService, type Menu, type SessionState, step } from "@vx/ivr";
-import pg from "pg";
+import { admin } from "./postgres-admin.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_MS = Number(process.env.BENCH_DURATION ?? 3) * 1000;
@@ -203,11 +203,11 @@ async function persisted(target: "pglite" | "postgres"): Promise<Persisted[]> {
     db = await openDatabase({ dataDir: "memory" });
   } else {
     const name = `vx_bench_ivr_${randomBytes(4).toString("hex")}`;
-    await admin(`CREATE DATABASE ${name}`);
+    await admin(SERVER_URL, `CREATE DATABASE ${name}`);
     const url = new URL(SERVER_URL);
     url.pathname = `/${name}`;
     db = await openDatabase({ url: url.toString(), poolSize: 10 });
-    drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    drop = () => admin(SERVER_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
   try {
     const { rows } = await db.query<{ id: string }>("INSERT INTO auth.users DEFAULT VALUES RETURNING id");
@@ -220,16 +220,6 @@ async function persisted(target: "pglite" | "postgres"): Promise<Persisted[]> {
   } finally {
     await db.close();
     await drop();
-  }
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
   }
 }
 

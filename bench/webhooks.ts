@@ -10,6 +10,7 @@
 // makes vx workers print their claim and record counts; BENCH_PRODUCERS and BENCH_MANY_PRODUCERS set the two
 // numbers of concurrent producers end to end (16 and 64);
 // BENCH_PROF=dir writes CPU profiles of the worker processes.
+// For a schema or SQL change, bench/webhooks-sql.ts first measures enqueue, claim and record alone (VARIANT=file.sql).
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -18,8 +19,8 @@ import { createInterface } from "node:readline";
 import { openDatabase, PgWebhookRepository } from "@vx/db";
 import { withDatabase } from "@vx/db/testing";
 import { WebhookService } from "@vx/webhooks";
-import pg from "pg";
 import PgBoss from "pg-boss";
+import { admin } from "./postgres-admin.js";
 import { type CpuPerMessage, meterCpu } from "./webhooks-cpu.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -140,16 +141,6 @@ let receiverUrl = "";
 let receiver: Child;
 let statsUrl = "";
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function receiverStats(): Promise<{ count: number; latencies: number[] }> {
   return (await fetch(`${statsUrl}/stats`)).json() as Promise<{ count: number; latencies: number[] }>;
 }
@@ -202,8 +193,8 @@ const body = (i: number) => ({ callId: `call_${i}`, agentId: "agent_456", phoneN
 const loadAtStart = loadavg()[0]!;
 
 async function main(): Promise<void> {
-  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB_NAME}`);
+  await admin(SERVER_URL, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin(SERVER_URL, `CREATE DATABASE ${DB_NAME}`);
   const db = await openDatabase({ url: dbUrl, poolSize: Math.max(PRODUCERS, MANY_PRODUCERS) + 4 });
   await db.query("CREATE TABLE bench_pgboss_logs (job_id uuid, status_code int, created_at timestamptz DEFAULT now())");
   receiver = start("webhooks-receiver.ts", {});
@@ -502,7 +493,7 @@ async function main(): Promise<void> {
   await service.close();
   await stop(receiver);
   await db.close();
-  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin(SERVER_URL, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   const run: Run = {
     figures,
     cpu,
