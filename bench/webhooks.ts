@@ -45,6 +45,15 @@ const RAW = "/tmp/vx-bench-webhooks.json";
 const root = join(here, "..");
 
 /** pg-boss settings tried in the tuning pass (jobs per fetch × work() loops per process); the best is kept. */
+/** pg-boss's settings for each kind of figure: chosen by the tuning pass, or BOSS_USUAL for BENCH_ONLY runs. */
+type BossSettings = Record<"e2e1" | "e2e4" | "drain1" | "drain4", { batch: number; loops: number }>;
+/** The settings the tuning pass usually picks. */
+const BOSS_USUAL: BossSettings = {
+  e2e1: { batch: 1000, loops: 2 },
+  e2e4: { batch: 500, loops: 1 },
+  drain1: { batch: 1000, loops: 2 },
+  drain4: { batch: 500, loops: 1 },
+};
 const BOSS_GRID = [
   { batch: 100, loops: 4 },
   { batch: 500, loops: 1 },
@@ -380,6 +389,24 @@ async function main(): Promise<void> {
     if (count < expected) throw new Error(`receiver saw ${count} requests, expected ${expected}`);
   }
 
+  /** Every figure, in the order each round measures them, with pg-boss at `boss`. */
+  const figureRuns = (boss: BossSettings): Record<keyof Figures, () => Promise<number>> => ({
+    ceiling: () => runCeiling(1),
+    ceiling4: () => runCeiling(4),
+    vx1: () => runVx(1),
+    boss1: () => runBoss(1, boss.e2e1),
+    vx4: () => runVx(4),
+    boss4: () => runBoss(4, boss.e2e4),
+    vx1Many: () => runVx(1, MANY_PRODUCERS),
+    boss1Many: () => runBoss(1, boss.e2e1, MANY_PRODUCERS),
+    vx4Many: () => runVx(4, MANY_PRODUCERS),
+    boss4Many: () => runBoss(4, boss.e2e4, MANY_PRODUCERS),
+    drainVx1: () => drainVx(1),
+    drainBoss1: () => drainBoss(1, boss.drain1),
+    drainVx4: () => drainVx(4),
+    drainBoss4: () => drainBoss(4, boss.drain4),
+  });
+
   // Warm-up (JIT, connections, the receiver), then the pg-boss tuning pass.
   console.log("warm-up");
   const saved = MESSAGES;
@@ -387,22 +414,7 @@ async function main(): Promise<void> {
     await runCeiling();
     await runVx(1);
   } else {
-    const quick: Record<string, () => Promise<number>> = {
-      ceiling: () => runCeiling(1),
-      ceiling4: () => runCeiling(4),
-      vx1: () => runVx(1),
-      vx4: () => runVx(4),
-      boss1: () => runBoss(1, { batch: 1000, loops: 2 }),
-      boss4: () => runBoss(4, { batch: 500, loops: 1 }),
-      vx1Many: () => runVx(1, MANY_PRODUCERS),
-      vx4Many: () => runVx(4, MANY_PRODUCERS),
-      boss1Many: () => runBoss(1, { batch: 1000, loops: 2 }, MANY_PRODUCERS),
-      boss4Many: () => runBoss(4, { batch: 500, loops: 1 }, MANY_PRODUCERS),
-      drainVx1: () => drainVx(1),
-      drainVx4: () => drainVx(4),
-      drainBoss1: () => drainBoss(1, { batch: 1000, loops: 2 }),
-      drainBoss4: () => drainBoss(4, { batch: 500, loops: 1 }),
-    };
+    const quick: Record<string, () => Promise<number>> = figureRuns(BOSS_USUAL);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const key of ONLY) {
         if (key === "latency") {
@@ -440,47 +452,22 @@ async function main(): Promise<void> {
     );
   }
   const best = (key: keyof Omit<Tuning, "setting">) => tuning.reduce((a, b) => (b[key] > a[key] ? b : a)).setting;
-  const settings = { e2e1: best("e2e1"), e2e4: best("e2e4"), drain1: best("drain1"), drain4: best("drain4") };
-
-  const figures: Figures = {
-    ceiling: [],
-    ceiling4: [],
-    vx1: [],
-    vx4: [],
-    boss1: [],
-    boss4: [],
-    vx1Many: [],
-    vx4Many: [],
-    boss1Many: [],
-    boss4Many: [],
-    drainVx1: [],
-    drainVx4: [],
-    drainBoss1: [],
-    drainBoss4: [],
+  const settings: BossSettings = {
+    e2e1: best("e2e1"),
+    e2e4: best("e2e4"),
+    drain1: best("drain1"),
+    drain4: best("drain4"),
   };
-  const cpu = Object.fromEntries(Object.keys(figures).map((k) => [k, [] as CpuPerMessage[]])) as Record<
-    keyof Figures,
-    CpuPerMessage[]
-  >;
+
+  const runs = figureRuns(settings);
+  const keys = Object.keys(runs) as (keyof Figures)[];
+  const figures = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Figures;
+  const cpu = Object.fromEntries(keys.map((k) => [k, [] as CpuPerMessage[]])) as Record<keyof Figures, CpuPerMessage[]>;
   for (let round = 1; round <= ROUNDS; round++) {
-    const take = async (key: keyof Figures, run: () => Promise<number>) => {
-      figures[key].push(await run());
+    for (const key of keys) {
+      figures[key].push(await runs[key]());
       cpu[key].push(lastCpu);
-    };
-    await take("ceiling", () => runCeiling(1));
-    await take("ceiling4", () => runCeiling(4));
-    await take("vx1", () => runVx(1));
-    await take("boss1", () => runBoss(1, settings.e2e1));
-    await take("vx4", () => runVx(4));
-    await take("boss4", () => runBoss(4, settings.e2e4));
-    await take("vx1Many", () => runVx(1, MANY_PRODUCERS));
-    await take("boss1Many", () => runBoss(1, settings.e2e1, MANY_PRODUCERS));
-    await take("vx4Many", () => runVx(4, MANY_PRODUCERS));
-    await take("boss4Many", () => runBoss(4, settings.e2e4, MANY_PRODUCERS));
-    await take("drainVx1", () => drainVx(1));
-    await take("drainBoss1", () => drainBoss(1, settings.drain1));
-    await take("drainVx4", () => drainVx(4));
-    await take("drainBoss4", () => drainBoss(4, settings.drain4));
+    }
     console.log(
       `round ${round}: ${Object.entries(figures)
         .map(([k, v]) => `${k} ${fmt(v.at(-1)!)}/s`)
@@ -545,8 +532,8 @@ function cpuRows(f: Figures, cpu: Record<keyof Figures, CpuPerMessage[]>): strin
   return (Object.keys(labels) as (keyof Figures)[])
     .filter((k) => f[k].length > 0)
     .map((k) => {
-      const m = (part: keyof CpuPerMessage) => median(cpu[k].map((c) => c[part]));
-      const total = median(cpu[k].map((c) => c.pg + c.workers + c.receiver + c.producer));
+      const m = (part: keyof CpuPerMessage) => cpuPart(cpu, k, part);
+      const total = cpuTotal(cpu, k);
       return `| ${labels[k]} | ${fmt(m("pg"))} | ${fmt(m("workers"))} | ${fmt(m("receiver"))} | ${fmt(m("producer"))} | ${fmt(total)} |`;
     })
     .join("\n");
@@ -555,6 +542,11 @@ function cpuRows(f: Figures, cpu: Record<keyof Figures, CpuPerMessage[]>): strin
 /** Median total CPU µs per message of a figure. */
 function cpuTotal(cpu: Record<keyof Figures, CpuPerMessage[]>, key: keyof Figures): number {
   return median(cpu[key].map((c) => c.pg + c.workers + c.receiver + c.producer));
+}
+
+/** Median CPU µs per message of one part of a figure. */
+function cpuPart(cpu: Record<keyof Figures, CpuPerMessage[]>, key: keyof Figures, part: keyof CpuPerMessage): number {
+  return median(cpu[key].map((c) => c[part]));
 }
 
 /**
@@ -568,7 +560,7 @@ function reading(f: Figures, cpu: Record<keyof Figures, CpuPerMessage[]>): strin
   const http = t("ceiling");
   /** pg-boss's CPU per message over the bare loop's with as many processes. */
   const bound = (boss: keyof Figures, loop: keyof Figures) => x(t(boss), t(loop));
-  const part = (key: keyof Figures, p: keyof CpuPerMessage) => fmt(median(cpu[key].map((c) => c[p])));
+  const part = (key: keyof Figures, p: keyof CpuPerMessage) => fmt(cpuPart(cpu, key, p));
   /** Cores kept busy: deliveries per second × CPU seconds per delivery. */
   const cores = (key: keyof Figures) => ((median(f[key]) * t(key)) / 1e6).toFixed(2);
   return `Reading the figures. Rates swing between rounds on these shared cores, so read the ratios of the same round and,
@@ -597,7 +589,7 @@ What bounds each figure: rate × CPU per message is how many of the ${cpus().len
   that is an event row, a message row, its claim and its completion (two updates, neither HOT: the due index
   changes), a log row, and a foreign-key check on each insert.
 - **Enqueueing:** end to end, vx's Postgres time per message (${part("vx1", "pg")} µs) is about
-  ${x(median(cpu.vx1.map((c) => c.pg)), median(cpu.drainVx1.map((c) => c.pg)))} × its backlog figure.
+  ${x(cpuPart(cpu, "vx1", "pg"), cpuPart(cpu, "drainVx1", "pg"))} × its backlog figure.
 
 Where vx differs beyond throughput: latency (tens of milliseconds when idle instead of up to 500 ms), the event committing
 with the caller's transaction, and leases that retry a dead worker's messages. Not taken: \`synchronous_commit = off\`
@@ -610,7 +602,7 @@ interface Run {
   figures: Figures;
   cpu: Record<keyof Figures, CpuPerMessage[]>;
   tuning: Tuning[];
-  settings: Record<"e2e1" | "e2e4" | "drain1" | "drain4", { batch: number; loops: number }>;
+  settings: BossSettings;
   latencies: number[];
   messages: number;
   /** Load average (1 min) at the start and the end. */
