@@ -47,4 +47,4 @@ export { checkWebhookUrl } from "./url-policy.js";
 export type { HeaderSource, VerifyOptions } from "./verify.js";
 export { verifyWebhook } from "./verify.js";
 export type { AttemptReport, DeliveryWorkerOptions } from "./worker.js";
-export { DEFAULT_DISABLE_AFTER_MS, DeliveryWorker } from "./worker.js";
+export { DEFAULT_BATCH_SIZE, DEFAULT_DISABLE_AFTER_MS, DeliveryWorker } from "./worker.js";

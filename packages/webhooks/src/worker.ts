@@ -70,6 +70,8 @@ export interface AttemptReport {
 }
 
 export const DEFAULT_DISABLE_AFTER_MS = 5 * 24 * 60 * 60 * 1000;
+/** Messages a worker claims per query unless told otherwise; it keeps twice as many in flight. */
+export const DEFAULT_BATCH_SIZE = 50;
 
 export class DeliveryWorker {
   readonly workerId: string;
@@ -105,7 +107,7 @@ export class DeliveryWorker {
       jitter: options.jitter ?? DEFAULT_JITTER,
       random: options.random ?? systemRandom,
     };
-    this.batchSize = options.batchSize ?? 50;
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.maxInFlight = Math.max(options.maxInFlight ?? this.batchSize * 2, 1);
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.leaseMs = options.leaseMs ?? this.timeoutMs * 2;

@@ -1,5 +1,5 @@
 /** Webhook settings from the environment, shared by the routes and the delivery workers. */
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TIMEOUT_MS } from "@vx/webhooks";
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TIMEOUT_MS } from "@vx/webhooks";
 import { ApiError } from "../../route-kit.js";
 
 export interface WebhookSettings {
@@ -11,7 +11,7 @@ export interface WebhookSettings {
   maxPayloadBytes: number;
   /** WEBHOOK_TIMEOUT_MS: per-request timeout of a delivery. Default 15 s. */
   timeoutMs: number;
-  /** WEBHOOK_WORKER_BATCH_SIZE: messages a delivery worker claims at once. Default 50 (left out: the worker's default). */
+  /** WEBHOOK_WORKER_BATCH_SIZE: messages a delivery worker claims at once. Default (and when left out) the worker's: 50. */
   workerBatchSize?: number;
   /** WEBHOOK_WORKER_MAX_IN_FLIGHT: messages a delivery worker sends or records at once. Default 2 × the batch size. */
   workerMaxInFlight?: number;
@@ -43,7 +43,7 @@ export function webhookSettingsFromEnv(env: Record<string, string | undefined> =
  * 400 in flight); several processes do well with the defaults.
  */
 function workerSettings(env: Record<string, string | undefined>) {
-  const workerBatchSize = integer(env, "WEBHOOK_WORKER_BATCH_SIZE", 50, 1, 1000);
+  const workerBatchSize = integer(env, "WEBHOOK_WORKER_BATCH_SIZE", DEFAULT_BATCH_SIZE, 1, 1000);
   const workerMaxInFlight = integer(env, "WEBHOOK_WORKER_MAX_IN_FLIGHT", 2 * workerBatchSize, workerBatchSize, 10_000);
   return { workerBatchSize, workerMaxInFlight };
 }
