@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import { Database, listenForWebhookMessages, PgWebhookRepository } from "@vx/db";
 import { createHttpSender, DeliveryWorker, signHeaders } from "@vx/webhooks";
 import PgBoss from "pg-boss";
+import { inParallel } from "./in-parallel.js";
 
 const mode = process.env.BENCH_MODE ?? "vx";
 const url = process.env.DATABASE_URL ?? "";
@@ -110,17 +111,7 @@ async function runCeiling(): Promise<void> {
     timestamp: new Date().toISOString(),
     data: { callId: "call_123" },
   });
-  const loop = async (count: number) => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < count) {
-          const id = `msg_${next++}`;
-          await post(target, SECRET, id, body);
-        }
-      }),
-    );
-  };
+  const loop = (count: number) => inParallel(count, concurrency, (i) => post(target, SECRET, `msg_${i}`, body));
   // Warm like the engines' workers, then wait for "go" on stdin, so that several senders start together.
   await loop(Number(process.env.BENCH_WARM ?? 0));
   process.stdout.write("warm\n");

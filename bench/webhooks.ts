@@ -20,6 +20,7 @@ import { openDatabase, PgWebhookRepository } from "@vx/db";
 import { withDatabase } from "@vx/db/testing";
 import { WebhookService } from "@vx/webhooks";
 import PgBoss from "pg-boss";
+import { inParallel } from "./in-parallel.js";
 import { admin } from "./postgres-admin.js";
 import { type CpuPerMessage, meterCpu } from "./webhooks-cpu.js";
 
@@ -185,15 +186,6 @@ async function timed(produce: () => Promise<void>, done: () => Promise<number>):
   await untilLogged(done, MESSAGES);
   await producing;
   return performance.now() - started;
-}
-
-async function inParallel(total: number, lanes: number, work: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      while (next < total) await work(next++);
-    }),
-  );
 }
 
 const body = (i: number) => ({ callId: `call_${i}`, agentId: "agent_456", phoneNumber: "+1234567890" });
