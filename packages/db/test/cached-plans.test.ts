@@ -48,9 +48,8 @@ async function rowsFetchedDuring(tx: Queryable, table: string, work: () => Promi
 }
 
 describeDatabases("plans cached on empty tables", ({ db }) => {
-  /** Enqueues `events` in one batch statement, claims them and records them delivered. */
-  async function cycle(tx: Queryable, repo: PgWebhookRepository, user: string, events: number): Promise<number> {
-    const now = new Date();
+  /** Enqueues `events` in one batch statement, due now. */
+  async function enqueue(tx: Queryable, user: string, events: number): Promise<void> {
     const fill = <T>(value: T) => Array.from({ length: events }, () => value);
     await tx.query(sql.enqueueBatch, [
       fill(user),
@@ -58,8 +57,14 @@ describeDatabases("plans cached on empty tables", ({ db }) => {
       fill("call.started"),
       fill('{"type":"call.started"}'),
       fill(null),
-      fill(now),
+      fill(new Date()),
     ]);
+  }
+
+  /** Enqueues `events`, claims them and records them delivered. */
+  async function cycle(tx: Queryable, repo: PgWebhookRepository, user: string, events: number): Promise<number> {
+    await enqueue(tx, user, events);
+    const now = new Date();
     const claimed = await repo.claim({ workerId: "w1", limit: events, now, leaseMs: 30_000 });
     return repo.record(
       claimed.map((m) => deliveredAttempt(m)),
@@ -67,31 +72,40 @@ describeDatabases("plans cached on empty tables", ({ db }) => {
     );
   }
 
+  /**
+   * A user with one webhook, after more than 5 cycles on small tables: PL/pgSQL has switched to the generic plans,
+   * which it then keeps.
+   */
+  async function queueWithCachedPlans(tx: Queryable): Promise<{ repo: PgWebhookRepository; user: string }> {
+    const repo = new PgWebhookRepository(tx);
+    const user = await createUser(tx);
+    await repo.createWebhook({ user_id: user, url: "https://example.com/h", events: ["call.started"], secret: SECRET });
+    for (let i = 0; i < 8; i++) expect(await cycle(tx, repo, user, 3)).toBe(3);
+    return { repo, user };
+  }
+
+  /** 5,000 more messages for the user's webhook, without an ANALYZE: delivered ones, or pending ones due in a day. */
+  async function addMessages(tx: Queryable, user: string, status: "delivered" | "pending"): Promise<void> {
+    await tx.query(
+      `WITH e AS (
+         INSERT INTO public.webhook_events (user_id, event, body)
+         SELECT $1, 'call.started', '{"n":' || i || '}' FROM generate_series(1, 5000) AS i RETURNING id, created_at
+       )
+       INSERT INTO public.webhook_messages (event_id, webhook_id, user_id, event, status, attempts, max_attempts,
+         due_at, delivered_at)
+       SELECT e.id, w.id, $1, 'call.started', $2, 1, 8,
+         CASE $2 WHEN 'delivered' THEN e.created_at ELSE now() + interval '1 day' END,
+         CASE $2 WHEN 'delivered' THEN e.created_at END
+       FROM e CROSS JOIN public.webhooks w WHERE w.user_id = $1`,
+      [user, status],
+    );
+  }
+
   it("enqueue, claim and record scan no table after the queue grows", async () => {
     await db().transaction(async (tx) => {
-      const repo = new PgWebhookRepository(tx);
-      const user = await createUser(tx);
-      await repo.createWebhook({
-        user_id: user,
-        url: "https://example.com/h",
-        events: ["call.started"],
-        secret: SECRET,
-      });
-      // More than 5 calls on small tables: PL/pgSQL switches to the generic plan, which it then keeps.
-      for (let i = 0; i < 8; i++) expect(await cycle(tx, repo, user, 3)).toBe(3);
-
-      // The queue grows (delivered history, as in production) without an ANALYZE in between.
-      await tx.query(
-        `WITH e AS (
-           INSERT INTO public.webhook_events (user_id, event, body)
-           SELECT $1, 'call.started', '{"n":' || i || '}' FROM generate_series(1, 5000) AS i RETURNING id, created_at
-         )
-         INSERT INTO public.webhook_messages (event_id, webhook_id, user_id, event, status, attempts, max_attempts,
-           due_at, delivered_at)
-         SELECT e.id, w.id, $1, 'call.started', 'delivered', 1, 8, e.created_at, e.created_at
-         FROM e CROSS JOIN public.webhooks w WHERE w.user_id = $1`,
-        [user],
-      );
+      const { repo, user } = await queueWithCachedPlans(tx);
+      // The queue grows (delivered history, as in production).
+      await addMessages(tx, user, "delivered");
 
       const scans = await scansDuring(tx, ["webhook_events", "webhook_messages", "webhook_logs"], async () => {
         expect(await cycle(tx, repo, user, 5)).toBe(5);
@@ -102,35 +116,10 @@ describeDatabases("plans cached on empty tables", ({ db }) => {
 
   it("record looks its messages up by id, however many messages are due", async () => {
     await db().transaction(async (tx) => {
-      const repo = new PgWebhookRepository(tx);
-      const user = await createUser(tx);
-      await repo.createWebhook({
-        user_id: user,
-        url: "https://example.com/h",
-        events: ["call.started"],
-        secret: SECRET,
-      });
-      for (let i = 0; i < 8; i++) expect(await cycle(tx, repo, user, 3)).toBe(3);
-
+      const { repo, user } = await queueWithCachedPlans(tx);
       // A backlog builds up (an endpoint was down: 5,000 messages wait for their next attempt tomorrow).
-      await tx.query(
-        `WITH e AS (
-           INSERT INTO public.webhook_events (user_id, event, body)
-           SELECT $1, 'call.started', '{"n":' || i || '}' FROM generate_series(1, 5000) AS i RETURNING id
-         )
-         INSERT INTO public.webhook_messages (event_id, webhook_id, user_id, event, attempts, max_attempts, due_at)
-         SELECT e.id, w.id, $1, 'call.started', 1, 8, now() + interval '1 day'
-         FROM e CROSS JOIN public.webhooks w WHERE w.user_id = $1`,
-        [user],
-      );
-      await tx.query(sql.enqueueBatch, [
-        [user],
-        [null],
-        ["call.started"],
-        ['{"type":"call.started"}'],
-        [null],
-        [new Date()],
-      ]);
+      await addMessages(tx, user, "pending");
+      await enqueue(tx, user, 1);
       const claimed = await repo.claim({ workerId: "w1", limit: 5, now: new Date(), leaseMs: 30_000 });
       expect(claimed).toHaveLength(1);
 
