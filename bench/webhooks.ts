@@ -5,11 +5,12 @@
 // Writes bench/results/webhooks.md. Settings: BENCH_ROUNDS (3), BENCH_MESSAGES per figure (10000),
 // BENCH_POSTGRES_URL (the local server). BENCH_RENDER=1 rewrites the report from the last run's raw figures.
 // BENCH_ONLY=vx1,boss1,… measures only those figures, with pg-boss's usual best settings and no tuning pass, and
-// prints them without writing the report (for trying a change; also "latency"). BENCH_WARM deliveries warm each
-// figure's workers (2000); BENCH_VX1_BATCH / BENCH_VX4_BATCH override vx's claim size per process; BENCH_STATS=1
+// prints them without writing the report (for trying a change; also "latency"). BENCH_WARM deliveries per worker
+// process warm each figure's workers first (5000); BENCH_VX1_BATCH / BENCH_VX4_BATCH override vx's claim size per process; BENCH_STATS=1
 // makes vx workers print their claim and record counts; BENCH_PRODUCERS and BENCH_MANY_PRODUCERS set the two
 // numbers of concurrent producers end to end (16 and 64);
-// BENCH_PROF=dir writes CPU profiles of the worker processes.
+// BENCH_PROF=dir writes CPU profiles of the worker processes; BENCH_VARIANT=file.sql runs that SQL after the
+// migrations (to try a schema change end to end).
 // For a schema or SQL change, bench/webhooks-sql.ts first measures enqueue, claim and record alone (VARIANT=file.sql).
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -27,8 +28,11 @@ import { type CpuPerMessage, meterCpu } from "./webhooks-cpu.js";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const LATENCY_EVENTS = 200;
-/** Deliveries each figure's worker processes make before its clock starts (JIT, pools and connections warm). */
-const WARM = Number(process.env.BENCH_WARM ?? 2_000);
+/**
+ * Deliveries per worker process before a figure's clock starts (JIT, pools and connections warm). With 2,000 in all,
+ * four processes still spent much of the measured time compiling: their CPU per delivery halved once each made 5,000.
+ */
+const WARM = Number(process.env.BENCH_WARM ?? 5_000);
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 16);
 /**
@@ -196,6 +200,7 @@ async function main(): Promise<void> {
   await admin(SERVER_URL, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   await admin(SERVER_URL, `CREATE DATABASE ${DB_NAME}`);
   const db = await openDatabase({ url: dbUrl, poolSize: Math.max(PRODUCERS, MANY_PRODUCERS) + 4 });
+  if (process.env.BENCH_VARIANT) await db.query(readFileSync(process.env.BENCH_VARIANT, "utf8"));
   await db.query("CREATE TABLE bench_pgboss_logs (job_id uuid, status_code int, created_at timestamptz DEFAULT now())");
   receiver = start("webhooks-receiver.ts", {});
   const port = await line(receiver, "port");
@@ -226,14 +231,19 @@ async function main(): Promise<void> {
     Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM bench_pgboss_logs")).rows[0]!.n);
 
   /**
-   * Long-running workers are warm: before the clock starts each figure's fresh worker processes make WARM
-   * deliveries the same way. Returns how many deliveries the count already holds.
+   * Long-running workers are warm: before the clock starts each figure's fresh worker processes make about WARM
+   * deliveries each, the same way. Returns how many deliveries the count already holds.
    */
-  async function warmUp(send: (i: number) => Promise<unknown>, counted: () => Promise<number>): Promise<number> {
-    await inParallel(WARM, PRODUCERS, send);
-    await until(counted, WARM);
+  async function warmUp(
+    processes: number,
+    send: (i: number) => Promise<unknown>,
+    counted: () => Promise<number>,
+  ): Promise<number> {
+    const warm = WARM * processes;
+    await inParallel(warm, PRODUCERS, send);
+    await until(counted, warm);
     await resetReceiver();
-    return WARM;
+    return warm;
   }
   const vxTrigger = (i: number) => service.triggerEvent("call.started", body(i), { userId });
   /** pg-boss's job for event i: everything its handler needs, so it looks nothing up. */
@@ -247,7 +257,7 @@ async function main(): Promise<void> {
     await db.query("TRUNCATE webhook_events, webhook_logs CASCADE");
     await resetReceiver();
     const children = await startWorkers(workers, vxSettings(workers));
-    const warm = await warmUp(vxTrigger, vxDelivered);
+    const warm = await warmUp(workers, vxTrigger, vxDelivered);
     const cpu = await meter(children);
     const ms = await timed(
       () => inParallel(MESSAGES, producers, vxTrigger),
@@ -275,7 +285,7 @@ async function main(): Promise<void> {
       BENCH_LOOPS: String(setting.loops),
     });
     const send = (i: number) => boss.send(QUEUE, bossJob(i));
-    const warm = await warmUp(send, bossLogged);
+    const warm = await warmUp(workers, send, bossLogged);
     const cpu = await meter(children);
     const ms = await timed(
       () => inParallel(MESSAGES, producers, send),
@@ -293,7 +303,7 @@ async function main(): Promise<void> {
     await db.query("TRUNCATE webhook_events, webhook_logs CASCADE");
     await resetReceiver();
     const children = await startWorkers(workers, vxSettings(workers));
-    const warm = await warmUp(vxTrigger, vxDelivered);
+    const warm = await warmUp(workers, vxTrigger, vxDelivered);
     let started = 0;
     let cpu: Awaited<ReturnType<typeof meter>> | undefined;
     await db.transaction(async (tx) => {
@@ -321,7 +331,7 @@ async function main(): Promise<void> {
       BENCH_BATCH: String(setting.batch),
       BENCH_LOOPS: String(setting.loops),
     });
-    const warm = await warmUp((i) => boss.send(QUEUE, bossJob(i)), bossLogged);
+    const warm = await warmUp(workers, (i) => boss.send(QUEUE, bossJob(i)), bossLogged);
     const jobs = Array.from({ length: MESSAGES }, (_, i) => ({ name: QUEUE, data: bossJob(i) }));
     const cpu = await meter(children);
     const started = performance.now();
@@ -346,7 +356,7 @@ async function main(): Promise<void> {
         BENCH_TARGET: receiverUrl,
         BENCH_MESSAGES: String(MESSAGES / processes),
         BENCH_CONCURRENCY: String(Math.ceil(50 / processes)),
-        BENCH_WARM: String(WARM / processes),
+        BENCH_WARM: String(WARM),
       }),
     );
     await Promise.all(children.map((c) => line(c, "warm")));
@@ -567,12 +577,11 @@ What bounds each figure: rate × CPU per message is how many of the ${cpus().len
   so ${MANY_PRODUCERS} producers make larger, cheaper batches: vx keeps ${cores("vx1Many")} cores busy at
   ${fmt(t("vx1Many"))} µs per message. pg-boss commits each \`send\`; with ${MANY_PRODUCERS} producers its rate is
   ${ratio(f.boss1Many, f.boss1)} × its rate with ${PRODUCERS}.
-- **End to end, 4 processes:** vx keeps ${cores("vx4")} cores busy (${cores("vx4Many")} with ${MANY_PRODUCERS} producers). Four processes on 2 cores cost more CPU for the same HTTP
-  work, with or without a database: the bare loop's senders spend ${part("ceiling4", "workers")} µs per message in 4 processes against
-  ${part("ceiling", "workers")} in one; vx's workers ${part("vx4", "workers")} against ${part("vx1", "workers")}, pg-boss's ${part("boss4", "workers")} against ${part("boss1", "workers")}. Against the bare loop
-  in 4 processes, vx with 4 worker processes reaches ${ratio(f.vx4, f.ceiling4)} end to end and ${ratio(f.drainVx4, f.ceiling4)} on a backlog. That loop
-  itself reaches ${ratio(f.ceiling4, f.ceiling)} × the ceiling, so on these 2 cores no engine with 4 processes could reach much
-  more than that, database or not.
+- **End to end, 4 processes:** vx keeps ${cores("vx4")} cores busy (${cores("vx4Many")} with ${MANY_PRODUCERS} producers). Four
+  processes cost more CPU for the same HTTP work than one, with or without a database: the bare loop's senders spend
+  ${part("ceiling4", "workers")} µs per message in 4 processes against ${part("ceiling", "workers")} in one; vx's workers ${part("vx4", "workers")} against ${part("vx1", "workers")}, pg-boss's
+  ${part("boss4", "workers")} against ${part("boss1", "workers")}. Against the bare loop in 4 processes, vx with 4 worker processes reaches
+  ${ratio(f.vx4Many, f.ceiling4)} end to end (${MANY_PRODUCERS} producers) and ${ratio(f.drainVx4, f.ceiling4)} on a backlog.
 - **Any engine against pg-boss:** both pay the same HTTP cost. When the cores are the limit, no engine, even one whose
   database work cost nothing, could beat pg-boss by more than pg-boss's CPU per message ÷ the bare loop's with as
   many processes: ${bound("boss1", "ceiling")} × end to end and ${bound("drainBoss1", "ceiling")} × on a backlog with 1 process,
@@ -608,6 +617,8 @@ function writeResults({ figures: f, cpu, tuning, settings, latencies, messages, 
   const n = messages.toLocaleString("en-US");
   /** Each round's better end-to-end figure of the two producer counts. */
   const better = (a: number[], b: number[]) => a.map((x, i) => Math.max(x, b[i] ?? 0));
+  /** The ceiling of each round: the faster bare loop, in 1 process or in 4. */
+  const ceiling = better(f.ceiling, f.ceiling4);
   const e2e = {
     vx1: better(f.vx1, f.vx1Many),
     vx4: better(f.vx4, f.vx4Many),
@@ -618,8 +629,8 @@ function writeResults({ figures: f, cpu, tuning, settings, latencies, messages, 
 
 Command: \`pnpm bench webhooks\` (${ROUNDS} rounds of ${n} messages per figure, after a warm-up and a pg-boss tuning
 pass; figures run in turn within each round, so each ratio compares figures of the same round). Worker processes are
-started afresh for every figure and, like long-running workers, are warm before its clock starts: they first make
-${WARM.toLocaleString("en-US")} deliveries the same way (JIT, pools, connections), and so do the bare loop's senders. A delivery counts when
+started afresh for every figure and, like long-running workers, are warm before its clock starts: each first makes
+about ${WARM.toLocaleString("en-US")} deliveries the same way (JIT, pools, connections), and so do the bare loop's senders. A delivery counts when
 the receiver has answered the signed POST **and** the attempt is logged. Every worker, the receiver (answers 200 at
 once) and the producer run in their own processes on 127.0.0.1; Postgres is the local server with its default
 configuration. Medians with the range over rounds; ratios are medians of per-round ratios. Machine load average
@@ -632,28 +643,31 @@ configuration. Medians with the range over rounds; ratios are medians of per-rou
 - **Backlog**: ${n} messages are enqueued while the workers idle (vx: one transaction, the clock starts at its commit;
   pg-boss: one \`boss.insert\`, the clock starts before it) and drained: the delivery engine alone.
 
+The ceiling of each round is the faster of two bare undici loops with no database: one process with 50 requests in
+flight, and 4 processes sharing them (on these 2 cores, once warm, 4 processes can be the faster).
+
 | figure | deliveries/s | ÷ ceiling | ÷ pg-boss, same processes and mode |
 |---|---|---|---|
-${row("bare undici loop, no database (the ceiling), 50 in flight", f.ceiling, f.ceiling)}
-${row("the same loop in 4 processes, 13 in flight each", f.ceiling4, f.ceiling)}
-${row(`end to end, ${PRODUCERS} producers: vx, 1 worker process`, f.vx1, f.ceiling, f.boss1)}
-${row(`end to end, ${PRODUCERS} producers: vx, 4 worker processes`, f.vx4, f.ceiling, f.boss4)}
-${row(`end to end, ${PRODUCERS} producers: pg-boss, 1 process (${s("e2e1")})`, f.boss1, f.ceiling)}
-${row(`end to end, ${PRODUCERS} producers: pg-boss, 4 processes (${s("e2e4")})`, f.boss4, f.ceiling)}
-${row(`end to end, ${MANY_PRODUCERS} producers: vx, 1 worker process`, f.vx1Many, f.ceiling, f.boss1Many)}
-${row(`end to end, ${MANY_PRODUCERS} producers: vx, 4 worker processes`, f.vx4Many, f.ceiling, f.boss4Many)}
-${row(`end to end, ${MANY_PRODUCERS} producers: pg-boss, 1 process (${s("e2e1")})`, f.boss1Many, f.ceiling)}
-${row(`end to end, ${MANY_PRODUCERS} producers: pg-boss, 4 processes (${s("e2e4")})`, f.boss4Many, f.ceiling)}
-${row("backlog: vx, 1 worker process", f.drainVx1, f.ceiling, f.drainBoss1)}
-${row("backlog: vx, 4 worker processes", f.drainVx4, f.ceiling, f.drainBoss4)}
-${row(`backlog: pg-boss, 1 process (${s("drain1")})`, f.drainBoss1, f.ceiling)}
-${row(`backlog: pg-boss, 4 processes (${s("drain4")})`, f.drainBoss4, f.ceiling)}
+${row("bare undici loop, no database, 50 in flight", f.ceiling, ceiling)}
+${row("the same loop in 4 processes, 13 in flight each", f.ceiling4, ceiling)}
+${row(`end to end, ${PRODUCERS} producers: vx, 1 worker process`, f.vx1, ceiling, f.boss1)}
+${row(`end to end, ${PRODUCERS} producers: vx, 4 worker processes`, f.vx4, ceiling, f.boss4)}
+${row(`end to end, ${PRODUCERS} producers: pg-boss, 1 process (${s("e2e1")})`, f.boss1, ceiling)}
+${row(`end to end, ${PRODUCERS} producers: pg-boss, 4 processes (${s("e2e4")})`, f.boss4, ceiling)}
+${row(`end to end, ${MANY_PRODUCERS} producers: vx, 1 worker process`, f.vx1Many, ceiling, f.boss1Many)}
+${row(`end to end, ${MANY_PRODUCERS} producers: vx, 4 worker processes`, f.vx4Many, ceiling, f.boss4Many)}
+${row(`end to end, ${MANY_PRODUCERS} producers: pg-boss, 1 process (${s("e2e1")})`, f.boss1Many, ceiling)}
+${row(`end to end, ${MANY_PRODUCERS} producers: pg-boss, 4 processes (${s("e2e4")})`, f.boss4Many, ceiling)}
+${row("backlog: vx, 1 worker process", f.drainVx1, ceiling, f.drainBoss1)}
+${row("backlog: vx, 4 worker processes", f.drainVx4, ceiling, f.drainBoss4)}
+${row(`backlog: pg-boss, 1 process (${s("drain1")})`, f.drainBoss1, ceiling)}
+${row(`backlog: pg-boss, 4 processes (${s("drain4")})`, f.drainBoss4, ceiling)}
 
 Targets, end to end with each engine at its better number of producers in each round (as pg-boss gets its best
 batch and loops): ≥ 2 × pg-boss — **${ratio(e2e.vx1, e2e.boss1)}** (1 process) and **${ratio(e2e.vx4, e2e.boss4)}** (4);
-≥ 0.5 × the ceiling — **${ratio(e2e.vx1, f.ceiling)}** and **${ratio(e2e.vx4, f.ceiling)}**. With ${PRODUCERS} producers
+≥ 0.5 × the ceiling — **${ratio(e2e.vx1, ceiling)}** and **${ratio(e2e.vx4, ceiling)}**. With ${PRODUCERS} producers
 only, against pg-boss: ${ratio(f.vx1, f.boss1)} and ${ratio(f.vx4, f.boss4)}. On a backlog: ${ratio(f.drainVx1, f.drainBoss1)} and
-${ratio(f.drainVx4, f.drainBoss4)} × pg-boss, ${ratio(f.drainVx1, f.ceiling)} and ${ratio(f.drainVx4, f.ceiling)} × the ceiling.
+${ratio(f.drainVx4, f.drainBoss4)} × pg-boss, ${ratio(f.drainVx1, ceiling)} and ${ratio(f.drainVx4, ceiling)} × the ceiling.
 
 Trigger-to-delivery latency when idle (one event every 20 ms to one idle vx worker process woken by NOTIFY,
 ${latencies.length} events, measured by the receiver): p50 **${percentile(latencies, 50).toFixed(1)} ms**,
@@ -668,7 +682,7 @@ claims up to ${VX_SETTINGS[1]!.batch} due messages in one statement and keeps ${
 ${VX_SETTINGS[4]!.batch} and ${VX_SETTINGS[4]!.inFlight} per process with 4 (\`FOR UPDATE SKIP LOCKED\`, with a lease), signs (Standard Webhooks HMAC-SHA256) and
 POSTs each with undici (keep-alive), and records finished attempts in batches: one SQL function sets each
 message's state (found by primary key), writes its \`webhook_logs\` row and keeps the webhook's \`last_*\` columns
-current; one record statement at a time (attempts finishing meanwhile, or within 5 ms, join the next), and after
+current; one record statement at a time (attempts finishing meanwhile, or within 20 ms, join the next), and after
 a partial claim the next waits 25 ms, so a trickle is still claimed and recorded in batches. **pg-boss 10.4**
 (\`schedule: false, supervise: false\`, sparing it its maintenance work): one job per event with url, secret and
 body in the job data (no lookup); \`work()\` fetches a batch, signs and POSTs every job at once with the same undici
