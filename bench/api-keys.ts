@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { ApiKeyService, hashKey } from "@vx/api-keys";
 import { openDatabase, PgApiKeyRepository } from "@vx/db";
+import { withDatabase } from "@vx/db/testing";
 import { signToken } from "../apps/api/src/token.js";
 import type { Scenario } from "./api-keys-server.js";
 import { SQL_FIGURES, type SqlFigure, sqlRate } from "./api-keys-sql.js";
@@ -193,12 +194,6 @@ async function exactness(env: Record<string, string>, service: ApiKeyService, us
   }
 }
 
-function withDatabaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -207,7 +202,7 @@ async function main(): Promise<void> {
   const name = `vx_bench_api_keys_${randomBytes(4).toString("hex")}`;
   const admin = await openDatabase({ url: SERVER_URL, migrate: false });
   await admin.query(`CREATE DATABASE ${name}`);
-  const url = withDatabaseUrl(SERVER_URL, name);
+  const url = withDatabase(SERVER_URL, name);
   const db = await openDatabase({ url });
   try {
     const service = new ApiKeyService({ repository: new PgApiKeyRepository(db) });

@@ -7,8 +7,8 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Database, openDatabase, PgIvrMenuRepository, PgIvrSessionRepository, type Queryable } from "@vx/db";
+import { runOnServer, withDatabase } from "@vx/db/testing";
 import { defineMenu, type IvrEvent, IvrService, type Menu, type SessionState, step } from "@vx/ivr";
-import { admin } from "./postgres-admin.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_MS = Number(process.env.BENCH_DURATION ?? 3) * 1000;
@@ -203,11 +203,9 @@ async function persisted(target: "pglite" | "postgres"): Promise<Persisted[]> {
     db = await openDatabase({ dataDir: "memory" });
   } else {
     const name = `vx_bench_ivr_${randomBytes(4).toString("hex")}`;
-    await admin(SERVER_URL, `CREATE DATABASE ${name}`);
-    const url = new URL(SERVER_URL);
-    url.pathname = `/${name}`;
-    db = await openDatabase({ url: url.toString(), poolSize: 10 });
-    drop = () => admin(SERVER_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await runOnServer(SERVER_URL, `CREATE DATABASE ${name}`);
+    db = await openDatabase({ url: withDatabase(SERVER_URL, name), poolSize: 10 });
+    drop = () => runOnServer(SERVER_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
   try {
     const { rows } = await db.query<{ id: string }>("INSERT INTO auth.users DEFAULT VALUES RETURNING id");

@@ -5,10 +5,9 @@
 // so a variant and the base can be compared run against run. Differences under ~5 µs are noise here.
 import { readFileSync } from "node:fs";
 import { openDatabase, PgWebhookRepository } from "@vx/db";
-import { withDatabase } from "@vx/db/testing";
+import { runOnServer, withDatabase } from "@vx/db/testing";
 import { deliveredAttempt } from "@vx/webhooks/testing";
 import { sql } from "../packages/db/src/webhooks/sql.js";
-import { admin } from "./postgres-admin.js";
 
 const SERVER = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const DB_NAME = "vx_bench_webhooks_sql";
@@ -19,8 +18,8 @@ const BODY = JSON.stringify({
   data: { callId: "call_1", agentId: "agent_456", phone: "+1234567890" },
 });
 
-await admin(SERVER, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-await admin(SERVER, `CREATE DATABASE ${DB_NAME}`);
+await runOnServer(SERVER, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+await runOnServer(SERVER, `CREATE DATABASE ${DB_NAME}`);
 const db = await openDatabase({ url: withDatabase(SERVER, DB_NAME), poolSize: 2 });
 if (process.env.VARIANT) await db.query(readFileSync(process.env.VARIANT, "utf8"));
 const repository = new PgWebhookRepository(db);
@@ -84,4 +83,4 @@ console.log(
   `${process.env.VARIANT ?? "base"}: µs per event: enqueue ${median("enqueue")}, claim ${median("claim")}, record ${median("record")}`,
 );
 await db.close();
-await admin(SERVER, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+await runOnServer(SERVER, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);

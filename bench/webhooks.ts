@@ -18,11 +18,10 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { openDatabase, PgWebhookRepository } from "@vx/db";
-import { withDatabase } from "@vx/db/testing";
+import { runOnServer, withDatabase } from "@vx/db/testing";
 import { WebhookService } from "@vx/webhooks";
 import PgBoss from "pg-boss";
 import { inParallel } from "./in-parallel.js";
-import { admin } from "./postgres-admin.js";
 import { type CpuPerMessage, meterCpu } from "./webhooks-cpu.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -197,8 +196,8 @@ const body = (i: number) => ({ callId: `call_${i}`, agentId: "agent_456", phoneN
 const loadAtStart = loadavg()[0]!;
 
 async function main(): Promise<void> {
-  await admin(SERVER_URL, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin(SERVER_URL, `CREATE DATABASE ${DB_NAME}`);
+  await runOnServer(SERVER_URL, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await runOnServer(SERVER_URL, `CREATE DATABASE ${DB_NAME}`);
   const db = await openDatabase({ url: dbUrl, poolSize: Math.max(PRODUCERS, MANY_PRODUCERS) + 4 });
   if (process.env.BENCH_VARIANT) await db.query(readFileSync(process.env.BENCH_VARIANT, "utf8"));
   await db.query("CREATE TABLE bench_pgboss_logs (job_id uuid, status_code int, created_at timestamptz DEFAULT now())");
@@ -481,7 +480,7 @@ async function main(): Promise<void> {
   await service.close();
   await stop(receiver);
   await db.close();
-  await admin(SERVER_URL, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await runOnServer(SERVER_URL, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   const run: Run = {
     figures,
     cpu,

@@ -7,6 +7,7 @@ export {
   createPgliteTestDatabase,
   createPostgresTestDatabase,
   createTestDatabase,
+  runOnServer,
   testPostgresUrl,
   withDatabase,
 } from "./test-database.js";

@@ -30,7 +30,7 @@ export async function createPgliteTestDatabase(): Promise<TestDatabase> {
 /** Creates `vx_test_<random>` on the server, migrates it, and drops it afterwards. */
 export async function createPostgresTestDatabase(serverUrl: string): Promise<TestDatabase> {
   const name = `vx_test_${randomBytes(6).toString("hex")}`;
-  await admin(serverUrl, `CREATE DATABASE ${name}`);
+  await runOnServer(serverUrl, `CREATE DATABASE ${name}`);
   const url = withDatabase(serverUrl, name);
   const db = await openDatabase({ url, poolSize: 20 });
   return {
@@ -38,7 +38,7 @@ export async function createPostgresTestDatabase(serverUrl: string): Promise<Tes
     db,
     async drop() {
       await db.close();
-      await admin(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await runOnServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }
@@ -50,7 +50,11 @@ export function withDatabase(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-async function admin(serverUrl: string, sql: string): Promise<void> {
+/**
+ * Runs one statement on its own connection to `serverUrl` (CREATE / DROP DATABASE cannot run inside a pool's
+ * transaction, nor on a connection to the database they drop).
+ */
+export async function runOnServer(serverUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
