@@ -48,9 +48,13 @@ const here = import.meta.dirname;
 const RAW = "/tmp/vx-bench-webhooks.json";
 const root = join(here, "..");
 
-/** pg-boss settings tried in the tuning pass (jobs per fetch × work() loops per process); the best is kept. */
 /** pg-boss's settings for each kind of figure: chosen by the tuning pass, or BOSS_USUAL for BENCH_ONLY runs. */
-type BossSettings = Record<"e2e1" | "e2e4" | "drain1" | "drain4", { batch: number; loops: number }>;
+type BossSettings = Record<"e2e1" | "e2e4" | "drain1" | "drain4", BossSetting>;
+/** pg-boss jobs per fetch × `work()` loops per worker process. */
+interface BossSetting {
+  batch: number;
+  loops: number;
+}
 /** The settings the tuning pass usually picks. */
 const BOSS_USUAL: BossSettings = {
   e2e1: { batch: 1000, loops: 2 },
@@ -58,7 +62,8 @@ const BOSS_USUAL: BossSettings = {
   drain1: { batch: 1000, loops: 2 },
   drain4: { batch: 500, loops: 1 },
 };
-const BOSS_GRID = [
+/** pg-boss settings tried in the tuning pass; the best is kept. */
+const BOSS_GRID: BossSetting[] = [
   { batch: 100, loops: 4 },
   { batch: 500, loops: 1 },
   { batch: 500, loops: 2 },
@@ -82,7 +87,7 @@ const vxSettings = (workers: number) => {
 };
 
 interface Tuning {
-  setting: { batch: number; loops: number };
+  setting: BossSetting;
   e2e1: number;
   e2e4: number;
   drain1: number;
@@ -268,11 +273,7 @@ async function main(): Promise<void> {
     return (MESSAGES / ms) * 1000;
   }
 
-  async function runBoss(
-    workers: number,
-    setting: { batch: number; loops: number },
-    producers = PRODUCERS,
-  ): Promise<number> {
+  async function runBoss(workers: number, setting: BossSetting, producers = PRODUCERS): Promise<number> {
     await db.query("DROP SCHEMA IF EXISTS pgboss CASCADE; TRUNCATE bench_pgboss_logs");
     const boss = new PgBoss({ connectionString: dbUrl, max: producers, schedule: false, supervise: false });
     await boss.start();
@@ -319,7 +320,7 @@ async function main(): Promise<void> {
   }
 
   /** The backlog is inserted with one `boss.insert` while the workers idle; the clock starts before it. */
-  async function drainBoss(workers: number, setting: { batch: number; loops: number }): Promise<number> {
+  async function drainBoss(workers: number, setting: BossSetting): Promise<number> {
     await db.query("DROP SCHEMA IF EXISTS pgboss CASCADE; TRUNCATE bench_pgboss_logs");
     const boss = new PgBoss({ connectionString: dbUrl, max: 4, schedule: false, supervise: false });
     await boss.start();

@@ -14,38 +14,32 @@ import { sql } from "../src/webhooks/sql.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/** Sequential scans of each table so far in this transaction. */
-async function seqScans(tx: Queryable, tables: string[]): Promise<Record<string, number>> {
-  const { rows } = await tx.query<{ relname: string; seq_scan: string }>(
-    "SELECT relname, seq_scan FROM pg_stat_xact_user_tables WHERE schemaname = 'public' AND relname = ANY ($1)",
+type TableCounter = "seq_scan" | "idx_tup_fetch";
+
+/** A counter of each table so far in this transaction. */
+async function counters(tx: Queryable, counter: TableCounter, tables: string[]): Promise<Record<string, number>> {
+  const { rows } = await tx.query<{ relname: string; n: string }>(
+    `SELECT relname, ${counter} AS n FROM pg_stat_xact_user_tables WHERE schemaname = 'public' AND relname = ANY ($1)`,
     [tables],
   );
-  return Object.fromEntries(tables.map((t) => [t, Number(rows.find((r) => r.relname === t)?.seq_scan ?? 0)]));
+  return Object.fromEntries(tables.map((t) => [t, Number(rows.find((r) => r.relname === t)?.n ?? 0)]));
 }
 
-/** Sequential scans of `tables` while `work` ran. */
-async function scansDuring(tx: Queryable, tables: string[], work: () => Promise<unknown>) {
-  const before = await seqScans(tx, tables);
+/** How much `counter` grew for each of `tables` while `work` ran. */
+async function countedDuring(tx: Queryable, counter: TableCounter, tables: string[], work: () => Promise<unknown>) {
+  const before = await counters(tx, counter, tables);
   await work();
-  const after = await seqScans(tx, tables);
+  const after = await counters(tx, counter, tables);
   return Object.fromEntries(tables.map((t) => [t, after[t]! - before[t]!]));
 }
 
+/** Sequential scans of `tables` while `work` ran. */
+const scansDuring = (tx: Queryable, tables: string[], work: () => Promise<unknown>) =>
+  countedDuring(tx, "seq_scan", tables, work);
+
 /** Rows of `table` fetched through an index (plain or bitmap) while `work` ran. */
-async function rowsFetchedDuring(tx: Queryable, table: string, work: () => Promise<unknown>): Promise<number> {
-  const fetched = async () =>
-    Number(
-      (
-        await tx.query<{ n: string }>(
-          "SELECT idx_tup_fetch AS n FROM pg_stat_xact_user_tables WHERE schemaname = 'public' AND relname = $1",
-          [table],
-        )
-      ).rows[0]?.n ?? 0,
-    );
-  const before = await fetched();
-  await work();
-  return (await fetched()) - before;
-}
+const rowsFetchedDuring = async (tx: Queryable, table: string, work: () => Promise<unknown>) =>
+  (await countedDuring(tx, "idx_tup_fetch", [table], work))[table]!;
 
 describeDatabases("plans cached on empty tables", ({ db }) => {
   /** Enqueues `events` in one batch statement, due now. */
