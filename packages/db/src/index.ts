@@ -5,6 +5,8 @@ export { backupEmbedded, restoreEmbedded } from "./backup.js";
 export * from "./compliance/index.js";
 export type { DatabaseKind, DatabaseOptions, HealthStatus, QueryObserver, QueryTarget } from "./database.js";
 export { Database, operationName } from "./database.js";
+export type { DbErrorCode } from "./errors.js";
+export { DbError } from "./errors.js";
 export type { EmbeddedOptions, EmbeddedPostgres } from "./embedded.js";
 export { startEmbeddedPostgres } from "./embedded.js";
 export * from "./ivr/index.js";
