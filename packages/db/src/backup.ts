@@ -1,22 +1,31 @@
 /**
- * Backups of the embedded database: a gzipped tarball of the PGlite data folder. Stop the server first:
- * PGlite is one process's database, and a copy taken beside a running server may miss its last writes.
- * For Postgres use pg_dump / pg_restore (see the README).
+ * Backups of the embedded database: a gzipped tarball of the PGlite data folder's Postgres files. The folder is
+ * locked while a backup or restore runs, so neither can happen beside a running server (a copy taken then could
+ * miss its last writes). Secrets kept in the folder (the development JWT secret, webhook keys) are never in a
+ * backup: keep them, or the configuration that names them, beside it. For Postgres use pg_dump / pg_restore.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
+import { lockDataDir } from "./data-dir-lock.js";
+import { dumpPostgresFiles, isPostgresFile, onlyPostgresEntries } from "./postgres-files.js";
 
 export async function backupEmbedded(dataDir: string, file: string): Promise<{ bytes: number }> {
   if (!(await isPgliteDataDir(dataDir))) throw new Error(`${dataDir} holds no embedded database to back up`);
-  const pglite = await PGlite.create({ dataDir });
+  const lock = await lockDataDir(dataDir);
   try {
-    const dump = await pglite.dumpDataDir("gzip");
-    const bytes = new Uint8Array(await dump.arrayBuffer());
-    await writeFile(file, bytes);
-    return { bytes: bytes.length };
+    const pglite = await PGlite.create({ dataDir });
+    try {
+      const bytes = new Uint8Array(await (await dumpPostgresFiles(pglite)).arrayBuffer());
+      await writeFile(file, bytes);
+      return { bytes: bytes.length };
+    } finally {
+      await pglite.close();
+    }
   } finally {
-    await pglite.close();
+    await lock.release();
   }
 }
 
@@ -25,21 +34,25 @@ export interface RestoreOptions {
   force?: boolean;
 }
 
+/** Restores Postgres's files only: the folder's own secrets stay, and a backup's copy of them is ignored. */
 export async function restoreEmbedded(file: string, dataDir: string, options: RestoreOptions = {}): Promise<void> {
   if ((await isPgliteDataDir(dataDir)) && !options.force) {
     throw new Error(`${dataDir} already holds a database: restore into an empty folder, or pass --force to replace it`);
   }
-  const archive = new Blob([await readFile(file)]);
-  if (options.force && existsSync(dataDir)) {
-    const { rm } = await import("node:fs/promises");
-    await rm(dataDir, { recursive: true, force: true });
-  }
-  await mkdir(dataDir, { recursive: true });
-  const pglite = await PGlite.create({ dataDir, loadDataDir: archive });
+  const archive = new Blob([gzipSync(onlyPostgresEntries(await readFile(file)))]);
+  const lock = await lockDataDir(dataDir);
   try {
-    await pglite.query("SELECT 1");
+    for (const name of await readdir(dataDir)) {
+      if (isPostgresFile(name) || name.startsWith("postmaster.")) await rm(join(dataDir, name), { recursive: true });
+    }
+    const pglite = await PGlite.create({ dataDir, loadDataDir: archive });
+    try {
+      await pglite.query("SELECT 1");
+    } finally {
+      await pglite.close();
+    }
   } finally {
-    await pglite.close();
+    await lock.release();
   }
 }
 

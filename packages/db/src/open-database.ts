@@ -1,8 +1,12 @@
 /** The one way to open the database: a Postgres URL, or embedded PGlite in a data folder when none is given. */
-import { mkdir, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { lockDataDir } from "./data-dir-lock.js";
 import { Database } from "./database.js";
 import { startEmbeddedPostgres } from "./embedded.js";
+import { DbError } from "./errors.js";
 import { migrate } from "./migrate.js";
+import { isPostgresFile } from "./postgres-files.js";
 import { isFreshDataDir, readSnapshot, saveSnapshot } from "./snapshot.js";
 
 export interface OpenDatabaseOptions {
@@ -18,6 +22,8 @@ export interface OpenDatabaseOptions {
   readUrl?: string;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /** Told in plain words about a slow step before it starts (creating the embedded database takes seconds). */
+  progress?: (line: string) => void;
 }
 
 export const DEFAULT_DATA_DIR = "./.vx-data";
@@ -34,25 +40,66 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 
 async function openEmbedded(options: OpenDatabaseOptions): Promise<Database> {
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
-  const folder = dataDir === "memory" ? undefined : dataDir;
+  const folder = dataDir === "memory" ? undefined : resolve(dataDir);
+  const lock = folder ? await lockDataDir(folder) : undefined;
+  try {
+    const db = await startAndMigrate(folder, options, async () => {
+      await lock?.release();
+    });
+    return db;
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+}
+
+async function startAndMigrate(
+  folder: string | undefined,
+  options: OpenDatabaseOptions,
+  afterStop: () => Promise<void>,
+): Promise<Database> {
   const migrating = options.migrate !== false;
   // A new database starts from the snapshot of a migrated one when there is one: seconds saved per start.
   const fresh = isFreshDataDir(folder);
   let snapshot = migrating && fresh ? await readSnapshot() : undefined;
-  if (folder) await mkdir(folder, { recursive: true });
+  if (fresh && folder) options.progress?.(`creating the embedded database in ${folder} (first start only)…`);
   const embedded = await startEmbeddedPostgres({ dataDir: folder, loadDataDir: snapshot }).catch(async (error) => {
+    if (!fresh) throw damaged(folder, error);
     if (!snapshot) throw error;
     // A damaged snapshot must never stop a start: clear what it left in the new folder and run initdb instead.
-    if (folder) await rm(folder, { recursive: true, force: true }).then(() => mkdir(folder, { recursive: true }));
+    if (folder) await removePostgresFiles(folder);
     snapshot = undefined;
     return startEmbeddedPostgres({ dataDir: folder });
   });
   const poolSize = Math.min(options.poolSize ?? 8, embedded.maxConnections - 2);
-  const db = new Database({ kind: "pglite", url: embedded.url, poolSize, onClose: embedded.stop });
+  const onClose = async () => {
+    await embedded.stop();
+    await afterStop();
+  };
+  const db = new Database({ kind: "pglite", url: embedded.url, poolSize, onClose });
   if (!migrating) return db;
   await migrateOrClose(db);
   if (fresh && !snapshot) await saveSnapshot(await embedded.dump()).catch(() => {});
   return db;
+}
+
+/** PGlite aborts on a folder it cannot read: say which folder, and the ways out. */
+function damaged(folder: string | undefined, error: unknown): unknown {
+  if (!folder) return error;
+  const reason = ((error as Error).message ?? String(error)).split("\n")[0]!.slice(0, 200);
+  return new DbError(
+    "data_dir_damaged",
+    `the embedded database in ${folder} looks damaged, or was made by another PGlite version (PGlite: ${reason}): ` +
+      `restore a backup with \`vx restore <backup.tar.gz> --force\`, or move the folder away to start afresh`,
+    { cause: error },
+  );
+}
+
+async function removePostgresFiles(folder: string): Promise<void> {
+  for (const name of await readdir(folder)) {
+    if (isPostgresFile(name) || name.startsWith("postmaster."))
+      await rm(join(folder, name), { recursive: true, force: true });
+  }
 }
 
 async function migrateOrClose(db: Database): Promise<void> {

@@ -2,22 +2,31 @@
  * Snapshots of a freshly migrated embedded database, keyed by the PGlite version and the migrations' contents.
  * initdb in WASM costs seconds; loading a snapshot costs a fraction of that, so every new data folder (a first
  * `pnpm start`, each test database) after the first starts from one. A stale snapshot can never be used: any
- * change to a migration or to PGlite changes the key.
+ * change to a migration or to PGlite changes the key. A snapshot holds Postgres's files only (never a folder's
+ * secrets or lock), in a cache folder only this user can read.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { migrationsDir } from "./migrate.js";
 
+/** Bumped when what a snapshot holds changes, so older ones are never loaded. */
+const SNAPSHOT_FORMAT = "postgres-files-only";
+
 function snapshotDir(): string {
-  return process.env.VX_PGLITE_SNAPSHOT_DIR || join(tmpdir(), "vx-pglite-snapshots");
+  const user = process.getuid?.() ?? "user";
+  return process.env.VX_PGLITE_SNAPSHOT_DIR || join(tmpdir(), `vx-pglite-snapshots-${user}`);
 }
+
+/** Snapshots up to 0.1 sat in a world-readable folder and carried the first data folder's development secret. */
+const LEGACY_SNAPSHOT_DIR = join(tmpdir(), "vx-pglite-snapshots");
 
 async function snapshotKey(): Promise<string> {
   const hash = createHash("sha256");
+  hash.update(SNAPSHOT_FORMAT);
   hash.update(await pgliteVersion());
   const dir = migrationsDir();
   for (const file of (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort()) {
@@ -39,8 +48,9 @@ async function pgliteVersion(): Promise<string> {
 }
 
 export async function readSnapshot(): Promise<Blob | undefined> {
-  const file = join(snapshotDir(), `${await snapshotKey()}.tar.gz`);
-  if (!existsSync(file)) return undefined;
+  const dir = snapshotDir();
+  const file = join(dir, `${await snapshotKey()}.tar.gz`);
+  if (!existsSync(file) || !(await isPrivate(dir))) return undefined;
   try {
     return new Blob([await readFile(file)]);
   } catch {
@@ -48,14 +58,28 @@ export async function readSnapshot(): Promise<Blob | undefined> {
   }
 }
 
-/** Written to a temporary name and renamed, so parallel writers never leave a torn file. */
+/**
+ * `dump` must hold Postgres's files only (`dumpPostgresFiles`). Written to a temporary name and renamed, so parallel
+ * writers never leave a torn file.
+ */
 export async function saveSnapshot(dump: Blob): Promise<void> {
   const dir = snapshotDir();
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  if (!process.env.VX_PGLITE_SNAPSHOT_DIR)
+    await rm(LEGACY_SNAPSHOT_DIR, { recursive: true, force: true }).catch(() => {});
   const file = join(dir, `${await snapshotKey()}.tar.gz`);
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temp, new Uint8Array(await dump.arrayBuffer()));
+  await writeFile(temp, new Uint8Array(await dump.arrayBuffer()), { mode: 0o600 });
   await rename(temp, file);
+}
+
+/** A snapshot another user could have written is never loaded. */
+async function isPrivate(dir: string): Promise<boolean> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) return false;
+  const ownedByUs = process.getuid === undefined || info.uid === process.getuid();
+  return ownedByUs && (info.mode & 0o077) === 0;
 }
 
 /** True when the folder holds no database yet (or is the in-memory one). */

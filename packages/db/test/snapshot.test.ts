@@ -1,9 +1,9 @@
 // New embedded databases start from a snapshot of a migrated one: the result must be exactly what migrating gives.
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase } from "@vx/db";
+import { backupEmbedded, openDatabase } from "@vx/db";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { schemaSnapshot } from "./schema-snapshot.js";
 
@@ -34,6 +34,44 @@ it("a database opened from the snapshot has exactly the migrated schema, and non
   } finally {
     await second.close();
   }
+});
+
+it("a snapshot holds no folder's secret or lock, and only this user can read the cache", async () => {
+  await rm(join(dir, "snapshots"), { recursive: true, force: true });
+  const first = join(dir, "with-secret");
+  await mkdir(first);
+  await writeFile(join(first, "dev-jwt-secret"), "first folder's secret\n", { mode: 0o600 });
+  await (await openDatabase({ dataDir: first })).close();
+  const [name] = await readdir(join(dir, "snapshots"));
+  expect((await stat(join(dir, "snapshots"))).mode & 0o777).toBe(0o700);
+  expect((await stat(join(dir, "snapshots", name!))).mode & 0o777).toBe(0o600);
+
+  const second = join(dir, "from-snapshot");
+  await (await openDatabase({ dataDir: second })).close();
+  expect((await readdir(second)).filter((f) => !/^(PG_VERSION|base|global|pg_|postgresql)/.test(f))).toEqual([]);
+});
+
+it("a snapshot cache other users could write to is not used", async () => {
+  // A planted snapshot that carries a row: loading it would show the row in every new database.
+  const source = join(dir, "planted-source");
+  const db = await openDatabase({ dataDir: source });
+  await db.query("INSERT INTO auth.users (email) VALUES ('planted@example.com')");
+  await db.close();
+  const [name] = await readdir(join(dir, "snapshots"));
+  await backupEmbedded(source, join(dir, "snapshots", name!));
+  const users = async (dataDir: string) => {
+    const opened = await openDatabase({ dataDir: join(dir, dataDir) });
+    try {
+      return (await opened.query("SELECT email FROM auth.users")).rows;
+    } finally {
+      await opened.close();
+    }
+  };
+  expect(await users("from-private-cache")).toEqual([{ email: "planted@example.com" }]);
+
+  await chmod(join(dir, "snapshots"), 0o777);
+  expect(await users("from-open-cache")).toEqual([]);
+  expect((await stat(join(dir, "snapshots"))).mode & 0o777).toBe(0o700);
 });
 
 it("a damaged snapshot is ignored in favour of initdb and migrations", async () => {

@@ -1,0 +1,62 @@
+/**
+ * Which files of an embedded data folder are Postgres's own. Snapshots and backups carry only these: the folder also
+ * holds our secrets (the development JWT secret, webhook keys) and the lock, which must never travel to another
+ * folder or machine inside a tarball.
+ */
+import { gunzipSync, gzipSync } from "node:zlib";
+import type { PGlite } from "@electric-sql/pglite";
+
+const POSTGRES_TOP_LEVEL = /^(PG_VERSION|base|global|pg_[a-z_]+(\.conf)?|postgresql(\.auto)?\.conf)$/;
+
+/** True for a path inside the data folder (`base/1/1259`, `/PG_VERSION`) that belongs to Postgres. */
+export function isPostgresFile(path: string): boolean {
+  const top = path.replace(/^\.?\/+/, "").split("/")[0] ?? "";
+  return POSTGRES_TOP_LEVEL.test(top);
+}
+
+/** A gzipped tarball of the folder's Postgres files, for `loadDataDir`. */
+export async function dumpPostgresFiles(pglite: PGlite): Promise<Blob> {
+  const tar = new Uint8Array(await (await pglite.dumpDataDir("none")).arrayBuffer());
+  return new Blob([gzipSync(onlyPostgresEntries(tar))]);
+}
+
+const BLOCK = 512;
+
+/**
+ * Keeps the tar entries whose path is a Postgres file. Extended headers (pax `x`, GNU long names `L`) describe the
+ * entry after them and go with it.
+ */
+export function onlyPostgresEntries(archive: Uint8Array): Uint8Array {
+  const tar = archive[0] === 0x1f && archive[1] === 0x8b ? gunzipSync(archive) : archive;
+  const kept: Uint8Array[] = [];
+  let carried: Uint8Array[] = [];
+  let longName: string | undefined;
+  for (let at = 0; at + BLOCK <= tar.length; ) {
+    const header = tar.subarray(at, at + BLOCK);
+    if (header.every((byte) => byte === 0)) break;
+    const size = Number.parseInt(text(header, 124, 12).trim() || "0", 8);
+    const end = at + BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+    const entry = tar.subarray(at, end);
+    const type = String.fromCharCode(header[156]!);
+    at = end;
+    if (type === "x" || type === "L") {
+      carried.push(entry);
+      if (type === "L") longName = text(entry, BLOCK, size);
+      else longName = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(text(entry, BLOCK, size))?.[1] ?? longName;
+      continue;
+    }
+    const prefix = text(header, 345, 155);
+    const path = longName ?? (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
+    if (isPostgresFile(path)) kept.push(...carried, entry);
+    carried = [];
+    longName = undefined;
+  }
+  kept.push(new Uint8Array(BLOCK * 2));
+  return Buffer.concat(kept);
+}
+
+function text(bytes: Uint8Array, from: number, length: number): string {
+  const field = bytes.subarray(from, from + length);
+  const nul = field.indexOf(0);
+  return Buffer.from(nul >= 0 ? field.subarray(0, nul) : field).toString("utf8");
+}
