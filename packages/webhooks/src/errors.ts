@@ -24,7 +24,9 @@ export type WebhookErrorCode =
   /** verifyWebhook: no signature matches the body. */
   | "invalid_signature"
   /** verifyWebhook: the timestamp is further from now than the tolerance (a replay, or a skewed clock). */
-  | "timestamp_out_of_range";
+  | "timestamp_out_of_range"
+  /** verifyWebhook: the body is not a string or bytes, or it is correctly signed but not JSON. */
+  | "invalid_body";
 
 export class WebhookError extends Error {
   override readonly name = "WebhookError";
