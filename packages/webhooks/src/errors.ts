@@ -15,6 +15,8 @@ export type WebhookErrorCode =
   | "not_found"
   /** replay: a worker is sending the message right now; it can be replayed once that attempt is recorded. */
   | "message_in_flight"
+  /** triggerEvent: the idempotency key was used before for another event, agent or payload. */
+  | "idempotency_key_reused"
   /** The event's JSON body is larger than `maxPayloadBytes`. */
   | "payload_too_large"
   /** A secret that is not `whsec_` + base64 of 24 to 64 bytes. */
