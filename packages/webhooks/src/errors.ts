@@ -21,6 +21,10 @@ export type WebhookErrorCode =
   | "payload_too_large"
   /** A secret that is not `whsec_` + base64 of 24 to 64 bytes. */
   | "invalid_secret"
+  /** A stored secret names an encryption key the keyring does not hold (a key dropped too soon, or missing). */
+  | "secret_key_unknown"
+  /** The keyring holds the key a stored secret names, but it does not decrypt it (a wrong key, or altered data). */
+  | "secret_undecryptable"
   /** verifyWebhook: a webhook-id, webhook-timestamp or webhook-signature header is missing. */
   | "missing_headers"
   /** verifyWebhook: no signature matches the body. */

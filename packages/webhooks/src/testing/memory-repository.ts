@@ -22,6 +22,8 @@ import type {
   WebhookUpdates,
 } from "../model.js";
 import type { WebhookRepository } from "../repository.js";
+import { storedKeyId } from "../secret-cipher.js";
+import type { StoredSecret, WebhookSecretStore } from "../secret-store.js";
 import { type Clock, systemClock } from "../system.js";
 
 interface StoredEvent {
@@ -38,7 +40,7 @@ interface StoredMessage extends WebhookMessage {
   locked_by: string | null;
 }
 
-export class MemoryWebhookRepository implements WebhookRepository<unknown> {
+export class MemoryWebhookRepository implements WebhookRepository<unknown>, WebhookSecretStore {
   private readonly webhooks = new Map<string, Webhook>();
   private readonly agents = new Map<string, string>();
   private readonly logs: WebhookLog[] = [];
@@ -154,6 +156,42 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
     const webhook = this.owned(webhookId, userId);
     if (!webhook) return [];
     return this.secretsOf(webhook, now);
+  }
+
+  async listStoredSecrets(afterWebhookId: string | null, limit: number): Promise<StoredSecret[]> {
+    const ids = [...this.webhooks.keys()]
+      .filter((id) => afterWebhookId === null || id > afterWebhookId)
+      .sort()
+      .slice(0, limit);
+    return ids.flatMap((id) => this.storedOf(id));
+  }
+
+  async sampleStoredSecrets(): Promise<StoredSecret[]> {
+    const byKey = new Map<string | null, StoredSecret>();
+    for (const id of this.webhooks.keys()) {
+      for (const secret of this.storedOf(id)) byKey.set(storedKeyId(secret.stored), secret);
+    }
+    return [...byKey.values()];
+  }
+
+  async replaceStoredSecret(secret: StoredSecret, next: string): Promise<boolean> {
+    const webhook = this.webhooks.get(secret.webhook_id);
+    const previous = this.previousSecrets.get(secret.webhook_id);
+    if (secret.kind === "current" && webhook?.secret === secret.stored) {
+      webhook.secret = next;
+      return true;
+    }
+    if (secret.kind === "previous" && previous?.secret === secret.stored) {
+      previous.secret = next;
+      return true;
+    }
+    return false;
+  }
+
+  private storedOf(id: string): StoredSecret[] {
+    const previous = this.previousSecrets.get(id);
+    const current: StoredSecret = { webhook_id: id, kind: "current", stored: this.webhooks.get(id)!.secret };
+    return previous ? [current, { webhook_id: id, kind: "previous", stored: previous.secret }] : [current];
   }
 
   private secretsOf(webhook: Webhook, now: Date): string[] {
