@@ -1,23 +1,14 @@
 // verifyWebhook accepts what we (and any Standard Webhooks sender) sign, and nothing else.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isWebhookError, type WebhookErrorCode } from "./errors.js";
+import { isWebhookError } from "./errors.js";
+import { refusal } from "./refusal.test-support.js";
 import { signHeaders } from "./signature.js";
 import { verifyWebhook } from "./verify.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const SIGNED_AT = 1614265330;
 const at = (seconds: number) => () => new Date(seconds * 1000);
-
-function refusal(run: () => unknown): WebhookErrorCode | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (isWebhookError(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe("verifyWebhook", () => {
   it("verifies the Standard Webhooks test vector and returns the parsed body", () => {
