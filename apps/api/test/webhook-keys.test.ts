@@ -10,11 +10,14 @@ import { createUser } from "@vx/db/testing";
 import { createKeyringCipher, EncryptedWebhookRepository, generateSecret, parseKeyring } from "@vx/webhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
+import { createWebhookRoutes, type WebhookSettings } from "../src/routes/webhooks/index.js";
 import { WEBHOOK_KEY_FILE, webhookCipher } from "../src/routes/webhooks/secret-keys.js";
+import { createTestApp } from "../src/testing.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const CLI = join(ROOT, "apps/api/src/cli.ts");
 const K1 = `k1:${Buffer.alloc(32, 1).toString("base64")}`;
+const LOCAL: WebhookSettings = { allowHttp: true, allowPrivateUrls: true, maxPayloadBytes: 4096, timeoutMs: 2000 };
 const K2 = `k2:${Buffer.alloc(32, 2).toString("base64")}`;
 
 /** `vx …` as `pnpm vx …` runs it, with only the given variables set. */
@@ -99,4 +102,31 @@ describe("webhook secret keys", () => {
       await reopened.close();
     }
   }, 60_000);
+
+  it("encrypts secrets stored before encryption when the API starts, and keeps serving them", async () => {
+    const first = await createTestApp({ routes: [createWebhookRoutes(LOCAL)] });
+    const plain = generateSecret((n) => Buffer.alloc(n, 4));
+    const user = await createUser(first.db);
+    const raw = new PgWebhookRepository(first.db);
+    const { id } = await raw.createWebhook({
+      user_id: user,
+      url: "https://example.com/h",
+      events: ["call.started"],
+      secret: plain,
+    });
+    // The start finds the plain row and encrypts it in the background; closing waits for that.
+    const upgraded = await createTestApp({ db: first.db, routes: [createWebhookRoutes(LOCAL)] });
+    await upgraded.close();
+    const { rows } = await first.db.query<{ secret: string }>("SELECT secret FROM public.webhooks");
+    expect(rows).toEqual([{ secret: expect.stringMatching(/^v1:test:/) }]);
+    const again = await createTestApp({ db: first.db, routes: [createWebhookRoutes(LOCAL)] });
+    const served = await again.app.inject({
+      method: "GET",
+      url: `/v1/webhooks/${id}/secret`,
+      headers: await again.authHeaders(user),
+    });
+    expect(served.json()).toEqual({ secret: plain });
+    await again.close();
+    await first.close();
+  });
 });

@@ -9,7 +9,7 @@ import { WEBHOOK_PROBLEMS } from "./errors.js";
 import { eventRoutes } from "./event-routes.js";
 import { messageRoutes } from "./message-routes.js";
 import { queueMetrics } from "./metrics.js";
-import { checkWebhookKeys, webhookCipher } from "./secret-keys.js";
+import { checkWebhookKeys, reencryptInBackground, webhookCipher } from "./secret-keys.js";
 import { type WebhookSettings, webhookSettingsFromEnv } from "./settings.js";
 import { webhookRoutes } from "./webhook-routes.js";
 
@@ -30,7 +30,10 @@ export function createWebhookRoutes(settings: WebhookSettings): RoutePlugin {
     };
     // Secrets are encrypted at rest: a keyring that cannot open the stored ones stops the start here.
     const cipher = await webhookCipher(ctx.config);
-    await checkWebhookKeys(ctx.config, ctx.db);
+    if (await checkWebhookKeys(ctx.config, ctx.db)) {
+      const done = reencryptInBackground(ctx.config, ctx.db, ctx.log);
+      app.addHook("onClose", () => done);
+    }
     const serviceFor = (tx: Queryable) =>
       new WebhookService({
         ...options,

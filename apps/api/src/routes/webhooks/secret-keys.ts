@@ -13,9 +13,11 @@ import {
   EncryptedWebhookRepository,
   isWebhookError,
   parseKeyring,
+  reencryptSecrets,
   type SecretCipher,
   type SecretKey,
 } from "@vx/webhooks";
+import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import { ApiError } from "../../errors.js";
 
@@ -38,10 +40,16 @@ export async function webhookRepository(config: Config, db: Queryable): Promise<
   return new EncryptedWebhookRepository(new PgWebhookRepository(db), await webhookCipher(config));
 }
 
-/** Decrypts one stored secret per key in use; a key missing from the keyring, or a wrong one, is one clear line. */
-export async function checkWebhookKeys(config: Config, db: Queryable): Promise<void> {
+/**
+ * Decrypts one stored secret per key in use; a key missing from the keyring, or a wrong one, is one clear line.
+ * Returns whether some secret is plain (written before encryption) or under an older key.
+ */
+export async function checkWebhookKeys(config: Config, db: Queryable): Promise<boolean> {
+  const store = new PgWebhookSecretStore(db);
+  const cipher = await webhookCipher(config);
   try {
-    await checkSecretKeys(new PgWebhookSecretStore(db), await webhookCipher(config));
+    await checkSecretKeys(store, cipher);
+    return (await store.sampleStoredSecrets()).some((secret) => cipher.isStale(secret.stored));
   } catch (error) {
     if (!isWebhookError(error, "secret_key_unknown") && !isWebhookError(error, "secret_undecryptable")) throw error;
     throw new ApiError(
@@ -50,6 +58,19 @@ export async function checkWebhookKeys(config: Config, db: Queryable): Promise<v
       { cause: error },
     );
   }
+}
+
+/**
+ * Moves plain and older-key secrets under the current key in the background (compare-and-set per value, so other
+ * processes doing the same, deliveries and rotations are safe): upgrading leaves no plain secret behind.
+ */
+export function reencryptInBackground(config: Config, db: Queryable, log: Logger): Promise<void> {
+  return webhookCipher(config)
+    .then((cipher) => reencryptSecrets(new PgWebhookSecretStore(db), cipher))
+    .then((result) => log.info(result, "webhook secrets re-encrypted under the current key"))
+    .catch((error: unknown) =>
+      log.warn({ err: error }, "webhook secrets not re-encrypted; run vx webhook-keys reencrypt"),
+    );
 }
 
 /** Where the key comes from: configured, the data folder's key file, or (in memory, or Postgres in development) this process only. */
