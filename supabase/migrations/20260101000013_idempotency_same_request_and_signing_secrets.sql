@@ -7,6 +7,12 @@
 --
 -- vx_webhook_signing_secrets: the secrets a delivery of the webhook is signed with now (the current one, then a
 -- rotated-out one inside its overlap), so test pings carry both signatures during a rotation as deliveries do.
+--
+-- vx_webhook_logs: a webhook's attempts, newest first (created_at, attempt_number, id), page by page after a
+-- position; both adapters call it. Runs as the caller (RLS applies) and is inlined into the calling query, so it reads
+-- the (webhook_id, created_at) index in order. A position comes back as a JS Date, which keeps milliseconds: every
+-- writer stores milliseconds (the service's and workers' clocks, and now vx_webhook_create_log's default), so the
+-- position is exact.
 
 CREATE FUNCTION public.vx_webhook_same_request(
   p_first public.webhook_events, p_agent_id uuid, p_event text, p_body text
@@ -141,6 +147,42 @@ BEGIN
   RETURN v_secrets;
 END
 $$;
+
+CREATE FUNCTION public.vx_webhook_logs(
+  p_webhook_id uuid, p_user_id uuid, p_limit integer, p_before_at timestamptz, p_before_attempt integer,
+  p_before_id uuid
+) RETURNS SETOF public.webhook_logs
+LANGUAGE sql STABLE AS $$
+  SELECT l.* FROM public.webhook_logs l
+  WHERE l.webhook_id = p_webhook_id
+    AND (p_user_id IS NULL OR EXISTS (SELECT 1 FROM public.webhooks w WHERE w.id = l.webhook_id AND w.user_id = p_user_id))
+    AND (p_before_at IS NULL OR (l.created_at, l.attempt_number, l.id) < (p_before_at, p_before_attempt, p_before_id))
+  ORDER BY l.created_at DESC, l.attempt_number DESC, l.id DESC
+  LIMIT p_limit
+$$;
+
+CREATE OR REPLACE FUNCTION public.vx_webhook_create_log(
+  p_webhook_id uuid, p_event text, p_payload jsonb, p_status_code integer, p_response_body text, p_error text,
+  p_attempt_number integer, p_delivered_at timestamptz, p_created_at timestamptz
+) RETURNS SETOF public.webhook_logs
+LANGUAGE sql VOLATILE SET search_path = '' AS $$
+  WITH log AS (
+    INSERT INTO public.webhook_logs
+      (webhook_id, event, payload, status_code, response_body, error, attempt_number, delivered_at, created_at)
+    VALUES (p_webhook_id, p_event, coalesce(p_payload, '{}'), p_status_code, p_response_body, p_error,
+      coalesce(p_attempt_number, 1), p_delivered_at, coalesce(p_created_at, date_trunc('milliseconds', now())))
+    RETURNING *
+  ), touched AS (
+    UPDATE public.webhooks w
+    SET last_triggered_at = log.created_at, last_status = log.status_code,
+      last_error = CASE WHEN log.delivered_at IS NULL THEN log.error END
+    FROM log WHERE w.id = log.webhook_id
+  )
+  SELECT * FROM log
+$$;
+
+GRANT EXECUTE ON FUNCTION public.vx_webhook_logs(uuid, uuid, integer, timestamptz, integer, uuid)
+  TO authenticated, service_role;
 
 REVOKE ALL ON FUNCTION public.vx_webhook_same_request(public.webhook_events, uuid, text, text),
   public.vx_webhook_signing_secrets(uuid, uuid, timestamptz) FROM PUBLIC;
