@@ -15,6 +15,8 @@ const USAGE = `usage: vx <command>
   cleanup                            delete what the retention policy says has expired
   backup [file]                      copy the embedded database to a .tar.gz (stop the server first)
   restore <file> [--force]           restore the embedded database from a backup
+  webhook-keys new <id> | check | reencrypt [--batch-size N]
+                                     manage the keys webhook secrets are encrypted with
   token [--user <uuid>] [--role authenticated|service_role] [--expires-in 1h]
                                      print a development JWT signed with the configured secret`;
 
@@ -43,6 +45,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await (await import("./commands/maintenance.js")).backupCommand(loadConfig(env), rest);
       case "restore":
         return await (await import("./commands/maintenance.js")).restoreCommand(loadConfig(env), rest);
+      case "webhook-keys":
+        return await (await import("./commands/webhook-keys.js")).webhookKeysCommand(loadConfig(env), rest);
       case undefined:
       case "help":
       case "--help":

@@ -1,4 +1,6 @@
 /** The app's configuration: read once from the environment, validated with zod, one clear line per bad variable. */
+
+import { parseKeyring, type SecretKey } from "@vx/webhooks";
 import { z } from "zod";
 import { ApiError } from "./errors.js";
 
@@ -37,6 +39,8 @@ export interface Config {
   production: boolean;
   /** Days kept per retention target (`null`: forever); unset targets keep the specification's defaults. */
   retention: { audit_logs?: number | null; webhook_logs?: number | null; ivr_sessions?: number | null };
+  /** VX_WEBHOOK_SECRET_KEYS: the keyring webhook secrets are encrypted with at rest (the first key encrypts). */
+  webhookSecretKeys?: SecretKey[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -119,6 +123,18 @@ const variables = {
   VX_RETENTION_AUDIT_LOG_DAYS: retentionDays,
   VX_RETENTION_WEBHOOK_LOG_DAYS: retentionDays,
   VX_RETENTION_IVR_SESSION_DAYS: retentionDays,
+  VX_WEBHOOK_SECRET_KEYS: {
+    schema: z.string().transform((text, ctx) => {
+      try {
+        return parseKeyring(text);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not a keyring" });
+        return z.NEVER;
+      }
+    }),
+    must: "be <id>:<base64 of 32 bytes>[,<id>:<base64>…], the first key encrypting (e.g. k1:$(openssl rand -base64 32))",
+    secret: true,
+  },
 } satisfies Record<string, Variable<unknown>>;
 
 type Name = keyof typeof variables;
@@ -146,6 +162,12 @@ export function loadConfig(env: Env = process.env): Config {
       "SUPABASE_JWT_SECRET or SUPABASE_URL must be set when NODE_ENV=production (the development secret is refused there)",
     );
   }
+  if (production && !parsed.VX_WEBHOOK_SECRET_KEYS) {
+    throw new ApiError(
+      "invalid_config",
+      "VX_WEBHOOK_SECRET_KEYS must be set when NODE_ENV=production (webhook secrets are encrypted with it at rest)",
+    );
+  }
   return {
     host: parsed.HOST ?? "127.0.0.1",
     port: parsed.PORT ?? 3000,
@@ -170,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
       webhook_logs: parsed.VX_RETENTION_WEBHOOK_LOG_DAYS,
       ivr_sessions: parsed.VX_RETENTION_IVR_SESSION_DAYS,
     },
+    webhookSecretKeys: parsed.VX_WEBHOOK_SECRET_KEYS,
   };
 }
 

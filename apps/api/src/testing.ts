@@ -10,7 +10,13 @@ export const TEST_JWT_SECRET = "vx-test-secret-0123456789-abcdefghijklmnop";
 
 /** Config for tests: a known JWT secret, silent logs, no workers; override what the test is about. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ LOG_LEVEL: "silent", VX_WORKERS: "off" }), jwtSecret: TEST_JWT_SECRET, ...overrides };
+  return {
+    ...loadConfig({ LOG_LEVEL: "silent", VX_WORKERS: "off" }),
+    jwtSecret: TEST_JWT_SECRET,
+    // A fixed webhook secret key: tests never write a key file into the working folder.
+    webhookSecretKeys: [{ id: "test", key: Buffer.alloc(32, 7) }],
+    ...overrides,
+  };
 }
 
 export interface TestApp {

@@ -1,11 +1,10 @@
 // The worker's hourly retention pass: finished webhook events go after the webhook-log retention, pending ones stay.
 import { randomUUID } from "node:crypto";
-import { PgWebhookRepository } from "@vx/db";
 import { describeDatabases } from "@vx/db/testing";
 import { DeliveryWorker } from "@vx/webhooks";
 import { manualClock, type Receiver, startReceiver } from "@vx/webhooks/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createWebhookRoutes } from "../src/routes/webhooks/index.js";
+import { createWebhookRoutes, webhookRepository } from "../src/routes/webhooks/index.js";
 import { createTestApp, type TestApp } from "../src/testing.js";
 import { startRetention } from "../src/workers/retention.js";
 
@@ -37,7 +36,8 @@ describeDatabases("webhook retention in the worker", ({ db }) => {
     const webhook = (await call("/v1/webhooks", { url: receiver.url, events: ["call.started", "call.ended"] })).json();
     const delivered = (await call("/v1/events", { event: "call.started", payload: {} })).json();
     const worker = new DeliveryWorker({
-      repository: new PgWebhookRepository(db()),
+      // The app's repository: secrets are stored encrypted.
+      repository: await webhookRepository(t.ctx.config, db()),
       now: clock.now,
       allowPrivateUrls: true,
     });

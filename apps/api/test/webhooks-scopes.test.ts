@@ -65,4 +65,27 @@ describeDatabases("webhook routes under API-key scopes", ({ db }) => {
     const webhooks = await send(read, "GET", "/v1/webhooks");
     expect(webhooks.json().data).toHaveLength(1);
   });
+
+  it("gives signing material only to webhooks:write: a read-only key sees no secret anywhere", async () => {
+    const user = randomUUID();
+    const read = await keyWith(user, ["webhooks:read"]);
+    const write = await keyWith(user, ["webhooks:read", "webhooks:write"]);
+    const get = (headers: Record<string, string>, url: string) => t.app.inject({ method: "GET", url, headers });
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/v1/webhooks",
+      headers: write,
+      payload: { url: "http://127.0.0.1:9/hook", events: ["call.started"] },
+    });
+    const { id, secret } = created.json();
+    const secretUrl = `/v1/webhooks/${id}/secret`;
+    expect((await get(read, secretUrl)).statusCode).toBe(403);
+    expect((await get(write, secretUrl)).json()).toEqual({ secret });
+    for (const url of ["/v1/webhooks", `/v1/webhooks/${id}`, `/v1/webhooks/${id}/logs`]) {
+      const listed = await get(read, url);
+      expect(listed.statusCode, url).toBe(200);
+      expect(listed.body).not.toContain(secret.slice(6));
+      expect(listed.body).not.toContain("whsec_");
+    }
+  });
 });

@@ -168,6 +168,42 @@ describeDatabases("/v1/webhooks", ({ db }) => {
     expect(again).toEqual({ ...first, duplicate: true });
   });
 
+  it("refuses an idempotency key reused for another payload with a 409 idempotency_key_reused", async () => {
+    const call = await as();
+    await call("POST", "/v1/webhooks", { url: receiver.url, events: ["call.started", "call.ended"] });
+    const event = { event: "call.started", payload: { n: 1 }, idempotency_key: "call_124:started" };
+    expect((await call("POST", "/v1/events", event)).statusCode).toBe(202);
+    for (const changed of [{ payload: { n: 2 } }, { event: "call.ended" }]) {
+      const reused = await call("POST", "/v1/events", { ...event, ...changed });
+      expect(reused.statusCode).toBe(409);
+      expect(reused.headers["content-type"]).toMatch(/application\/problem\+json/);
+      expect(reused.json()).toMatchObject({ status: 409, code: "idempotency_key_reused" });
+    }
+    expect((await call("POST", "/v1/events", event)).json()).toMatchObject({ duplicate: true });
+  });
+
+  it("pages a webhook's logs with ?cursor=, each attempt once, and refuses a forged cursor", async () => {
+    const call = await as();
+    const webhook = (await call("POST", "/v1/webhooks", { url: receiver.url, events: ["call.started"] })).json();
+    for (let i = 0; i < 5; i++) await call("POST", `/v1/webhooks/${webhook.id}/test`);
+    const all = (await call("GET", `/v1/webhooks/${webhook.id}/logs`)).json();
+    expect(all.data).toHaveLength(5);
+    expect(all.next_cursor).toBeNull();
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? "" : `&cursor=${cursor}`;
+      const page = await call("GET", `/v1/webhooks/${webhook.id}/logs?limit=2${query}`);
+      expect(page.statusCode).toBe(200);
+      ids.push(...page.json().data.map((log: { id: string }) => log.id));
+      cursor = page.json().next_cursor;
+    } while (cursor !== null);
+    expect(ids).toEqual(all.data.map((log: { id: string }) => log.id));
+    const forged = await call("GET", `/v1/webhooks/${webhook.id}/logs?cursor=bm90LWEtY3Vyc29y`);
+    expect(forged.statusCode).toBe(400);
+    expect(forged.json()).toMatchObject({ code: "invalid_cursor" });
+  });
+
   it("recovers failed deliveries since a time", async () => {
     const call = await as();
     const webhook = (

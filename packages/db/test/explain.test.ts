@@ -240,13 +240,13 @@ describe.skipIf(!testPostgresUrl())(
       const owner = idOf("00000000", (42 % USERS) + 1);
       await expectIndexUse(
         webhookSql.getWebhookLogs,
-        [webhook, 50, owner],
+        [webhook, owner, 50, null, null, null],
         "webhook_logs",
         "idx_webhook_logs_webhook_id",
       );
       await expectIndexUse(
         webhookSql.getWebhookLogs,
-        [webhook, 1000, null],
+        [webhook, null, 1000, null, null, null],
         "webhook_logs",
         "idx_webhook_logs_webhook_id",
       );

@@ -1,7 +1,7 @@
 // PgWebhookRepository passes the webhooks contract suite on PGlite and on Postgres.
-import { PgWebhookRepository } from "@vx/db";
+import { PgWebhookRepository, PgWebhookSecretStore } from "@vx/db";
 import { createUser, describeDatabases } from "@vx/db/testing";
-import { describeWebhookRepository } from "@vx/webhooks/testing";
+import { describeWebhookRepository, describeWebhookSecretStore } from "@vx/webhooks/testing";
 
 describeDatabases("webhooks repository", ({ db }) => {
   describeWebhookRepository("PgWebhookRepository", async () => {
@@ -16,6 +16,24 @@ describeDatabases("webhooks repository", ({ db }) => {
           [userId],
         );
         return rows[0]!.id;
+      },
+    };
+  });
+});
+
+describeDatabases("webhook secrets at rest", ({ db }) => {
+  describeWebhookSecretStore("PgWebhookSecretStore", async () => {
+    await db().query("TRUNCATE public.webhooks, public.webhook_events CASCADE");
+    return {
+      repository: new PgWebhookRepository(db()),
+      store: new PgWebhookSecretStore(db()),
+      createUser: () => createUser(db()),
+      // Straight from the tables, as anyone reading the database or a dump of it would see them.
+      readStoredSecrets: async () => {
+        const { rows } = await db().query<{ secret: string }>(
+          `SELECT secret FROM public.webhooks UNION ALL SELECT secret FROM public.webhook_previous_secrets`,
+        );
+        return rows.map((r) => r.secret);
       },
     };
   });

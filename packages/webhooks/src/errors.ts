@@ -15,16 +15,24 @@ export type WebhookErrorCode =
   | "not_found"
   /** replay: a worker is sending the message right now; it can be replayed once that attempt is recorded. */
   | "message_in_flight"
+  /** triggerEvent: the idempotency key was used before for another event, agent or payload. */
+  | "idempotency_key_reused"
   /** The event's JSON body is larger than `maxPayloadBytes`. */
   | "payload_too_large"
   /** A secret that is not `whsec_` + base64 of 24 to 64 bytes. */
   | "invalid_secret"
+  /** A stored secret names an encryption key the keyring does not hold (a key dropped too soon, or missing). */
+  | "secret_key_unknown"
+  /** The keyring holds the key a stored secret names, but it does not decrypt it (a wrong key, or altered data). */
+  | "secret_undecryptable"
   /** verifyWebhook: a webhook-id, webhook-timestamp or webhook-signature header is missing. */
   | "missing_headers"
   /** verifyWebhook: no signature matches the body. */
   | "invalid_signature"
   /** verifyWebhook: the timestamp is further from now than the tolerance (a replay, or a skewed clock). */
-  | "timestamp_out_of_range";
+  | "timestamp_out_of_range"
+  /** verifyWebhook: the body is not a string or bytes, or it is correctly signed but not JSON. */
+  | "invalid_body";
 
 export class WebhookError extends Error {
   override readonly name = "WebhookError";

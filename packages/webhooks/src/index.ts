@@ -2,6 +2,7 @@
 
 export type { Delivery, DeliveryOptions, DeliveryResult } from "./delivery.js";
 export { deliver, USER_AGENT } from "./delivery.js";
+export { EncryptedWebhookRepository } from "./encrypted-repository.js";
 export type { WebhookErrorCode } from "./errors.js";
 export { isWebhookError, WebhookError } from "./errors.js";
 export type { EventType } from "./events.js";
@@ -21,6 +22,10 @@ export {
   retryDelayMs,
 } from "./retry-policy.js";
 export { decodeSecret, generateSecret, SECRET_PREFIX } from "./secret.js";
+export type { SecretCipher, SecretKey } from "./secret-cipher.js";
+export { createKeyringCipher, parseKeyring, storedKeyId } from "./secret-cipher.js";
+export type { ReencryptResult, StoredSecret, WebhookSecretStore } from "./secret-store.js";
+export { checkSecretKeys, reencryptSecrets } from "./secret-store.js";
 export type {
   CreateWebhookInput,
   MessagePage,

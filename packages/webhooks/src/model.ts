@@ -71,6 +71,14 @@ export interface NewWebhookLog {
   created_at?: Date;
 }
 
+/** Where a page of logs ended: the next page starts strictly after this attempt (newest first). */
+export interface LogPosition {
+  /** Compared to the millisecond: rows written with microseconds page exactly too. */
+  created_at: Date;
+  attempt_number: number;
+  id: string;
+}
+
 export type MessageStatus = "pending" | "sending" | "delivered" | "failed";
 
 /** One event on its way to one webhook; its id is the `webhook-id` header, stable across attempts. */

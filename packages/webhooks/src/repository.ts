@@ -5,6 +5,7 @@ import type {
   ClaimOptions,
   EnqueueInput,
   EnqueueResult,
+  LogPosition,
   MessageListOptions,
   NewWebhook,
   NewWebhookLog,
@@ -32,8 +33,13 @@ export interface WebhookRepository<Tx = unknown> {
 
   /** Writes one attempt and brings the webhook's last_triggered_at, last_status and last_error up to date. */
   createWebhookLog(log: NewWebhookLog): Promise<WebhookLog>;
-  /** Newest first. */
-  getWebhookLogs(webhookId: string, limit?: number, userId?: string): Promise<WebhookLog[]>;
+  /**
+   * Newest first: created_at to the millisecond, then attempt_number, then id, all descending; strictly after
+   * `before` when given.
+   */
+  getWebhookLogs(webhookId: string, limit?: number, userId?: string, before?: LogPosition): Promise<WebhookLog[]>;
+  /** The secrets a delivery is signed with at `now`: the current one, then a rotated-out one still valid. */
+  getSigningSecrets(webhookId: string, now: Date, userId?: string): Promise<string[]>;
 
   /** One message per enabled webhook of the user subscribed to the event (agent-scoped ones for that agent only). */
   enqueue(input: EnqueueInput, tx?: Tx): Promise<EnqueueResult>;

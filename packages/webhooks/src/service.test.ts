@@ -8,6 +8,7 @@ import type { EnqueueResult } from "./model.js";
 import { WebhookService, type WebhookServiceOptions } from "./service.js";
 import { MemoryWebhookRepository } from "./testing/memory-repository.js";
 import { type Receiver, startReceiver } from "./testing/receiver.js";
+import { verifyWebhook } from "./verify.js";
 
 let repository: MemoryWebhookRepository;
 let receiver: Receiver;
@@ -211,6 +212,30 @@ describe("WebhookService secrets, recovery and replay", () => {
     expect(rotated.previous_valid_until).toEqual(new Date("2030-01-02T00:00:00.000Z"));
     expect(await webhookService.getWebhookSecret(webhook.id, userId)).toBe(rotated.secret);
     expect(await code(webhookService.rotateSecret(webhook.id, randomUUID()))).toBe("not_found");
+  });
+
+  it("signs a test ping with the old and the new secret during a rotation's overlap, then the new one only", async () => {
+    let now = new Date("2030-01-01T00:00:00.000Z");
+    const webhookService = service({ now: () => now });
+    const webhook = await webhookService.createWebhook({
+      user_id: userId,
+      url: receiver.url,
+      events: ["call.started"],
+    });
+    const rotated = await webhookService.rotateSecret(webhook.id, userId);
+    await webhookService.testWebhook(webhook.id, userId);
+    now = new Date("2030-01-02T00:00:01.000Z");
+    await webhookService.testWebhook(webhook.id, userId);
+    const [during, after] = receiver.requests;
+    const headers = (request: typeof during) => request!.headers as Record<string, string>;
+    expect(headers(during)["webhook-signature"]!.split(" ")).toHaveLength(2);
+    const verifyAt = (secret: string, request: typeof during) =>
+      verifyWebhook(secret, headers(request), request!.body, { now: () => now, toleranceSeconds: 2 * 86_400 });
+    expect(verifyAt(webhook.secret, during)).toMatchObject({ type: "webhook.test" });
+    expect(verifyAt(rotated.secret, during)).toMatchObject({ type: "webhook.test" });
+    expect(headers(after)["webhook-signature"]!.split(" ")).toHaveLength(1);
+    expect(() => verifyAt(webhook.secret, after)).toThrow(/no signature matches/);
+    expect(verifyAt(rotated.secret, after)).toMatchObject({ type: "webhook.test" });
   });
 
   it("recovers and replays only for the owner", async () => {

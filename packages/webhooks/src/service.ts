@@ -5,6 +5,7 @@ import { EVENT_TYPES, type EventType, isWebhookEvent, TEST_EVENT, WEBHOOK_EVENTS
 import { createHttpSender, type HttpSend, type HttpSender, MAX_RESPONSE_BYTES } from "./http-sender.js";
 import type {
   EnqueueResult,
+  LogPosition,
   MessagePosition,
   MessageStatus,
   Webhook,
@@ -47,7 +48,10 @@ export interface TriggerContext<Tx = unknown> {
   userId: string;
   /** The agent the event is about: agent-scoped webhooks of other agents do not receive it. */
   agentId?: string | null;
-  /** Triggering again with the same key (per user) writes nothing and returns the first event. */
+  /**
+   * Triggering again with the same key (per user) and the same event, agent and payload writes nothing and returns
+   * the first event; the same key with anything else is refused (`idempotency_key_reused`).
+   */
   idempotencyKey?: string | null;
   /** The caller's transaction: the event commits or rolls back with the caller's own writes. */
   tx?: Tx;
@@ -191,12 +195,18 @@ export class WebhookService<Tx = unknown> {
     return result;
   }
 
-  /** Sends a signed `webhook.test` event now, whether or not the webhook is enabled, and logs it as an attempt. */
+  /**
+   * Sends a signed `webhook.test` event now, whether or not the webhook is enabled, and logs it as an attempt.
+   * Signed as deliveries are: during a rotation's overlap with the previous secret too.
+   */
   async testWebhook(webhookId: string, userId: string): Promise<TestResult> {
     const webhook = await this.getWebhook(webhookId, userId);
-    const body = envelope(TEST_EVENT, { webhook_id: webhook.id }, this.now());
+    const now = this.now();
+    const secrets = await this.repository.getSigningSecrets(webhook.id, now, userId);
+    if (secrets.length === 0) throw notFound();
+    const body = envelope(TEST_EVENT, { webhook_id: webhook.id }, now);
     const result = await deliver(
-      { id: randomUuid(this.randomBytes), url: webhook.url, body, secrets: [webhook.secret] },
+      { id: randomUuid(this.randomBytes), url: webhook.url, body, secrets },
       {
         send: this.send(),
         now: this.now,
@@ -214,15 +224,25 @@ export class WebhookService<Tx = unknown> {
       error: result.error,
       attempt_number: 1,
       delivered_at: success ? this.now() : null,
+      created_at: now,
     });
     return { success, status_code: result.status_code, duration_ms: result.duration_ms, error: result.error };
   }
 
-  /** Attempts, newest first. Pass `userId` to answer only for that user's webhook. */
-  async getWebhookLogs(webhookId: string, limit = 50, userId?: string): Promise<WebhookLog[]> {
+  /**
+   * Attempts, newest first, strictly after `before` (the last log of the previous page). Pass `userId` to answer
+   * only for that user's webhook.
+   */
+  async getWebhookLogs(webhookId: string, limit = 50, userId?: string, before?: LogPosition): Promise<WebhookLog[]> {
     if (!isUuid(webhookId)) return [];
+    if (
+      before &&
+      (!isUuid(before.id) || Number.isNaN(before.created_at.getTime()) || !Number.isInteger(before.attempt_number))
+    ) {
+      throw new WebhookError("invalid_input", "before must be the position of a log this service listed");
+    }
     const bounded = Math.min(Math.max(Math.trunc(limit) || 50, 1), 1000);
-    return this.repository.getWebhookLogs(webhookId, bounded, userId);
+    return this.repository.getWebhookLogs(webhookId, bounded, userId, before);
   }
 
   /** Failed messages of the webhook since `since` get one more attempt. Returns how many were re-enqueued. */

@@ -9,8 +9,14 @@ export type SignedHeaders = {
   "webhook-signature": string;
 };
 
-export function signPayload(secret: string, messageId: string, timestampSeconds: number, body: string): string {
-  const mac = createHmac("sha256", decodeSecret(secret));
+/** `secret` is a `whsec_` secret, or its key bytes already decoded. */
+export function signPayload(
+  secret: string | Buffer,
+  messageId: string,
+  timestampSeconds: number,
+  body: string,
+): string {
+  const mac = createHmac("sha256", typeof secret === "string" ? decodeSecret(secret) : secret);
   mac.update(`${messageId}.${timestampSeconds}.`);
   mac.update(body);
   return `v1,${mac.digest("base64")}`;

@@ -1,22 +1,14 @@
 // verifyWebhook accepts what we (and any Standard Webhooks sender) sign, and nothing else.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isWebhookError, type WebhookErrorCode } from "./errors.js";
+import { isWebhookError } from "./errors.js";
+import { refusal } from "./refusal.test-support.js";
 import { signHeaders } from "./signature.js";
 import { verifyWebhook } from "./verify.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const SIGNED_AT = 1614265330;
 const at = (seconds: number) => () => new Date(seconds * 1000);
-
-function refusal(run: () => unknown): WebhookErrorCode | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (isWebhookError(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe("verifyWebhook", () => {
   it("verifies the Standard Webhooks test vector and returns the parsed body", () => {
@@ -74,5 +66,48 @@ describe("verifyWebhook", () => {
     const signed = signHeaders([SECRET], "msg_4", SIGNED_AT, "{}");
     const withV2 = { ...signed, "webhook-signature": `v2,abc ${signed["webhook-signature"]}` };
     expect(verifyWebhook(SECRET, withV2, "{}", { now: at(SIGNED_AT) })).toEqual({});
+  });
+
+  it("answers a correctly signed body that is not JSON with invalid_body, not a SyntaxError", () => {
+    const signed = signHeaders([SECRET], "msg_5", SIGNED_AT, "not json");
+    expect(refusal(() => verifyWebhook(SECRET, signed, "not json", { now: at(SIGNED_AT) }))).toBe("invalid_body");
+  });
+
+  it("answers a body that is neither a string nor bytes, and a malformed secret, with their codes", () => {
+    const signed = signHeaders([SECRET], "msg_6", SIGNED_AT, "{}");
+    const now = { now: at(SIGNED_AT) };
+    expect(refusal(() => verifyWebhook(SECRET, signed, { a: 1 } as never, now))).toBe("invalid_body");
+    expect(refusal(() => verifyWebhook("whsec_short", signed, "{}", now))).toBe("invalid_secret");
+    expect(refusal(() => verifyWebhook(undefined as never, signed, "{}", now))).toBe("invalid_secret");
+  });
+
+  it("throws nothing but a WebhookError, whatever the headers, body and secret", () => {
+    const headerValue = fc.oneof(fc.string(), fc.array(fc.string()), fc.integer(), fc.constant(undefined));
+    const headers = fc.oneof(
+      fc.record({ "webhook-id": headerValue, "webhook-timestamp": headerValue, "webhook-signature": headerValue }),
+      fc.dictionary(fc.string(), headerValue),
+      fc.constant(null),
+    );
+    const body = fc.oneof(fc.string(), fc.uint8Array(), fc.json(), fc.constant(null));
+    const secret = fc.oneof(fc.constant(SECRET), fc.string());
+    fc.assert(
+      fc.property(secret, headers, body, (s, h, b) => {
+        try {
+          verifyWebhook(s, h as never, b as never, { now: at(SIGNED_AT) });
+        } catch (error) {
+          expect(isWebhookError(error)).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it("parses or refuses as a WebhookError any correctly signed body", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
+        const signed = signHeaders([SECRET], "msg_7", SIGNED_AT, text);
+        const code = refusal(() => verifyWebhook(SECRET, signed, text, { now: at(SIGNED_AT) }));
+        expect(code === undefined || code === "invalid_body").toBe(true);
+      }),
+    );
   });
 });

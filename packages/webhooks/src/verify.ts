@@ -1,6 +1,7 @@
 /** verifyWebhook: what our users' receivers call to check a delivery's signature and freshness. */
 import { timingSafeEqual } from "node:crypto";
 import { WebhookError } from "./errors.js";
+import { decodeSecret } from "./secret.js";
 import { signPayload } from "./signature.js";
 import { type Clock, systemClock } from "./system.js";
 
@@ -15,7 +16,8 @@ export interface VerifyOptions {
 
 /**
  * Checks the headers and the exact body bytes against the secret and returns the parsed JSON body.
- * Throws WebhookError `missing_headers`, `timestamp_out_of_range` or `invalid_signature`.
+ * Throws only WebhookError: `invalid_secret` (the secret is not one), `missing_headers`, `timestamp_out_of_range`,
+ * `invalid_signature`, or `invalid_body` (the body is not a string or bytes, or a correctly signed body is not JSON).
  */
 export function verifyWebhook(
   secret: string,
@@ -23,6 +25,10 @@ export function verifyWebhook(
   body: string | Uint8Array,
   options: VerifyOptions = {},
 ): unknown {
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+    throw new WebhookError("invalid_body", "the body must be the raw request body, a string or bytes");
+  }
+  const key = decodeSecret(typeof secret === "string" ? secret : "");
   const id = header(headers, "webhook-id");
   const timestamp = header(headers, "webhook-timestamp");
   const signatures = header(headers, "webhook-signature");
@@ -35,20 +41,36 @@ export function verifyWebhook(
     throw new WebhookError("timestamp_out_of_range", "the webhook-timestamp is too far from now");
   }
   const text = typeof body === "string" ? body : Buffer.from(body).toString("utf8");
-  const expected = Buffer.from(signPayload(secret, id, seconds, text));
+  const expected = Buffer.from(signPayload(key, id, seconds, text));
   const matches = signatures
     .split(" ")
     .map((candidate) => Buffer.from(candidate))
     .some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected));
   if (!matches) throw new WebhookError("invalid_signature", "no signature matches this body and secret");
-  return text === "" ? undefined : JSON.parse(text);
+  return parseBody(text);
 }
 
+function parseBody(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new WebhookError("invalid_body", "the signature matches but the body is not JSON", { cause: error });
+  }
+}
+
+/** A header's value, or undefined when absent or not a string (a hostile or mistaken header source). */
 function header(headers: HeaderSource, name: string): string | undefined {
-  if (typeof headers.get === "function")
-    return (headers as { get(name: string): string | null }).get(name) ?? undefined;
-  const record = headers as Record<string, string | string[] | undefined>;
+  if (headers === null || typeof headers !== "object") return undefined;
+  const value =
+    typeof headers.get === "function"
+      ? (headers as { get(name: string): string | null }).get(name)
+      : lookup(headers as Record<string, unknown>, name);
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === "string" ? first : undefined;
+}
+
+function lookup(record: Record<string, unknown>, name: string): unknown {
   const key = Object.keys(record).find((k) => k.toLowerCase() === name);
-  const value = key === undefined ? undefined : record[key];
-  return Array.isArray(value) ? value[0] : value;
+  return key === undefined ? undefined : record[key];
 }

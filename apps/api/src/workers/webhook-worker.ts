@@ -1,8 +1,9 @@
 /** The webhook delivery worker of this process: claims due messages, sends them, and counts every attempt. */
-import { listenForWebhookMessages, PgWebhookRepository } from "@vx/db";
+import { listenForWebhookMessages } from "@vx/db";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "@vx/webhooks";
 import type { AppContext } from "../context.js";
 import { deliveryMetrics } from "../routes/webhooks/metrics.js";
+import { webhookRepository } from "../routes/webhooks/secret-keys.js";
 import { type WebhookSettings, webhookSettingsFromEnv } from "../routes/webhooks/settings.js";
 import { onWebhookMessages } from "./wakeup.js";
 
@@ -19,7 +20,7 @@ export async function startWebhookWorker(
   const metrics = deliveryMetrics(ctx.metrics.registry);
   const onError = (error: unknown) => ctx.log.error({ err: error }, "webhook delivery worker");
   const worker = new DeliveryWorker({
-    repository: new PgWebhookRepository(ctx.db),
+    repository: await webhookRepository(ctx.config, ctx.db),
     now: ctx.now,
     allowPrivateUrls: settings.allowPrivateUrls,
     timeoutMs: settings.timeoutMs,

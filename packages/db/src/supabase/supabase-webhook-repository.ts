@@ -6,6 +6,7 @@ import {
   type ClaimOptions,
   type EnqueueInput,
   type EnqueueResult,
+  type LogPosition,
   type MessageListOptions,
   type NewWebhook,
   type NewWebhookLog,
@@ -19,6 +20,7 @@ import {
   type WebhookRepository,
   type WebhookUpdates,
 } from "@vx/webhooks";
+import { IDEMPOTENCY_KEY_REUSED, idempotencyKeyReused } from "../webhooks/sql.js";
 import {
   type AnySupabaseClient,
   counted,
@@ -128,22 +130,25 @@ export class SupabaseWebhookRepository implements WebhookRepository<never> {
     return toLog(rows[0]!);
   }
 
-  async getWebhookLogs(webhookId: string, limit = 50, userId?: string): Promise<WebhookLog[]> {
-    // The owner check is a read of its own: a log belongs to its webhook, and logs have no user_id column.
-    if (userId !== undefined && !(await this.getWebhookById(webhookId, userId))) return [];
-    const rows = await this.run(
-      data<Row[]>(
-        this.client
-          .from("webhook_logs")
-          .select("*")
-          .eq("webhook_id", webhookId)
-          .order("created_at", { ascending: false })
-          .order("attempt_number", { ascending: false })
-          .order("id", { ascending: false })
-          .limit(limit),
-      ),
-    );
+  async getWebhookLogs(webhookId: string, limit = 50, userId?: string, before?: LogPosition): Promise<WebhookLog[]> {
+    const rows = await this.rpc<Row[]>("vx_webhook_logs", {
+      p_webhook_id: webhookId,
+      p_user_id: userId ?? null,
+      p_limit: limit,
+      p_before_at: before ? iso(before.created_at) : null,
+      p_before_attempt: before?.attempt_number ?? null,
+      p_before_id: before?.id ?? null,
+    });
     return rows.map(toLog);
+  }
+
+  async getSigningSecrets(webhookId: string, now: Date, userId?: string): Promise<string[]> {
+    const secrets = await this.rpc<string[] | null>("vx_webhook_signing_secrets", {
+      p_webhook_id: webhookId,
+      p_user_id: userId ?? null,
+      p_now: iso(now),
+    });
+    return secrets ?? [];
   }
 
   async enqueue(input: EnqueueInput, tx?: never): Promise<EnqueueResult> {
@@ -280,6 +285,7 @@ function translate(error: unknown): unknown {
   if (code === "23503" && constraint === "webhook_logs_webhook_id_fkey") {
     return new WebhookError("not_found", "no such webhook", { cause: error });
   }
+  if (code === IDEMPOTENCY_KEY_REUSED) return idempotencyKeyReused(error);
   if (code === "42501") return new WebhookError("not_found", "no such webhook for this user", { cause: error });
   if (code === "23514" || code === "22P02" || code === "22001") {
     return new WebhookError("invalid_input", error.message, { cause: error });

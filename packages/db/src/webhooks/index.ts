@@ -3,3 +3,4 @@
 export type { WebhookListener } from "./listen.js";
 export { listenForWebhookMessages, WEBHOOK_CHANNEL } from "./listen.js";
 export { PgWebhookRepository } from "./pg-webhook-repository.js";
+export { PgWebhookSecretStore } from "./pg-webhook-secret-store.js";

@@ -5,6 +5,7 @@ import {
   type ClaimOptions,
   type EnqueueInput,
   type EnqueueResult,
+  type LogPosition,
   type MessageListOptions,
   type NewWebhook,
   type NewWebhookLog,
@@ -21,7 +22,7 @@ import {
 import { Database } from "../database.js";
 import type { Queryable } from "../queryable.js";
 import { EnqueueBatcher } from "./enqueue-batcher.js";
-import { sql } from "./sql.js";
+import { IDEMPOTENCY_KEY_REUSED, idempotencyKeyReused, sql } from "./sql.js";
 
 export class PgWebhookRepository implements WebhookRepository<Queryable> {
   /** On a pool, enqueues made at the same time (without a caller's transaction) share one statement and commit. */
@@ -100,9 +101,25 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
     return rows[0]!;
   }
 
-  async getWebhookLogs(webhookId: string, limit = 50, userId?: string): Promise<WebhookLog[]> {
-    const { rows } = await this.run<WebhookLog>(sql.getWebhookLogs, [webhookId, limit, userId ?? null]);
+  async getWebhookLogs(webhookId: string, limit = 50, userId?: string, before?: LogPosition): Promise<WebhookLog[]> {
+    const { rows } = await this.run<WebhookLog>(sql.getWebhookLogs, [
+      webhookId,
+      userId ?? null,
+      limit,
+      before?.created_at ?? null,
+      before?.attempt_number ?? null,
+      before?.id ?? null,
+    ]);
     return rows;
+  }
+
+  async getSigningSecrets(webhookId: string, now: Date, userId?: string): Promise<string[]> {
+    const { rows } = await this.run<{ secrets: string[] | null }>(sql.getSigningSecrets, [
+      webhookId,
+      userId ?? null,
+      now,
+    ]);
+    return rows[0]?.secrets ?? [];
   }
 
   /** Pass the caller's transaction as `tx` and the event commits or rolls back with it. */
@@ -211,6 +228,7 @@ function translate(error: unknown): unknown {
   if (code === "23503" && constraint === "webhook_logs_webhook_id_fkey") {
     return new WebhookError("not_found", "no such webhook", { cause: error });
   }
+  if (code === IDEMPOTENCY_KEY_REUSED) return idempotencyKeyReused(error);
   if (code === "42501") return new WebhookError("not_found", "no such webhook for this user", { cause: error });
   if (code === "23514" || code === "22P02" || code === "22001") {
     return new WebhookError("invalid_input", (error as Error).message, { cause: error });

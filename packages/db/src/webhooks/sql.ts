@@ -2,6 +2,7 @@
  * Every statement PgWebhookRepository runs, one named query per operation (the atomic ones live in migrations 005
  * and 009).
  */
+import { WebhookError } from "@vx/webhooks";
 
 const WEBHOOK_COLUMNS = `id, user_id, agent_id, url, events, secret, enabled, retry_count, last_triggered_at,
   last_status, last_error, created_at, updated_at`;
@@ -49,12 +50,10 @@ export const sql = {
    */
   createWebhookLog: "SELECT * FROM public.vx_webhook_create_log($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 
-  getWebhookLogs: `
-    SELECT l.* FROM public.webhook_logs l
-    WHERE l.webhook_id = $1
-      AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM public.webhooks w WHERE w.id = l.webhook_id AND w.user_id = $3))
-    ORDER BY l.created_at DESC, l.attempt_number DESC, l.id DESC
-    LIMIT $2`,
+  /** Newest first, after a position (migration 013, shared with the Supabase adapter's rpc). */
+  getWebhookLogs: "SELECT * FROM public.vx_webhook_logs($1, $2, $3, $4, $5, $6)",
+
+  getSigningSecrets: "SELECT public.vx_webhook_signing_secrets($1, $2, $3) AS secrets",
 
   enqueue: "SELECT event_id, deliveries, duplicate FROM public.vx_webhook_enqueue($1, $2, $3, $4, $5, $6)",
 
@@ -101,3 +100,10 @@ export const sql = {
   /** Bounded, and SKIP LOCKED: retention never waits on, nor blocks, live deliveries (migration 010). */
   purgeEvents: "SELECT public.vx_webhook_purge_events($1, $2) AS purged",
 } as const;
+
+/** The SQLSTATE vx_webhook_enqueue raises when an idempotency key comes back with another request (migration 013). */
+export const IDEMPOTENCY_KEY_REUSED = "VX409";
+
+export function idempotencyKeyReused(cause: unknown): WebhookError {
+  return new WebhookError("idempotency_key_reused", "this idempotency key was used for another request", { cause });
+}

@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { isWebhookError } from "../errors.js";
 import { WebhookEvent } from "../events.js";
-import type { AttemptRecord, ClaimedMessage, NewWebhook, Webhook } from "../model.js";
+import type { AttemptRecord, ClaimedMessage, LogPosition, NewWebhook, Webhook } from "../model.js";
 import type { WebhookRepository } from "../repository.js";
 import { deliveredAttempt } from "./attempts.js";
 
@@ -51,15 +51,16 @@ export function describeWebhookRepository(
 
     function trigger(
       event: string = WebhookEvent.CALL_STARTED,
-      extra: { agent_id?: string; key?: string; user?: string } = {},
+      extra: { agent_id?: string; key?: string; user?: string; data?: unknown; now?: Date } = {},
     ) {
+      const now = extra.now ?? T0;
       return repo.enqueue({
         user_id: extra.user ?? userId,
         agent_id: extra.agent_id ?? null,
         event,
-        body: JSON.stringify({ type: event, data: { n: 1 } }),
+        body: JSON.stringify({ type: event, timestamp: now.toISOString(), data: extra.data ?? { n: 1 } }),
         idempotency_key: extra.key ?? null,
-        now: T0,
+        now,
       });
     }
 
@@ -169,6 +170,16 @@ export function describeWebhookRepository(
         const [second] = await claim(at(DAY));
         expect(second!.secrets).toEqual([OTHER_SECRET]);
       });
+
+      it("answers the secrets a delivery is signed with now, for the owner only", async () => {
+        const created = await webhook();
+        expect(await repo.getSigningSecrets(created.id, at(0), userId)).toEqual([SECRET]);
+        await repo.rotateSecret(created.id, OTHER_SECRET, at(DAY), userId);
+        expect(await repo.getSigningSecrets(created.id, at(0), userId)).toEqual([OTHER_SECRET, SECRET]);
+        expect(await repo.getSigningSecrets(created.id, at(0))).toEqual([OTHER_SECRET, SECRET]);
+        expect(await repo.getSigningSecrets(created.id, at(DAY))).toEqual([OTHER_SECRET]);
+        expect(await repo.getSigningSecrets(created.id, at(0), await fx.createUser())).toEqual([]);
+      });
     });
 
     describe("logs", () => {
@@ -202,6 +213,30 @@ export function describeWebhookRepository(
         expect(logs.map((l) => l.payload)).toEqual([{ a: 2 }, { a: 1 }]);
         expect(await repo.getWebhookLogs(created.id, 1)).toHaveLength(1);
         expect(await repo.getWebhookLogs(created.id, 10, await fx.createUser())).toEqual([]);
+      });
+
+      it("pages logs after a position, each once, even when they share a millisecond", async () => {
+        const created = await webhook();
+        const log = (n: number, created_at?: Date) =>
+          repo.createWebhookLog({ webhook_id: created.id, event: "webhook.test", payload: { n }, created_at });
+        await log(1, at(0));
+        await log(2, at(1000));
+        await log(3, at(1000));
+        // Written at the database's own time (microseconds on Postgres): the position a Date keeps still pages.
+        await log(4);
+        await log(5);
+        const all = await repo.getWebhookLogs(created.id, 10);
+        expect(all).toHaveLength(5);
+        const seen: unknown[] = [];
+        let before: LogPosition | undefined;
+        for (;;) {
+          const page = await repo.getWebhookLogs(created.id, 2, userId, before);
+          if (page.length === 0) break;
+          seen.push(...page.map((l) => l.payload));
+          const last = page.at(-1)!;
+          before = { created_at: last.created_at, attempt_number: last.attempt_number, id: last.id };
+        }
+        expect(seen).toEqual(all.map((l) => l.payload));
       });
     });
 
@@ -239,7 +274,7 @@ export function describeWebhookRepository(
         expect(message).toMatchObject({
           webhook_id: created.id,
           event: WebhookEvent.CALL_STARTED,
-          body: JSON.stringify({ type: WebhookEvent.CALL_STARTED, data: { n: 1 } }),
+          body: JSON.stringify({ type: WebhookEvent.CALL_STARTED, timestamp: T0.toISOString(), data: { n: 1 } }),
           attempt_number: 1,
           max_attempts: 4,
           url: created.url,
@@ -260,6 +295,45 @@ export function describeWebhookRepository(
         const theirs = await trigger(WebhookEvent.CALL_STARTED, { key: "order-1", user: other });
         expect(theirs.duplicate).toBe(false);
         expect(theirs.event_id).not.toBe(first.event_id);
+      });
+
+      it("answers the same request again under its key as a duplicate, sent later or with its keys reordered", async () => {
+        await webhook();
+        const first = await trigger(WebhookEvent.CALL_STARTED, { key: "order-2", data: { a: 1, b: [2] } });
+        const later = await trigger(WebhookEvent.CALL_STARTED, { key: "order-2", data: { b: [2], a: 1 }, now: at(5) });
+        expect(later).toEqual({ event_id: first.event_id, deliveries: 1, duplicate: true });
+      });
+
+      it("refuses an idempotency key reused with another payload, event or agent, and writes nothing", async () => {
+        const agent = await fx.createAgent(userId);
+        await webhook({ events: [WebhookEvent.CALL_STARTED, WebhookEvent.CALL_ENDED] });
+        await trigger(WebhookEvent.CALL_STARTED, { key: "order-3", data: { n: 1 } });
+        const reused = async (run: () => Promise<unknown>) => {
+          const error = await run().then(
+            () => null,
+            (e: unknown) => e,
+          );
+          expect(isWebhookError(error, "idempotency_key_reused")).toBe(true);
+        };
+        await reused(() => trigger(WebhookEvent.CALL_STARTED, { key: "order-3", data: { n: 2 } }));
+        await reused(() => trigger(WebhookEvent.CALL_ENDED, { key: "order-3", data: { n: 1 } }));
+        await reused(() => trigger(WebhookEvent.CALL_STARTED, { key: "order-3", data: { n: 1 }, agent_id: agent }));
+        expect(await claim(at(0))).toHaveLength(1);
+      });
+
+      it("refuses only the conflicting one of two events sent at once with one key", async () => {
+        await webhook();
+        const outcomes = await Promise.allSettled([
+          trigger(WebhookEvent.CALL_STARTED, { key: "order-4", data: { n: 1 } }),
+          trigger(WebhookEvent.CALL_STARTED, { key: "order-4", data: { n: 2 } }),
+          trigger(WebhookEvent.CALL_STARTED, { key: "order-5", data: { n: 3 } }),
+        ]);
+        // Whichever of the two came first wins; the other is refused.
+        expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "fulfilled", "rejected"]);
+        expect(outcomes[2]!.status).toBe("fulfilled");
+        const refused = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+        expect(isWebhookError(refused.reason, "idempotency_key_reused")).toBe(true);
+        expect(await claim(at(0))).toHaveLength(2);
       });
 
       it("gives a message to one worker at a time, and to another once the lease expires", async () => {

@@ -8,3 +8,5 @@ export { manualClock } from "./manual-clock.js";
 export { MemoryWebhookRepository } from "./memory-repository.js";
 export type { ReceivedRequest, Receiver, ReceiverOptions } from "./receiver.js";
 export { startReceiver } from "./receiver.js";
+export type { WebhookSecretStoreFixture } from "./secret-store-contract.js";
+export { describeWebhookSecretStore } from "./secret-store-contract.js";

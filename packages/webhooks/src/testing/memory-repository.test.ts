@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { describeWebhookRepository } from "./contract.js";
 import { MemoryWebhookRepository } from "./memory-repository.js";
+import { describeWebhookSecretStore } from "./secret-store-contract.js";
 
 describeWebhookRepository("MemoryWebhookRepository", () => {
   const repository = new MemoryWebhookRepository();
@@ -9,5 +10,15 @@ describeWebhookRepository("MemoryWebhookRepository", () => {
     repository,
     createUser: async () => randomUUID(),
     createAgent: async (userId) => repository.addAgent(userId),
+  };
+});
+
+describeWebhookSecretStore("MemoryWebhookRepository", () => {
+  const repository = new MemoryWebhookRepository();
+  return {
+    repository,
+    store: repository,
+    createUser: async () => randomUUID(),
+    readStoredSecrets: async () => (await repository.listStoredSecrets(null, 1000)).map((s) => s.stored),
   };
 });

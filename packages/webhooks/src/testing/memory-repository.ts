@@ -1,5 +1,6 @@
 /** MemoryWebhookRepository: the port in plain maps, with the same semantics as the Postgres adapter. */
 import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { WebhookError } from "../errors.js";
 import type {
   AttemptRecord,
@@ -7,6 +8,7 @@ import type {
   ClaimOptions,
   EnqueueInput,
   EnqueueResult,
+  LogPosition,
   MessageListOptions,
   MessagePosition,
   NewWebhook,
@@ -20,11 +22,14 @@ import type {
   WebhookUpdates,
 } from "../model.js";
 import type { WebhookRepository } from "../repository.js";
+import { storedKeyId } from "../secret-cipher.js";
+import type { StoredSecret, WebhookSecretStore } from "../secret-store.js";
 import { type Clock, systemClock } from "../system.js";
 
 interface StoredEvent {
   id: string;
   user_id: string;
+  agent_id: string | null;
   event: string;
   body: string;
   idempotency_key: string | null;
@@ -35,7 +40,7 @@ interface StoredMessage extends WebhookMessage {
   locked_by: string | null;
 }
 
-export class MemoryWebhookRepository implements WebhookRepository<unknown> {
+export class MemoryWebhookRepository implements WebhookRepository<unknown>, WebhookSecretStore {
   private readonly webhooks = new Map<string, Webhook>();
   private readonly agents = new Map<string, string>();
   private readonly logs: WebhookLog[] = [];
@@ -138,19 +143,60 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
     return copy(row);
   }
 
-  async getWebhookLogs(webhookId: string, limit = 50, userId?: string): Promise<WebhookLog[]> {
+  async getWebhookLogs(webhookId: string, limit = 50, userId?: string, before?: LogPosition): Promise<WebhookLog[]> {
     if (!this.owned(webhookId, userId)) return [];
     return this.logs
-      .map((log, index) => ({ log, index }))
-      .filter(({ log }) => log.webhook_id === webhookId)
-      .sort(
-        (a, b) =>
-          b.log.created_at.getTime() - a.log.created_at.getTime() ||
-          b.log.attempt_number - a.log.attempt_number ||
-          b.index - a.index,
-      )
+      .filter((log) => log.webhook_id === webhookId && (!before || compareLogs(log, before) > 0))
+      .sort(compareLogs)
       .slice(0, limit)
-      .map(({ log }) => copy(log));
+      .map(copy);
+  }
+
+  async getSigningSecrets(webhookId: string, now: Date, userId?: string): Promise<string[]> {
+    const webhook = this.owned(webhookId, userId);
+    if (!webhook) return [];
+    return this.secretsOf(webhook, now);
+  }
+
+  async listStoredSecrets(afterWebhookId: string | null, limit: number): Promise<StoredSecret[]> {
+    const ids = [...this.webhooks.keys()]
+      .filter((id) => afterWebhookId === null || id > afterWebhookId)
+      .sort()
+      .slice(0, limit);
+    return ids.flatMap((id) => this.storedOf(id));
+  }
+
+  async sampleStoredSecrets(): Promise<StoredSecret[]> {
+    const byKey = new Map<string | null, StoredSecret>();
+    for (const id of this.webhooks.keys()) {
+      for (const secret of this.storedOf(id)) byKey.set(storedKeyId(secret.stored), secret);
+    }
+    return [...byKey.values()];
+  }
+
+  async replaceStoredSecret(secret: StoredSecret, next: string): Promise<boolean> {
+    const webhook = this.webhooks.get(secret.webhook_id);
+    const previous = this.previousSecrets.get(secret.webhook_id);
+    if (secret.kind === "current" && webhook?.secret === secret.stored) {
+      webhook.secret = next;
+      return true;
+    }
+    if (secret.kind === "previous" && previous?.secret === secret.stored) {
+      previous.secret = next;
+      return true;
+    }
+    return false;
+  }
+
+  private storedOf(id: string): StoredSecret[] {
+    const previous = this.previousSecrets.get(id);
+    const current: StoredSecret = { webhook_id: id, kind: "current", stored: this.webhooks.get(id)!.secret };
+    return previous ? [current, { webhook_id: id, kind: "previous", stored: previous.secret }] : [current];
+  }
+
+  private secretsOf(webhook: Webhook, now: Date): string[] {
+    const previous = this.previousSecrets.get(webhook.id);
+    return previous && previous.until > now ? [webhook.secret, previous.secret] : [webhook.secret];
   }
 
   async enqueue(input: EnqueueInput): Promise<EnqueueResult> {
@@ -159,6 +205,9 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
         input.idempotency_key !== null && e.user_id === input.user_id && e.idempotency_key === input.idempotency_key,
     );
     if (existing) {
+      if (!sameRequest(existing, input)) {
+        throw new WebhookError("idempotency_key_reused", "this idempotency key was used for another request");
+      }
       const deliveries = [...this.messages.values()].filter((m) => m.event_id === existing.id).length;
       return { event_id: existing.id, deliveries, duplicate: true };
     }
@@ -204,7 +253,6 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
       message.locked_by = options.workerId;
       message.due_at = new Date(options.now.getTime() + options.leaseMs);
       const webhook = this.webhooks.get(message.webhook_id)!;
-      const previous = this.previousSecrets.get(webhook.id);
       return {
         id: message.id,
         event_id: message.event_id,
@@ -214,7 +262,7 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown> {
         attempt_number: message.attempts,
         max_attempts: message.max_attempts,
         url: webhook.url,
-        secrets: previous && previous.until > options.now ? [webhook.secret, previous.secret] : [webhook.secret],
+        secrets: this.secretsOf(webhook, options.now),
         enabled: webhook.enabled,
       };
     });
@@ -410,4 +458,22 @@ function publicMessage(message: StoredMessage): WebhookMessage {
 
 function copy<T>(value: T): T {
   return structuredClone(value);
+}
+
+/** Newest first, as Postgres orders logs: created_at (milliseconds), attempt_number, id, all descending. */
+function compareLogs(a: Pick<WebhookLog, "created_at" | "attempt_number" | "id">, b: LogPosition): number {
+  return (
+    b.created_at.getTime() - a.created_at.getTime() ||
+    b.attempt_number - a.attempt_number ||
+    (b.id < a.id ? -1 : b.id > a.id ? 1 : 0)
+  );
+}
+
+/** The same event, agent and payload (`data` compared as values, as jsonb compares them). */
+function sameRequest(first: StoredEvent, input: EnqueueInput): boolean {
+  return (
+    first.event === input.event &&
+    first.agent_id === input.agent_id &&
+    isDeepStrictEqual(JSON.parse(first.body).data, JSON.parse(input.body).data)
+  );
 }

@@ -9,7 +9,8 @@ export type WebhookProblemCode =
   | "webhook_agent_invalid"
   | "unknown_event"
   | "event_payload_too_large"
-  | "webhook_message_in_flight";
+  | "webhook_message_in_flight"
+  | "idempotency_key_reused";
 
 export const WEBHOOK_PROBLEMS: Record<WebhookProblemCode, ErrorMapping> = {
   webhook_not_found: { status: 404, title: "Webhook not found" },
@@ -20,6 +21,8 @@ export const WEBHOOK_PROBLEMS: Record<WebhookProblemCode, ErrorMapping> = {
   unknown_event: { status: 422, title: "Unknown event type" },
   event_payload_too_large: { status: 413, title: "Event payload too large" },
   webhook_message_in_flight: { status: 409, title: "Message is being sent" },
+  // As Stripe answers: a key names one request; the same request again is a duplicate, another one a conflict.
+  idempotency_key_reused: { status: 409, title: "Idempotency key reused for another request" },
 };
 
 const PROBLEM_OF: Partial<Record<WebhookErrorCode, WebhookProblemCode>> = {
@@ -30,6 +33,7 @@ const PROBLEM_OF: Partial<Record<WebhookErrorCode, WebhookProblemCode>> = {
   unknown_event: "unknown_event",
   payload_too_large: "event_payload_too_large",
   message_in_flight: "webhook_message_in_flight",
+  idempotency_key_reused: "idempotency_key_reused",
 };
 
 /** Runs domain work; a WebhookError becomes its problem (input errors a 400 `validation_failed` on `field`). */

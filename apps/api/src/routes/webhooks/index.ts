@@ -3,12 +3,13 @@
  * queue metrics. Deliveries are made by the background workers (src/workers). Registered by the app under /v1.
  */
 import { PgWebhookRepository, type Queryable } from "@vx/db";
-import { resolveHost, type UrlPolicy, WebhookService } from "@vx/webhooks";
+import { EncryptedWebhookRepository, resolveHost, type UrlPolicy, WebhookService } from "@vx/webhooks";
 import type { AppContext, RoutePlugin, ZodApp } from "../../route-kit.js";
 import { WEBHOOK_PROBLEMS } from "./errors.js";
 import { eventRoutes } from "./event-routes.js";
 import { messageRoutes } from "./message-routes.js";
 import { queueMetrics } from "./metrics.js";
+import { checkWebhookKeys, reencryptInBackground, webhookCipher } from "./secret-keys.js";
 import { type WebhookSettings, webhookSettingsFromEnv } from "./settings.js";
 import { webhookRoutes } from "./webhook-routes.js";
 
@@ -27,7 +28,17 @@ export function createWebhookRoutes(settings: WebhookSettings): RoutePlugin {
       maxPayloadBytes: settings.maxPayloadBytes,
       timeoutMs: settings.timeoutMs,
     };
-    const serviceFor = (tx: Queryable) => new WebhookService({ ...options, repository: new PgWebhookRepository(tx) });
+    // Secrets are encrypted at rest: a keyring that cannot open the stored ones stops the start here.
+    const cipher = await webhookCipher(ctx.config);
+    if (await checkWebhookKeys(ctx.config, ctx.db)) {
+      const done = reencryptInBackground(ctx.config, ctx.db, ctx.log);
+      app.addHook("onClose", () => done);
+    }
+    const serviceFor = (tx: Queryable) =>
+      new WebhookService({
+        ...options,
+        repository: new EncryptedWebhookRepository(new PgWebhookRepository(tx), cipher),
+      });
     const system = serviceFor(ctx.db);
     app.addHook("onClose", () => system.close());
     queueMetrics(ctx.metrics.registry, new PgWebhookRepository(ctx.db), ctx.now);
@@ -43,4 +54,5 @@ export default async function routes(app: ZodApp, ctx: AppContext): Promise<void
 }
 
 export { createWebhookEmitter, type WebhookEmit } from "./emitter.js";
+export { checkWebhookKeys, WEBHOOK_KEY_FILE, webhookCipher, webhookRepository } from "./secret-keys.js";
 export { type WebhookSettings, webhookSettingsFromEnv } from "./settings.js";

@@ -10,7 +10,7 @@ import {
   type WebhookMessage,
 } from "@vx/webhooks";
 import { z } from "zod";
-import { timestampInput } from "../../route-kit.js";
+import { paginationQuery, timestampInput } from "../../route-kit.js";
 
 const timestamp = z.iso.datetime({ offset: true });
 const messageStatus = z.enum(MESSAGE_STATUSES as readonly [MessageStatus, ...MessageStatus[]]);
@@ -100,6 +100,14 @@ export const updateBody = z
 
 export const logsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50).describe("How many attempts, newest first (1-1000)"),
+  cursor: paginationQuery.shape.cursor,
+});
+
+/** Where a page of logs ended (created_at as ISO, to the millisecond, as the logs are ordered). */
+export const logCursor = z.object({
+  created_at: z.string().min(1),
+  attempt_number: z.number().int().min(0).max(2_147_483_647),
+  id: z.string().uuid(),
 });
 
 export const messagesQuery = z.object({

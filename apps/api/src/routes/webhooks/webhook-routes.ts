@@ -1,11 +1,13 @@
 /** /v1/webhooks: a user's subscriptions, their secret, test deliveries, logs and recovery, through RLS. */
 import type { Queryable } from "@vx/db";
-import { checkWebhookUrl, type UrlPolicy, type WebhookService } from "@vx/webhooks";
+import { checkWebhookUrl, type LogPosition, type UrlPolicy, type WebhookService } from "@vx/webhooks";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import {
+  ApiError,
   type AppContext,
   decodeCursor,
+  isStorableDate,
   page,
   paginationQuery,
   requirePrincipal,
@@ -20,6 +22,7 @@ import {
   createBody,
   createdSchema,
   idParams,
+  logCursor,
   logsQuery,
   logToJson,
   recoverBody,
@@ -202,18 +205,26 @@ export async function webhookRoutes(app: ZodApp, ctx: AppContext, deps: WebhookR
       preHandler: read,
       schema: {
         tags,
-        summary: "Delivery attempts, newest first",
+        summary: "Delivery attempts, newest first, page by page",
         params: idParams,
         querystring: logsQuery,
-        response: { 200: z.object({ data: z.array(webhookLogSchema) }) },
+        response: { 200: page(webhookLogSchema) },
       },
     },
     async (request) => {
+      const { limit, cursor } = request.query;
+      const before = cursor === undefined ? undefined : logPosition(cursor);
+      // One row more than asked says whether another page exists.
       const logs = await as(request, async (service, userId) => {
         await service.getWebhook(request.params.id, userId);
-        return service.getWebhookLogs(request.params.id, request.query.limit, userId);
+        return service.getWebhookLogs(request.params.id, limit + 1, userId, before);
       });
-      return { data: logs.map(logToJson) };
+      const { data, next_cursor } = toPage(logs, limit, (log) => ({
+        created_at: log.created_at.toISOString(),
+        attempt_number: log.attempt_number,
+        id: log.id,
+      }));
+      return { data: data.map(logToJson), next_cursor };
     },
   );
 
@@ -236,4 +247,15 @@ export async function webhookRoutes(app: ZodApp, ctx: AppContext, deps: WebhookR
       return reply.code(202).send({ recovered });
     },
   );
+}
+
+/** A cursor this route issued: (created_at, attempt_number, id) of the last log of a page. */
+function logPosition(cursor: string): LogPosition {
+  const position = decodeCursor(cursor, logCursor);
+  const created_at = new Date(position.created_at);
+  // A forged date Postgres cannot hold must be a 400, not a 500 from the query.
+  if (Number.isNaN(created_at.getTime()) || !isStorableDate(created_at)) {
+    throw new ApiError("invalid_cursor", "The cursor is not one this API issued");
+  }
+  return { created_at, attempt_number: position.attempt_number, id: position.id };
 }

@@ -1,0 +1,105 @@
+/**
+ * The keyring webhook secrets are encrypted with at rest: VX_WEBHOOK_SECRET_KEYS, or in development a key generated
+ * into the data folder (like the development JWT secret). Checked against the stored rows when the app starts, so a
+ * missing or wrong key stops the start with one line instead of signing with a wrong secret.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PgWebhookRepository, PgWebhookSecretStore, type Queryable } from "@vx/db";
+import {
+  checkSecretKeys,
+  createKeyringCipher,
+  EncryptedWebhookRepository,
+  isWebhookError,
+  parseKeyring,
+  reencryptSecrets,
+  type SecretCipher,
+  type SecretKey,
+} from "@vx/webhooks";
+import type { Logger } from "pino";
+import type { Config } from "../../config.js";
+import { ApiError } from "../../errors.js";
+
+export const WEBHOOK_KEY_FILE = "webhook-secret-key";
+
+const ciphers = new WeakMap<Config, Promise<SecretCipher>>();
+
+/** The cipher of this configuration (one per config object: the key file is read once). */
+export function webhookCipher(config: Config): Promise<SecretCipher> {
+  let cipher = ciphers.get(config);
+  if (!cipher) {
+    cipher = keyring(config).then((keys) => createKeyringCipher(keys));
+    ciphers.set(config, cipher);
+  }
+  return cipher;
+}
+
+/** The webhooks repository every route and worker uses: Postgres or PGlite, secrets encrypted. */
+export async function webhookRepository(config: Config, db: Queryable): Promise<EncryptedWebhookRepository<Queryable>> {
+  return new EncryptedWebhookRepository(new PgWebhookRepository(db), await webhookCipher(config));
+}
+
+/**
+ * Decrypts one stored secret per key in use; a key missing from the keyring, or a wrong one, is one clear line.
+ * Returns whether some secret is plain (written before encryption) or under an older key.
+ */
+export async function checkWebhookKeys(config: Config, db: Queryable): Promise<boolean> {
+  const store = new PgWebhookSecretStore(db);
+  const cipher = await webhookCipher(config);
+  try {
+    await checkSecretKeys(store, cipher);
+    return (await store.sampleStoredSecrets()).some((secret) => cipher.isStale(secret.stored));
+  } catch (error) {
+    if (!isWebhookError(error, "secret_key_unknown") && !isWebhookError(error, "secret_undecryptable")) throw error;
+    throw new ApiError(
+      "invalid_config",
+      `${error.message}: set VX_WEBHOOK_SECRET_KEYS to a keyring holding that key (${keySource(config)})`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Moves plain and older-key secrets under the current key in the background (compare-and-set per value, so other
+ * processes doing the same, deliveries and rotations are safe): upgrading leaves no plain secret behind.
+ */
+export function reencryptInBackground(config: Config, db: Queryable, log: Logger): Promise<void> {
+  return webhookCipher(config)
+    .then((cipher) => reencryptSecrets(new PgWebhookSecretStore(db), cipher))
+    .then((result) => log.info(result, "webhook secrets re-encrypted under the current key"))
+    .catch((error: unknown) =>
+      log.warn({ err: error }, "webhook secrets not re-encrypted; run vx webhook-keys reencrypt"),
+    );
+}
+
+/** Where the key comes from: configured, the data folder's key file, or (in memory, or Postgres in development) this process only. */
+function keySource(config: Config): string {
+  if (config.webhookSecretKeys) return "it is set, but lacks that key or holds a wrong one";
+  const file = keyFile(config);
+  return file ? `the development key is ${file}` : "without it this process used a key of its own";
+}
+
+async function keyring(config: Config): Promise<SecretKey[]> {
+  if (config.webhookSecretKeys) return config.webhookSecretKeys;
+  // loadConfig refuses production without keys; this is development only.
+  const file = keyFile(config);
+  if (!file) return [{ id: "process", key: randomBytes(32) }];
+  return parseKeyring(await readOrCreateKey(file, config.dataDir));
+}
+
+/** The embedded default keeps its key beside its data; Postgres in development needs VX_WEBHOOK_SECRET_KEYS to keep one. */
+function keyFile(config: Config): string | undefined {
+  return config.databaseUrl || config.dataDir === "memory" ? undefined : join(config.dataDir, WEBHOOK_KEY_FILE);
+}
+
+async function readOrCreateKey(path: string, dataDir: string): Promise<string> {
+  await mkdir(dataDir, { recursive: true });
+  try {
+    await writeFile(path, `dev:${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    // Another process, or an earlier start, created it: use that one.
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  return (await readFile(path, "utf8")).trim();
+}
