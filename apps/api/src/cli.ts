@@ -1,73 +1,165 @@
 #!/usr/bin/env node
 /** `vx`: serve the API, run migrations, run background workers, or print a development token. */
 import { randomUUID } from "node:crypto";
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { Logger } from "pino";
-import { type Config, loadConfig } from "./config.js";
+import { startupFailure } from "./commands/startup-errors.js";
+import { type Config, loadConfig, variables } from "./config.js";
 import { devSecretPath, withDevSecret } from "./dev-secret.js";
 import { ApiError } from "./errors.js";
 import { relativeTo, signToken } from "./token.js";
 
-const USAGE = `usage: vx <command>
-  serve                              start the API (embedded PGlite in ./.vx-data unless DATABASE_URL is set)
-  migrate [up [N] | down [N] | status]
-  worker                             run only the background workers
-  cleanup                            delete what the retention policy says has expired
-  backup [file]                      copy the embedded database to a .tar.gz (stop the server first)
-  restore <file> [--force]           restore the embedded database from a backup
-  webhook-keys new <id> | check | reencrypt [--batch-size N]
-                                     manage the keys webhook secrets are encrypted with
-  token [--user <uuid>] [--role authenticated|service_role] [--expires-in 1h]
-                                     print a development JWT signed with the configured secret`;
+/** Each command's usage line(s), its flags, and how many positional arguments it takes. */
+const COMMANDS = {
+  serve: {
+    usage:
+      "serve                              start the API (embedded PGlite in ./.vx-data unless DATABASE_URL is set)",
+    options: {},
+    positionals: 0,
+  },
+  migrate: { usage: "migrate [up [N] | down [N] | status]", options: {}, positionals: 2 },
+  worker: { usage: "worker                             run only the background workers", options: {}, positionals: 0 },
+  cleanup: {
+    usage: "cleanup                            delete what the retention policy says has expired",
+    options: {},
+    positionals: 0,
+  },
+  backup: {
+    usage: "backup [file]                      copy the embedded database to a .tar.gz (stop the server first)",
+    options: {},
+    positionals: 1,
+  },
+  restore: {
+    usage: "restore <file> [--force]           restore the embedded database from a backup",
+    options: { force: { type: "boolean" } },
+    positionals: 1,
+  },
+  "webhook-keys": {
+    usage: `webhook-keys new <id> | check | reencrypt [--batch-size N]
+                                     manage the keys webhook secrets are encrypted with`,
+    options: { "batch-size": { type: "string" } },
+    positionals: 2,
+  },
+  token: {
+    usage: `token [--user <uuid>] [--role authenticated|service_role] [--expires-in 1h]
+                                     print a development JWT signed with the configured secret`,
+    options: {
+      user: { type: "string" },
+      role: { type: "string", default: "authenticated" },
+      "expires-in": { type: "string", default: "1h" },
+    },
+    positionals: 0,
+  },
+} satisfies Record<string, { usage: string; options: ParseArgsConfig["options"]; positionals: number }>;
+type CommandName = keyof typeof COMMANDS;
+
+const USAGE = `usage: vx <command> [--help]
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.usage}`)
+  .join("\n")}
+
+environment (all optional; see apps/api/README.md):
+${Object.entries(variables)
+  .map(([name, v]) => `  ${name.padEnd(31)} must ${v.must}`)
+  .join("\n")}`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // The server, database and workers are imported by the commands that use them, so `vx token` starts quickly.
 
-/** Thrown for bad command lines: printed with the usage, exit code 2. */
-class UsageError extends Error {}
+/** Thrown for bad command lines: printed with the command's usage, exit code 2. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage = USAGE,
+  ) {
+    super(message);
+  }
+}
+
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function usageOf(name: CommandName): string {
+  return `usage: vx ${COMMANDS[name].usage}`;
+}
+
+/** Parses a command's arguments strictly; `undefined` when it asked for help (printed here). */
+function parseCommand(name: CommandName, args: string[]): Parsed | undefined {
+  const command = COMMANDS[name];
+  const usage = usageOf(name);
+  if (args.some((a) => a === "--help" || a === "-h")) {
+    console.log(usage);
+    return undefined;
+  }
+  let parsed: Parsed;
+  try {
+    const options: ParseArgsConfig["options"] = command.options;
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as Parsed;
+  } catch (error) {
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message);
+    throw new UsageError(unknown ? `unknown option "${unknown[1]}" for ${name}` : (error as Error).message, usage);
+  }
+  if (parsed.positionals.length > command.positionals) {
+    const extra = parsed.positionals.slice(command.positionals).join(" ");
+    throw new UsageError(`unexpected argument "${extra}" for ${name}`, usage);
+  }
+  return parsed;
+}
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case "serve":
-        return await serveCommand(loadConfig(env));
-      case "migrate":
-        return await migrateCommand(loadConfig(env), rest);
-      case "worker":
-        return await workerCommand(loadConfig(env));
-      case "token":
-        return await tokenCommand(loadConfig(env), rest);
-      case "cleanup":
-        return await (await import("./commands/maintenance.js")).cleanupCommand(loadConfig(env));
-      case "backup":
-        return await (await import("./commands/maintenance.js")).backupCommand(loadConfig(env), rest);
-      case "restore":
-        return await (await import("./commands/maintenance.js")).restoreCommand(loadConfig(env), rest);
-      case "webhook-keys":
-        return await (await import("./commands/webhook-keys.js")).webhookKeysCommand(loadConfig(env), rest);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        console.log(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
     }
+    if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command "${command}"`);
+    const args = parseCommand(command as CommandName, rest);
+    if (!args) return 0;
+    return await runCommand(command as CommandName, args, env);
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`vx: ${error.message}\n${USAGE}`);
+      console.error(`vx: ${error.message}\n${error.usage}`);
       return 2;
     }
-    // Config and secret problems are one clear line, not a stack trace.
-    if (error instanceof ApiError) {
-      console.error(`vx: ${error.message}`);
+    const line = startupFailure(error);
+    if (line) {
+      console.error(`vx: ${line}`);
       return 1;
     }
     console.error(`vx ${command} failed: ${(error as Error).stack ?? error}`);
     return 1;
+  }
+}
+
+async function runCommand(command: CommandName, { values, positionals }: Parsed, env: NodeJS.ProcessEnv) {
+  switch (command) {
+    case "serve":
+      return serveCommand(loadConfig(env));
+    case "migrate":
+      return migrateCommand(loadConfig(env), positionals);
+    case "worker":
+      return workerCommand(loadConfig(env));
+    case "token":
+      return tokenCommand(loadConfig(env), values);
+    case "cleanup":
+      return (await import("./commands/maintenance.js")).cleanupCommand(loadConfig(env));
+    case "backup":
+      return (await import("./commands/maintenance.js")).backupCommand(loadConfig(env), positionals);
+    case "restore":
+      if (positionals.length === 0) throw new UsageError("restore needs the backup file", usageOf("restore"));
+      return (await import("./commands/maintenance.js")).restoreCommand(
+        loadConfig(env),
+        positionals[0]!,
+        values.force === true,
+      );
+    case "webhook-keys": {
+      const batch = typeof values["batch-size"] === "string" ? ["--batch-size", values["batch-size"]] : [];
+      return (await import("./commands/webhook-keys.js")).webhookKeysCommand(loadConfig(env), [...positionals, ...batch]);
+    }
   }
 }
 
@@ -86,7 +178,7 @@ async function migrateCommand(config: Config, args: string[]): Promise<number> {
     !["up", "down", "status"].includes(direction) ||
     (count !== undefined && !(Number.isInteger(count) && count > 0))
   ) {
-    throw new UsageError("migrate takes up [N], down [N] or status");
+    throw new UsageError("migrate takes up [N], down [N] or status", usageOf("migrate"));
   }
   const { migrate, migrationStatus, openDatabase } = await import("@vx/db");
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate: false });
@@ -116,7 +208,7 @@ async function workerCommand(baseConfig: Config): Promise<number> {
       import("./workers/index.js"),
     ]);
   const config = await withDevSecret(baseConfig, { create: false });
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, { production: config.production });
   const db = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
@@ -138,19 +230,19 @@ async function workerCommand(baseConfig: Config): Promise<number> {
   return -1;
 }
 
-async function tokenCommand(baseConfig: Config, args: string[]): Promise<number> {
-  const values = parseTokenArgs(args);
+async function tokenCommand(baseConfig: Config, values: Parsed["values"]): Promise<number> {
   const role = values.role;
   if (role !== "authenticated" && role !== "service_role")
-    throw new UsageError("--role must be authenticated or service_role");
-  const expiresIn = values["expires-in"];
+    throw new UsageError("--role must be authenticated or service_role", usageOf("token"));
+  const expiresIn = String(values["expires-in"]);
   try {
     relativeTo(0, expiresIn);
   } catch (error) {
-    throw new UsageError(`--expires-in ${(error as Error).message}`);
+    throw new UsageError(`--expires-in ${(error as Error).message}`, usageOf("token"));
   }
-  const userArg = values.user;
-  if (userArg !== undefined && !UUID.test(userArg)) throw new UsageError(`--user must be a UUID, got "${userArg}"`);
+  const userArg = values.user as string | undefined;
+  if (userArg !== undefined && !UUID.test(userArg))
+    throw new UsageError(`--user must be a UUID, got "${userArg}"`, usageOf("token"));
 
   const config = await withDevSecret(baseConfig, { create: false });
   if (!config.jwtSecret) throw new ApiError("no_jwt_secret", noSecretHelp(config));
@@ -170,22 +262,6 @@ function noSecretHelp(config: Config): string {
   return path
     ? `no JWT secret yet: set SUPABASE_JWT_SECRET, or run \`pnpm start\` once to create the development secret ${path}`
     : "no JWT secret: with VX_DATA_DIR=memory the development secret lives only inside the server; set SUPABASE_JWT_SECRET";
-}
-
-function parseTokenArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        user: { type: "string" },
-        role: { type: "string", default: "authenticated" },
-        "expires-in": { type: "string", default: "1h" },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 }
 
 main(process.argv.slice(2)).then((code) => {

@@ -79,7 +79,7 @@ const retentionDays = {
   must: "be a number of days between 1 and 36500, or off to keep forever",
 };
 
-const variables = {
+export const variables = {
   HOST: { schema: z.string().min(1), must: "be a host name or IP address" },
   PORT: { schema: integer(0, 65535), must: "be an integer between 0 and 65535 (0 picks a free port)" },
   DATABASE_URL: {

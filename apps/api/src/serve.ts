@@ -1,4 +1,7 @@
 /** `vx serve`: open the database (migrating it), build the app, start workers, listen, and shut down gracefully. */
+
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { type Database, openDatabase } from "@vx/db";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -6,6 +9,7 @@ import { buildApp } from "./app.js";
 import type { Config } from "./config.js";
 import type { ZodApp } from "./context.js";
 import { devSecretPath, withDevSecret } from "./dev-secret.js";
+import { ApiError } from "./errors.js";
 import { createLogger } from "./logger.js";
 import { type BackgroundWorkers, startBackgroundWorkers } from "./workers/index.js";
 
@@ -25,8 +29,13 @@ export interface ServeOptions {
 
 export async function serve(baseConfig: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Before anything is opened or created: a busy port must not cost a database start, nor leave a data folder.
+  await ensurePortFree(baseConfig.host, baseConfig.port);
+  if (!baseConfig.databaseUrl && baseConfig.dataDir !== "memory" && !existsSync(baseConfig.dataDir)) {
+    print(`creating the embedded database in ${baseConfig.dataDir} (first start only)…`);
+  }
   const config = await withDevSecret(baseConfig, { create: true });
-  const log = options.logger ?? createLogger(config.logLevel);
+  const log = options.logger ?? createLogger(config.logLevel, { production: config.production });
   const db = await openDatabase({
     url: config.databaseUrl,
     readUrl: config.databaseReadUrl,
@@ -49,7 +58,7 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await shutdown();
-    throw error;
+    throw portError(error, config.host, config.port);
   }
   const url = listeningUrl(app, config);
   print(`vx API listening on ${url} (${db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "Postgres"})`);
@@ -59,6 +68,44 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
     print(`Auth: development JWT secret in ${where}; get a token with: pnpm vx token --user <uuid>`);
   }
   return { app, db, url, shutdown };
+}
+
+/** Binds host:port and lets go at once; throws the one-line ApiError a busy or forbidden port deserves. */
+async function ensurePortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once("error", reject);
+      probe.listen({ host, port, exclusive: true }, resolve);
+    });
+  } catch (error) {
+    throw portError(error, host, port);
+  } finally {
+    await new Promise((resolve) => probe.close(resolve));
+  }
+}
+
+function portError(error: unknown, host: string, port: number): unknown {
+  const code = (error as { code?: string }).code;
+  const where = `${host}:${port}`;
+  if (code === "EADDRINUSE")
+    return new ApiError(
+      "invalid_config",
+      `${where} is already in use: stop what holds it, or set PORT to another port`,
+      {
+        cause: error,
+      },
+    );
+  if (code === "EACCES")
+    return new ApiError("invalid_config", `not allowed to listen on ${where}: set PORT to 1024 or above`, {
+      cause: error,
+    });
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+    return new ApiError("invalid_config", `cannot listen on ${where}: HOST is not an address of this machine`, {
+      cause: error,
+    });
+  return error;
 }
 
 export interface ShutdownParts {

@@ -36,13 +36,7 @@ export async function backupCommand(config: Config, args: string[]): Promise<num
   });
 }
 
-export async function restoreCommand(config: Config, args: string[]): Promise<number> {
-  const force = args.includes("--force");
-  const file = args.find((a) => a !== "--force");
-  if (!file) {
-    console.error("vx: restore needs the backup file: vx restore <file.tar.gz> [--force]");
-    return 2;
-  }
+export async function restoreCommand(config: Config, file: string, force: boolean): Promise<number> {
   if (config.databaseUrl) {
     console.error(
       'vx: DATABASE_URL is set: restore Postgres with pg_restore --no-owner --dbname "$DATABASE_URL" <file>',

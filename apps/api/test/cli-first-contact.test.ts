@@ -1,0 +1,142 @@
+// What a new user meets first: help that does nothing else, refused flags, and start-up failures as one line.
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatRecord } from "../src/logger.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+const COMMANDS = ["serve", "migrate", "worker", "cleanup", "backup", "restore", "token"];
+
+/** Runs `vx …` in `cwd` with only the given variables, so anything it writes lands there. */
+async function run(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ["--import", TSX, CLI, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", TSX_TSCONFIG_PATH: `${ROOT}tsconfig.json`, LOG_LEVEL: "silent", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { code, stdout: stdout.trim(), stderr: stderr.trim() };
+}
+
+describe("vx first contact", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "vx-first-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("prints a command's usage for --help or -h and does nothing else: no server, no file, no database", async () => {
+    const cases = COMMANDS.flatMap((command) => [
+      [command, "--help"],
+      [command, "-h"],
+    ]);
+    // `backup --help` once wrote a file named --help, `cleanup --help` deleted rows, `serve --help` served.
+    cases.push(["backup", "out.tar.gz", "--help"], ["restore", "in.tar.gz", "--force", "-h"]);
+    const results = await Promise.all(cases.map((args) => run(dir, args, { VX_DATA_DIR: "data", PORT: "0" })));
+    for (const [i, result] of results.entries()) {
+      const args = cases[i]!;
+      expect(result.code, args.join(" ")).toBe(0);
+      expect(result.stdout, args.join(" ")).toMatch(new RegExp(`^usage: vx ${args[0]}\\b`));
+      expect(result.stderr, args.join(" ")).toBe("");
+    }
+    expect(await readdir(dir)).toEqual([]);
+  }, 60_000);
+
+  it("refuses unknown flags and unexpected arguments with one line and the command's usage", async () => {
+    const cases = [
+      ["serve", "--port", "3000"],
+      ["cleanup", "--dry-run"],
+      ["backup", "a.tar.gz", "b.tar.gz"],
+      ["restore", "a.tar.gz", "--forse"],
+      ["worker", "now"],
+      ["token", "--usr", "x"],
+      ["migrate", "up", "1", "2"],
+    ];
+    const results = await Promise.all(cases.map((args) => run(dir, args, { VX_DATA_DIR: "data" })));
+    for (const [i, result] of results.entries()) {
+      const args = cases[i]!;
+      expect(result.code, args.join(" ")).toBe(2);
+      const [line, usage] = result.stderr.split("\n");
+      expect(line, args.join(" ")).toMatch(/^vx: (unknown option "--[\w-]+"|unexpected argument "\S+") for \w+$/);
+      expect(usage, args.join(" ")).toMatch(new RegExp(`^usage: vx ${args[0]}\\b`));
+    }
+    expect(await readdir(dir)).toEqual([]);
+  }, 60_000);
+
+  it("lists every environment variable in the top-level help", async () => {
+    const result = await run(dir, ["--help"]);
+    expect(result.code).toBe(0);
+    for (const name of ["PORT", "HOST", "DATABASE_URL", "VX_DATA_DIR", "LOG_LEVEL", "VX_RETENTION_AUDIT_LOG_DAYS"]) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${name} +must `, "m"));
+    }
+  });
+
+  describe("start-up failures", () => {
+    let busy: Server;
+    let busyPort: number;
+    beforeAll(async () => {
+      busy = createServer();
+      await new Promise<void>((resolve) => busy.listen({ host: "127.0.0.1", port: 0 }, resolve));
+      busyPort = (busy.address() as { port: number }).port;
+    });
+    afterAll(() => new Promise((resolve) => busy.close(resolve)));
+
+    it("says in one line that the port is taken, naming PORT, before creating any data folder", async () => {
+      const result = await run(dir, ["serve"], { HOST: "127.0.0.1", PORT: String(busyPort), VX_DATA_DIR: "data" });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `vx: 127.0.0.1:${busyPort} is already in use: stop what holds it, or set PORT to another port`,
+      );
+      expect(await readdir(dir)).toEqual([]);
+    });
+
+    it("names DATABASE_URL in one line when Postgres refuses the connection or lacks the database", async () => {
+      const refused = "postgresql://postgres:s3cret@127.0.0.1:1/vx";
+      const cases = [refused];
+      if (process.env.TEST_DATABASE_URL) {
+        const missing = new URL(process.env.TEST_DATABASE_URL);
+        missing.pathname = "/vx_no_such_database";
+        cases.push(missing.href);
+      }
+      const results = await Promise.all(cases.map((url) => run(dir, ["serve"], { PORT: "0", DATABASE_URL: url })));
+      for (const result of results) {
+        expect(result.code).toBe(1);
+        expect(result.stderr.split("\n")).toHaveLength(1);
+        expect(result.stderr).toMatch(/^vx: .*DATABASE_URL/);
+        expect(result.stderr).not.toContain("s3cret");
+      }
+      if (results[1]) expect(results[1].stderr).toMatch(/database "vx_no_such_database" does not exist/);
+    }, 60_000);
+  });
+});
+
+describe("readable development logs", () => {
+  it("show time, level, message and the key fields on one line", () => {
+    const line = formatRecord({
+      level: 30,
+      time: Date.UTC(2030, 0, 1, 12, 0, 1, 234),
+      pid: 1,
+      hostname: "h",
+      msg: "webhook delivered",
+      deliveryId: "d1",
+      status: 200,
+      reason: "two words",
+    });
+    expect(line).toBe('12:00:01.234 INFO  webhook delivered deliveryId=d1 status=200 reason="two words"');
+  });
+});
