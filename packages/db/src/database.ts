@@ -40,6 +40,11 @@ type Work<T> = (tx: Queryable) => Promise<T>;
 const REPLICA_RETRY_MS = 5_000;
 /** A replica that does not answer must not hold a request for the OS's TCP timeout. */
 const REPLICA_CONNECT_TIMEOUT_MS = 2_000;
+/**
+ * Nor must the primary: while Postgres is down or full, a request waits at most this long for a connection, then
+ * fails with an error `isDatabaseUnavailable` recognises (a 503). Embedded PGlite runs in this process: no limit.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export class Database implements Queryable {
   readonly kind: DatabaseKind;
@@ -56,7 +61,11 @@ export class Database implements Queryable {
     this.kind = options.kind;
     this.url = options.url;
     this.onClose = options.onClose;
-    this.pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      ...(options.kind === "postgres" ? { connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true } : {}),
+    });
     // An idle client losing its server must not crash the process; the pool replaces it.
     this.pool.on("error", () => {});
     if (options.readUrl) {

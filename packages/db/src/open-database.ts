@@ -4,6 +4,7 @@ import { Database } from "./database.js";
 import { startEmbeddedPostgres } from "./embedded.js";
 import { migrate } from "./migrate.js";
 import { isFreshDataDir, readSnapshot, saveSnapshot } from "./snapshot.js";
+import { waitForDatabase } from "./wait-for-database.js";
 
 export interface OpenDatabaseOptions {
   /** A Postgres (or Supabase) connection string. Omitted: embedded PGlite. */
@@ -18,6 +19,13 @@ export interface OpenDatabaseOptions {
   readUrl?: string;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /**
+   * With `url`: how long to wait for a Postgres that is not reachable yet (default 0: one try). Errors waiting
+   * cannot fix (missing database, wrong role or password, unknown host) fail at once. Embedded PGlite never waits.
+   */
+  waitTimeoutMs?: number;
+  /** Told one line per failed try while waiting. */
+  onWait?: (line: string) => void;
 }
 
 export const DEFAULT_DATA_DIR = "./.vx-data";
@@ -27,6 +35,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     if (options.readUrl) throw new Error("readUrl needs url: embedded PGlite has no read replica");
     return openEmbedded(options);
   }
+  await waitForDatabase(options.url, { timeoutMs: options.waitTimeoutMs ?? 0, onRetry: options.onWait });
   const db = new Database({ kind: "postgres", url: options.url, poolSize: options.poolSize, readUrl: options.readUrl });
   if (options.migrate !== false) await migrateOrClose(db);
   return db;
