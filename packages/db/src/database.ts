@@ -143,6 +143,9 @@ export class Database implements Queryable {
 
   private async inTransaction<T>(begin: string, work: Work<T>, wanted: QueryTarget = "primary"): Promise<T> {
     const { client, target } = await this.connect(wanted);
+    // The pool stops listening while a client is checked out: a server lost between two statements would emit an
+    // unhandled "error" and end the process. Ignored here, the next statement fails instead (an outage, a 503).
+    client.on("error", ignoreError);
     try {
       await client.query(begin);
       const tx: Queryable = {
@@ -156,6 +159,7 @@ export class Database implements Queryable {
       await client.query("ROLLBACK").catch(() => {});
       throw error;
     } finally {
+      client.removeListener("error", ignoreError);
       client.release();
     }
   }
@@ -196,6 +200,8 @@ export class Database implements Queryable {
     }
   }
 }
+
+function ignoreError(): void {}
 
 /** BEGIN plus the settings PostgREST makes for a request as the user, as literals: one round trip for all. */
 function userBegin(begin: string, userId: string, claims: Partial<JwtClaims>): string {
