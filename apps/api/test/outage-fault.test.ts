@@ -4,7 +4,7 @@
 // `vx serve` started while the database is down waits for it, and gives up with one line after its limit.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Database } from "@vx/db";
+import { Database, listenForWebhookMessages, WEBHOOK_CHANNEL } from "@vx/db";
 import { createPostgresTestDatabase, type TestDatabase, testPostgresUrl } from "@vx/db/testing";
 import { type Receiver, startReceiver } from "@vx/webhooks/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -136,6 +136,32 @@ describe.skipIf(!serverUrl)("a Postgres outage under load", () => {
         `recovered ${Math.round(recoveryMs)} ms after the restore, delivered ${delivered().size}`,
     );
   }, 90_000);
+});
+
+describe.skipIf(!serverUrl)("the webhook wake-up listener across an outage", () => {
+  it("listens again once the database is back, however many reconnects failed meanwhile", async () => {
+    const database = await createPostgresTestDatabase(serverUrl!);
+    const proxy = await startPgProxy(database.db.url);
+    let wakeUps = 0;
+    const errors: unknown[] = [];
+    const listener = await listenForWebhookMessages(proxy.url, () => wakeUps++, {
+      retryMs: 100,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await proxy.cut();
+      await until("several failed reconnects", () => errors.length >= 3);
+      await proxy.restore();
+      await until("a notification after the recovery", () => {
+        void database.db.query(`NOTIFY ${WEBHOOK_CHANNEL}`);
+        return wakeUps > 0;
+      });
+    } finally {
+      await listener.close();
+      await proxy.close();
+      await database.drop();
+    }
+  });
 });
 
 describe.skipIf(!serverUrl)("vx serve started before Postgres", () => {
