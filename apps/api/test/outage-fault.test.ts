@@ -128,7 +128,8 @@ describe.skipIf(!serverUrl)("a Postgres outage under load", () => {
     expect((await t.app.inject({ url: "/ready" })).statusCode).toBe(200);
     expect((await t.app.inject({ url: "/metrics" })).body).toMatch(/^vx_database_up 1$/m);
 
-    const delivered = () => new Set(receiver.requests.map((r) => (JSON.parse(r.body) as { data: { seq: number } }).data.seq));
+    const delivered = () =>
+      new Set(receiver.requests.map((r) => (JSON.parse(r.body) as { data: { seq: number } }).data.seq));
     await until("every accepted event delivered", () => [...accepted].every((n) => delivered().has(n)), 30_000);
     console.info(
       `[outage] accepted ${accepted.size} (${[...accepted].filter((n) => n <= cutAtSeq).length} before the cut), ` +
@@ -186,7 +187,8 @@ describe.skipIf(!serverUrl)("vx serve started before Postgres", () => {
 
   it("waits for it, logging each try, and starts once it answers", async () => {
     proxy = await startPgProxy(database.db.url, { down: true });
-    const TRY = /waiting for Postgres at 127\.0\.0\.1:\d+\/vx_test_\w+ \(try \d+\): ECONNREFUSED; next try in [\d.]+ s/g;
+    const TRY =
+      /waiting for Postgres at 127\.0\.0\.1:\d+\/vx_test_\w+ \(try \d+\): ECONNREFUSED; next try in [\d.]+ s/g;
     let restoring: Promise<void> | undefined;
     // The database comes up once vx has tried twice.
     const onOutput = (output: string) => {

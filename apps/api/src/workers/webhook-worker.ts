@@ -4,6 +4,7 @@ import { DeliveryWorker, type DeliveryWorkerOptions } from "@vx/webhooks";
 import type { AppContext } from "../context.js";
 import { deliveryMetrics } from "../routes/webhooks/metrics.js";
 import { type WebhookSettings, webhookSettingsFromEnv } from "../routes/webhooks/settings.js";
+import { workerErrorLog } from "./error-log.js";
 import { onWebhookMessages } from "./wakeup.js";
 
 export interface WebhookWorkerHandle {
@@ -17,7 +18,7 @@ export async function startWebhookWorker(
   overrides: Partial<DeliveryWorkerOptions> = {},
 ): Promise<WebhookWorkerHandle> {
   const metrics = deliveryMetrics(ctx.metrics.registry);
-  const onError = (error: unknown) => ctx.log.error({ err: error }, "webhook delivery worker");
+  const onError = workerErrorLog(ctx.log, "webhook delivery worker");
   const worker = new DeliveryWorker({
     repository: new PgWebhookRepository(ctx.db),
     now: ctx.now,
