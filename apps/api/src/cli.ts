@@ -213,6 +213,8 @@ async function workerCommand(baseConfig: Config): Promise<number> {
     url: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
+    waitTimeoutMs: config.databaseWaitTimeoutMs,
+    onWait: (line) => log.warn(line),
   });
   const app = await buildApp({ db, config, logger: log });
   await app.ready();

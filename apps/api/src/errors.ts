@@ -19,6 +19,7 @@ export type ApiErrorCode =
   | "rate_limited"
   | "internal"
   | "service_unavailable"
+  | "database_unavailable"
   | "invalid_config"
   | "no_jwt_secret";
 

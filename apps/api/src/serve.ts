@@ -42,6 +42,8 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
     migrate: true,
+    waitTimeoutMs: config.databaseWaitTimeoutMs,
+    onWait: (line) => log.warn(line),
   });
   let app: ZodApp;
   let workers: BackgroundWorkers;

@@ -40,6 +40,11 @@ type Work<T> = (tx: Queryable) => Promise<T>;
 const REPLICA_RETRY_MS = 5_000;
 /** A replica that does not answer must not hold a request for the OS's TCP timeout. */
 const REPLICA_CONNECT_TIMEOUT_MS = 2_000;
+/**
+ * Nor must the primary: while Postgres is down or full, a request waits at most this long for a connection, then
+ * fails with an error `isDatabaseUnavailable` recognises (a 503). Embedded PGlite runs in this process: no limit.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export class Database implements Queryable {
   readonly kind: DatabaseKind;
@@ -56,7 +61,11 @@ export class Database implements Queryable {
     this.kind = options.kind;
     this.url = options.url;
     this.onClose = options.onClose;
-    this.pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      ...(options.kind === "postgres" ? { connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true } : {}),
+    });
     // An idle client losing its server must not crash the process; the pool replaces it.
     this.pool.on("error", () => {});
     if (options.readUrl) {
@@ -134,6 +143,9 @@ export class Database implements Queryable {
 
   private async inTransaction<T>(begin: string, work: Work<T>, wanted: QueryTarget = "primary"): Promise<T> {
     const { client, target } = await this.connect(wanted);
+    // The pool stops listening while a client is checked out: a server lost between two statements would emit an
+    // unhandled "error" and end the process. Ignored here, the next statement fails instead (an outage, a 503).
+    client.on("error", ignoreError);
     try {
       await client.query(begin);
       const tx: Queryable = {
@@ -147,6 +159,7 @@ export class Database implements Queryable {
       await client.query("ROLLBACK").catch(() => {});
       throw error;
     } finally {
+      client.removeListener("error", ignoreError);
       client.release();
     }
   }
@@ -187,6 +200,8 @@ export class Database implements Queryable {
     }
   }
 }
+
+function ignoreError(): void {}
 
 /** BEGIN plus the settings PostgREST makes for a request as the user, as literals: one round trip for all. */
 function userBegin(begin: string, userId: string, claims: Partial<JwtClaims>): string {

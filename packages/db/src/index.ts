@@ -17,4 +17,6 @@ export { migrationStatus } from "./migration-status.js";
 export type { OpenDatabaseOptions } from "./open-database.js";
 export { DEFAULT_DATA_DIR, openDatabase } from "./open-database.js";
 export type { JwtClaims, Queryable, QueryResult } from "./queryable.js";
+export type { WaitForDatabaseOptions } from "./wait-for-database.js";
+export { isDatabaseUnavailable, waitForDatabase } from "./wait-for-database.js";
 export * from "./webhooks/index.js";

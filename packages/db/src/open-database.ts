@@ -8,6 +8,7 @@ import { DbError } from "./errors.js";
 import { migrate } from "./migrate.js";
 import { isPostgresFile } from "./postgres-files.js";
 import { isFreshDataDir, readSnapshot, saveSnapshot } from "./snapshot.js";
+import { waitForDatabase } from "./wait-for-database.js";
 
 export interface OpenDatabaseOptions {
   /** A Postgres (or Supabase) connection string. Omitted: embedded PGlite. */
@@ -24,6 +25,13 @@ export interface OpenDatabaseOptions {
   migrate?: boolean;
   /** Told in plain words about a slow step before it starts (creating the embedded database takes seconds). */
   progress?: (line: string) => void;
+  /**
+   * With `url`: how long to wait for a Postgres that is not reachable yet (default 0: one try). Errors waiting
+   * cannot fix (missing database, wrong role or password, unknown host) fail at once. Embedded PGlite never waits.
+   */
+  waitTimeoutMs?: number;
+  /** Told one line per failed try while waiting. */
+  onWait?: (line: string) => void;
 }
 
 export const DEFAULT_DATA_DIR = "./.vx-data";
@@ -33,6 +41,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     if (options.readUrl) throw new Error("readUrl needs url: embedded PGlite has no read replica");
     return openEmbedded(options);
   }
+  await waitForDatabase(options.url, { timeoutMs: options.waitTimeoutMs ?? 0, onRetry: options.onWait });
   const db = new Database({ kind: "postgres", url: options.url, poolSize: options.poolSize, readUrl: options.readUrl });
   if (options.migrate !== false) await migrateOrClose(db);
   return db;

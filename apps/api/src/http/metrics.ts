@@ -1,7 +1,10 @@
 /** Prometheus metrics: request counts and latencies per route, process metrics, and the registry domain counters join. */
 import type { Database } from "@vx/db";
 import type { FastifyInstance } from "fastify";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** What a database-backed gauge may take per scrape: a scrape never waits on a database that does not answer. */
+export const SCRAPE_DATABASE_BUDGET_MS = 1_000;
 
 export function createMetricsRegistry(options: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
@@ -49,4 +52,34 @@ export function installQueryMetrics(app: FastifyInstance, db: Database, registry
     duration.observe({ operation, outcome: failed ? "error" : "ok", target }, durationMs / 1000);
   });
   app.addHook("onClose", async () => unsubscribe());
+}
+
+/**
+ * The value of a database read at scrape time, or undefined when it fails or takes longer than the budget:
+ * database-backed gauges skip their update then, so the scrape still answers with everything else.
+ */
+export async function withinScrapeBudget<T>(work: Promise<T>, ms = SCRAPE_DATABASE_BUDGET_MS): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `vx_database_up`: 1 when the database answered a probe within the scrape budget, else 0. */
+export function installDatabaseUpGauge(db: Database, registry: Registry): void {
+  if (registry.getSingleMetric("vx_database_up")) return;
+  new Gauge({
+    name: "vx_database_up",
+    help: "1 when the database answered this scrape's probe within 1 s, 0 when not (database gauges are then skipped)",
+    registers: [registry],
+    async collect() {
+      const health = await withinScrapeBudget(db.health());
+      this.set(health?.healthy ? 1 : 0);
+    },
+  });
 }

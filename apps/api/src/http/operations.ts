@@ -3,7 +3,8 @@ import { migrationStatus } from "@vx/db";
 import { z } from "zod";
 import type { AppContext, ZodApp } from "../context.js";
 import { VERSION } from "../version.js";
-import { problemType, sendProblem } from "./problems.js";
+import { installDatabaseUpGauge } from "./metrics.js";
+import { DATABASE_RETRY_AFTER_SECONDS, problemType, sendProblem } from "./problems.js";
 
 const ops = { rateLimit: false } as const;
 
@@ -12,14 +13,14 @@ const readyChecks = z.object({
     ok: z.boolean(),
     kind: z.enum(["postgres", "pglite"]),
     latency_ms: z.number(),
-    error: z.string().optional(),
   }),
   migrations: z.object({ ok: z.boolean(), pending: z.array(z.string()) }),
   /** Only with DATABASE_READ_URL. Informational: while it is down, reads fall back to the primary. */
-  replica: z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() }).optional(),
+  replica: z.object({ ok: z.boolean(), latency_ms: z.number() }).optional(),
 });
 
 export async function operationsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
+  installDatabaseUpGauge(ctx.db, ctx.metrics.registry);
   app.get(
     "/health",
     {
@@ -40,7 +41,9 @@ export async function operationsRoutes(app: ZodApp, ctx: AppContext): Promise<vo
       schema: {
         tags: ["operations"],
         summary: "Readiness: the database answers and its migrations are current",
-        description: "503 with a problem+json body (and the same `checks`) when not ready.",
+        description:
+          "503 with a problem+json body (and the same `checks`) when not ready. Which check failed, never why: " +
+          "the driver's error (with hosts and ports) goes to the log.",
         response: { 200: z.object({ status: z.literal("ready"), checks: readyChecks }) },
       },
     },
@@ -50,6 +53,7 @@ export async function operationsRoutes(app: ZodApp, ctx: AppContext): Promise<vo
       const detail = checks.database.ok
         ? `Migrations pending: ${checks.migrations.pending.join(", ")}`
         : "The database is unreachable";
+      if (!checks.database.ok) reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
       return sendProblem(reply, {
         type: problemType("service_unavailable"),
         title: "Not ready",
@@ -82,18 +86,11 @@ export async function operationsRoutes(app: ZodApp, ctx: AppContext): Promise<vo
 
 async function readiness(ctx: AppContext): Promise<z.output<typeof readyChecks>> {
   const [health, replicaHealth] = await Promise.all([ctx.db.health(), ctx.db.replicaHealth()]);
-  const replica = replicaHealth && {
-    ok: replicaHealth.healthy,
-    latency_ms: replicaHealth.latencyMs,
-    ...(replicaHealth.error ? { error: replicaHealth.error } : {}),
-  };
-  const database = {
-    ok: health.healthy,
-    kind: ctx.db.kind,
-    latency_ms: health.latencyMs,
-    // The driver's message (e.g. ECONNREFUSED) helps operators; it carries no SQL or credentials.
-    ...(health.error ? { error: health.error } : {}),
-  };
+  // The driver's message names hosts and ports: operators read it in the log, anonymous callers never see it.
+  if (health.error) ctx.log.warn({ error: health.error }, "readiness: database unreachable");
+  if (replicaHealth?.error) ctx.log.warn({ error: replicaHealth.error }, "readiness: read replica unreachable");
+  const replica = replicaHealth && { ok: replicaHealth.healthy, latency_ms: replicaHealth.latencyMs };
+  const database = { ok: health.healthy, kind: ctx.db.kind, latency_ms: health.latencyMs };
   const extra = replica ? { replica } : {};
   if (!health.healthy) return { database, migrations: { ok: false, pending: [] }, ...extra };
   try {

@@ -1,5 +1,6 @@
 /** RFC 9457 problem+json: one table from error code to HTTP status, and the error and not-found handlers that render it. */
 import { STATUS_CODES } from "node:http";
+import { isDatabaseUnavailable } from "@vx/db";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
@@ -44,6 +45,7 @@ const BUILT_IN: Record<ApiErrorCode, ErrorMapping> = {
   rate_limited: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal server error" },
   service_unavailable: { status: 503, title: "Service unavailable" },
+  database_unavailable: { status: 503, title: "Database unavailable" },
   invalid_config: { status: 500, title: "Invalid configuration" },
   no_jwt_secret: { status: 500, title: "No JWT secret configured" },
 };
@@ -128,6 +130,8 @@ function classify(error: unknown, registry: ErrorRegistry): Classified {
     return { code: "validation_failed", detail: summarise(errors), errors };
   }
   if (error instanceof ApiError) return { code: error.code, detail: error.message, errors: error.errors };
+  // An outage, not a bug: clients retry after Retry-After (see DATABASE_RETRY_AFTER_SECONDS).
+  if (isDatabaseUnavailable(error)) return { code: "database_unavailable", detail: "" };
   if (isFastifyError(error)) {
     if (isResponseSerializationError(error)) return { code: "internal", detail: "" };
     const mapped = FASTIFY_CODES[error.code];
@@ -186,11 +190,17 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
+/** How long a client is told to wait (Retry-After) when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 /** Installs the error and not-found handlers on the root instance. */
 export function installProblemHandlers(app: FastifyInstance, registry: ErrorRegistry, log: Logger): void {
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error, request, registry);
-    if (problem.status >= 500) {
+    if (problem.code === "database_unavailable") {
+      log.warn({ err: error, request_id: request.id }, "database unavailable");
+      reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+    } else if (problem.status >= 500) {
       log.error({ err: error, request_id: request.id }, "request failed");
     } else {
       request.log.info({ code: problem.code, status: problem.status }, "request refused");

@@ -5,6 +5,7 @@ import type { AppContext } from "../context.js";
 import { deliveryMetrics } from "../routes/webhooks/metrics.js";
 import { webhookRepository } from "../routes/webhooks/secret-keys.js";
 import { type WebhookSettings, webhookSettingsFromEnv } from "../routes/webhooks/settings.js";
+import { workerErrorLog } from "./error-log.js";
 import { onWebhookMessages } from "./wakeup.js";
 
 export interface WebhookWorkerHandle {
@@ -18,7 +19,7 @@ export async function startWebhookWorker(
   overrides: Partial<DeliveryWorkerOptions> = {},
 ): Promise<WebhookWorkerHandle> {
   const metrics = deliveryMetrics(ctx.metrics.registry);
-  const onError = (error: unknown) => ctx.log.error({ err: error }, "webhook delivery worker");
+  const onError = workerErrorLog(ctx.log, "webhook delivery worker");
   const worker = new DeliveryWorker({
     repository: await webhookRepository(ctx.config, ctx.db),
     now: ctx.now,

@@ -22,8 +22,13 @@ export interface VxProcess {
 /**
  * Starts `vx <command>` with only the given environment (plus PATH) and resolves once it is serving: `serve`
  * when it prints its URL, `worker` when it logs that the background workers run (needs LOG_LEVEL=info).
+ * `onOutput` sees the output so far until then (e.g. to act on a start-up log line).
  */
-export function startVx(command: "serve" | "worker", env: Record<string, string>): Promise<VxProcess> {
+export function startVx(
+  command: "serve" | "worker",
+  env: Record<string, string>,
+  options: { onOutput?: (output: string) => void } = {},
+): Promise<VxProcess> {
   const child = spawn(process.execPath, ["--import", TSX, CLI, command], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", TSX_TSCONFIG_PATH: `${ROOT}tsconfig.json`, ...env },
@@ -35,6 +40,7 @@ export function startVx(command: "serve" | "worker", env: Record<string, string>
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
+      options.onOutput?.(output);
       const match = ready.exec(output);
       if (!match) return;
       child.stdout!.off("data", onData).on("data", keep);

@@ -20,16 +20,39 @@ export async function listenForWebhookMessages(
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
 
+  // Tried again until it works: a reconnect that fails while the database is down must not end the retries.
+  const reconnectLater = () => {
+    if (closed) return;
+    retry = setTimeout(() => {
+      connect().catch((error: unknown) => {
+        options.onError?.(error);
+        reconnectLater();
+      });
+    }, options.retryMs ?? 1000);
+  };
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: url });
+    let lost = false;
     next.on("notification", () => onNotify());
     next.on("error", (error) => {
+      if (lost || client !== next) return;
+      lost = true;
       options.onError?.(error);
       next.end().catch(() => {});
-      if (!closed) retry = setTimeout(() => void connect().catch(options.onError), options.retryMs ?? 1000);
+      reconnectLater();
     });
-    await next.connect();
-    await next.query(`LISTEN ${WEBHOOK_CHANNEL}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${WEBHOOK_CHANNEL}`);
+    } catch (error) {
+      lost = true;
+      await next.end().catch(() => {});
+      throw error;
+    }
+    if (closed) {
+      await next.end().catch(() => {});
+      return;
+    }
     client = next;
   };
 

@@ -1,6 +1,7 @@
 /** Webhook metrics on /metrics: deliveries by outcome, attempt latency, queue depth and the oldest due message. */
 import type { WebhookRepository } from "@vx/webhooks";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { withinScrapeBudget } from "../../http/metrics.js";
 
 export interface DeliveryMetrics {
   deliveries: Counter<"outcome">;
@@ -46,7 +47,8 @@ export function queueMetrics(registry: Registry, repository: WebhookRepository<a
     help: "Webhook messages waiting or being sent",
     registers: [registry],
     async collect() {
-      this.set((await stats()).depth);
+      const read = await withinScrapeBudget(stats());
+      if (read) this.set(read.depth);
     },
   });
   new Gauge({
@@ -54,7 +56,8 @@ export function queueMetrics(registry: Registry, repository: WebhookRepository<a
     help: "How long the oldest due webhook message has waited (0 when none is due)",
     registers: [registry],
     async collect() {
-      this.set((await stats()).oldest_due_age_ms / 1000);
+      const read = await withinScrapeBudget(stats());
+      if (read) this.set(read.oldest_due_age_ms / 1000);
     },
   });
 }
