@@ -116,6 +116,7 @@ const variables = {
   TRUST_PROXY: { schema: boolean, must: "be true or false" },
   SHUTDOWN_TIMEOUT_MS: { schema: integer(0, 600_000), must: "be milliseconds between 0 and 600000" },
   NODE_ENV: { schema: z.string().min(1), must: "be a word such as production or development" },
+  TWILIO_ALLOW_UNSIGNED: { schema: boolean, must: "be true or false" },
   VX_RETENTION_AUDIT_LOG_DAYS: retentionDays,
   VX_RETENTION_WEBHOOK_LOG_DAYS: retentionDays,
   VX_RETENTION_IVR_SESSION_DAYS: retentionDays,
@@ -144,6 +145,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ApiError(
       "invalid_config",
       "SUPABASE_JWT_SECRET or SUPABASE_URL must be set when NODE_ENV=production (the development secret is refused there)",
+    );
+  }
+  // The Twilio voice route is always mounted: without a token anyone could drive a caller's menus.
+  if (production && !env.TWILIO_AUTH_TOKEN?.trim() && !parsed.TWILIO_ALLOW_UNSIGNED) {
+    throw new ApiError(
+      "invalid_config",
+      "TWILIO_AUTH_TOKEN must be set when NODE_ENV=production (or set TWILIO_ALLOW_UNSIGNED=true to accept unsigned Twilio requests)",
     );
   }
   return {
