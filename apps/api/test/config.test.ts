@@ -70,9 +70,9 @@ describe("loadConfig", () => {
   it("refuses to run in production without a way to verify tokens", () => {
     expect(errorOf({ NODE_ENV: "production" })).toMatch(/^SUPABASE_JWT_SECRET or SUPABASE_URL must be set/);
     const signed = { TWILIO_AUTH_TOKEN: "twilio-auth-token-0123" };
-    expect(
-      loadConfig({ NODE_ENV: "production", SUPABASE_URL: "https://p.supabase.co/", ...signed }).supabaseUrl,
-    ).toBe("https://p.supabase.co");
+    expect(loadConfig({ NODE_ENV: "production", SUPABASE_URL: "https://p.supabase.co/", ...signed }).supabaseUrl).toBe(
+      "https://p.supabase.co",
+    );
   });
 
   it("refuses to run in production with an unsigned Twilio route unless TWILIO_ALLOW_UNSIGNED=true says so", () => {

@@ -34,7 +34,9 @@ describe("why a JWT is refused", () => {
   it('refuses an alg "none" token for its algorithm, not for a missing SUPABASE_URL', async () => {
     for (const verify of [withSecret, withoutAnything]) {
       const message = await reason(verify, unsigned({ alg: "none", typ: "JWT" }));
-      expect(message).toBe('The token\'s signing algorithm "none" is not accepted (accepted: HS256, RS256, ES256, EdDSA)');
+      expect(message).toBe(
+        'The token\'s signing algorithm "none" is not accepted (accepted: HS256, RS256, ES256, EdDSA)',
+      );
     }
   });
 
