@@ -57,8 +57,9 @@ export function parserErrorResponse(code: string | undefined, requestId: string 
 
 /** Fastify's `clientErrorHandler`. */
 export function handleClientError(error: Error & { code?: string }, socket: Socket): void {
-  // A reset or a socket already answered has no one left to tell.
-  if (error.code === "ECONNRESET" || !socket.writable) {
+  // A reset has no one left to tell; a response already under way cannot be followed by another.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
