@@ -74,6 +74,17 @@ const widgetRoutes: RoutePlugin = async (app, ctx) => {
     const driver = await ctx.db.query("SELECT 'not a number'::int").catch((error: unknown) => error as Error);
     throw new WidgetError("widget_loop", (driver as Error).message, { cause: driver });
   });
+  // As the webhook routes wrap an adapter's invalid_input: the driver's text in detail and in errors[].
+  app.get("/widgets/sql-field", async () => {
+    const driver = await ctx.db
+      .query("SELECT repeat('x', 300)::varchar(3)::int")
+      .catch((error: unknown) => error as Error);
+    const domainError = new WidgetError("widget_loop", (driver as Error).message, { cause: driver });
+    throw new ApiError("validation_failed", domainError.message, {
+      cause: domainError,
+      errors: [{ field: "body.name", message: domainError.message }],
+    });
+  });
   app.get("/widgets/cursor", async (request) => decodeCursor(String((request.query as { c?: string }).c)));
   app.get("/widgets/bad-response", { schema: { response: { 200: z.object({ n: z.number() }) } } }, async () => ({
     n: "not a number" as unknown as number,
@@ -360,6 +371,17 @@ describeDatabases("database refusals nobody mapped", ({ db }) => {
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toBe("The request was refused: a value is not in the expected format.");
     expect(res.body).not.toMatch(/invalid input syntax|not a number/);
+  });
+
+  it("replaces Postgres's text in field errors too, keeping the field", async () => {
+    const res = await t.app.inject({ url: "/v1/widgets/sql-field" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      code: "validation_failed",
+      detail: "The request was refused: a value is not in the expected format.",
+      errors: [{ field: "body.name", message: "The request was refused: a value is not in the expected format." }],
+    });
+    expect(res.body).not.toMatch(/invalid input syntax|xxx/);
   });
 });
 
