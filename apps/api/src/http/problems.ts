@@ -235,6 +235,9 @@ export function installProblemHandlers(app: FastifyInstance, registry: ErrorRegi
     const problem = toProblem(error, request, registry);
     if (problem.status >= 500) {
       log.error({ err: error, request_id: request.id }, "request failed");
+    } else if (problem.code === "bad_request" && findSqlCause(error)) {
+      // The safety net caught what validation should have: worth a look, so logged with the driver's error.
+      log.warn({ err: error, request_id: request.id }, "the database refused input that validation let through");
     } else {
       request.log.info({ code: problem.code, status: problem.status }, "request refused");
     }
