@@ -27,7 +27,6 @@ function project(name: string, dir: string): TestProjectConfiguration {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: 30_000,
       hookTimeout: 120_000,
-      globalSetup: [`${root}test-setup/announce-targets.ts`],
     },
   };
 }

@@ -10,6 +10,7 @@ import type { Config } from "./config.js";
 import type { AppContext, RoutePlugin, ZodApp } from "./context.js";
 import { createJwtStrategy, installAuth } from "./http/auth.js";
 import { createAuthUserSync } from "./http/auth-users.js";
+import { handleClientError } from "./http/client-errors.js";
 import { registerDocs, registerOpenApi } from "./http/docs.js";
 import { createJwtVerifier } from "./http/jwt.js";
 import { meRoutes } from "./http/me.js";
@@ -54,6 +55,8 @@ export async function buildApp(options: BuildAppOptions): Promise<ZodApp> {
     routerOptions: { maxParamLength: 512 },
     // Errors the router raises before any hook (malformed percent-encoding, an over-long parameter) are
     // problem+json like every other refusal, not Fastify's own JSON.
+    // Errors of node's HTTP parser, before any request exists: problem+json too.
+    clientErrorHandler: handleClientError,
     frameworkErrors: (error, request, reply) => {
       reply.header("x-request-id", request.id);
       sendProblem(reply, toProblem(error, request, errors));

@@ -123,6 +123,7 @@ export const variables = {
   TRUST_PROXY: { schema: boolean, must: "be true or false" },
   SHUTDOWN_TIMEOUT_MS: { schema: integer(0, 600_000), must: "be milliseconds between 0 and 600000" },
   NODE_ENV: { schema: z.string().min(1), must: "be a word such as production or development" },
+  TWILIO_ALLOW_UNSIGNED: { schema: boolean, must: "be true or false" },
   VX_RETENTION_AUDIT_LOG_DAYS: retentionDays,
   VX_RETENTION_WEBHOOK_LOG_DAYS: retentionDays,
   VX_RETENTION_IVR_SESSION_DAYS: retentionDays,
@@ -169,6 +170,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ApiError(
       "invalid_config",
       "VX_WEBHOOK_SECRET_KEYS must be set when NODE_ENV=production (webhook secrets are encrypted with it at rest)",
+    );
+  }
+  // The Twilio voice route is always mounted: without a token anyone could drive a caller's menus.
+  if (production && !env.TWILIO_AUTH_TOKEN?.trim() && !parsed.TWILIO_ALLOW_UNSIGNED) {
+    throw new ApiError(
+      "invalid_config",
+      "TWILIO_AUTH_TOKEN must be set when NODE_ENV=production (or set TWILIO_ALLOW_UNSIGNED=true to accept unsigned Twilio requests)",
     );
   }
   return {

@@ -70,10 +70,25 @@ describe("loadConfig", () => {
   it("refuses to run in production without a way to verify tokens", () => {
     expect(errorOf({ NODE_ENV: "production" })).toMatch(/^SUPABASE_JWT_SECRET or SUPABASE_URL must be set/);
     const keys = `k1:${Buffer.alloc(32).toString("base64")}`;
-    const production = { NODE_ENV: "production", VX_WEBHOOK_SECRET_KEYS: keys };
+    const production = { NODE_ENV: "production", VX_WEBHOOK_SECRET_KEYS: keys, TWILIO_AUTH_TOKEN: "twilio-auth-token-0123" };
     expect(loadConfig({ ...production, SUPABASE_URL: "https://p.supabase.co/" }).supabaseUrl).toBe(
       "https://p.supabase.co",
     );
+  });
+
+  it("refuses to run in production with an unsigned Twilio route unless TWILIO_ALLOW_UNSIGNED=true says so", () => {
+    const production = { NODE_ENV: "production", SUPABASE_URL: "https://p.supabase.co" };
+    expect(errorOf(production)).toBe(
+      "TWILIO_AUTH_TOKEN must be set when NODE_ENV=production (or set TWILIO_ALLOW_UNSIGNED=true to accept unsigned Twilio requests)",
+    );
+    expect(errorOf({ ...production, TWILIO_AUTH_TOKEN: "  " })).toMatch(/^TWILIO_AUTH_TOKEN must be set/);
+    expect(errorOf({ ...production, TWILIO_ALLOW_UNSIGNED: "false" })).toMatch(/^TWILIO_AUTH_TOKEN must be set/);
+    expect(errorOf({ ...production, TWILIO_ALLOW_UNSIGNED: "maybe" })).toBe(
+      'TWILIO_ALLOW_UNSIGNED must be true or false, got "maybe"',
+    );
+    expect(loadConfig({ ...production, TWILIO_ALLOW_UNSIGNED: "true" }).production).toBe(true);
+    expect(loadConfig({ ...production, TWILIO_AUTH_TOKEN: "twilio-auth-token-0123" }).production).toBe(true);
+    expect(loadConfig({ TWILIO_ALLOW_UNSIGNED: "false" }).production).toBe(false);
   });
 
   it("accepts exactly the ports 0-65535", () => {

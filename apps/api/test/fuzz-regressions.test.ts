@@ -1,25 +1,29 @@
-// What the fuzzer found, pinned as plain examples: text Postgres cannot store is a 400 naming the field (it was a
-// 500), and errors the router raises before any route (bad percent-encoding, long parameters) are problem+json.
+// What the fuzzer found, pinned as plain examples: text Postgres cannot store and malformed Twilio form fields are
+// a 400 naming the field (they were 500s), deep JSON is a 400 naming the limit, and errors the router raises before
+// any route (bad percent-encoding, long parameters) are problem+json. On PGlite, and on Postgres when configured.
+import { describeDatabases } from "@vx/db/testing";
 import { type Receiver, startReceiver } from "@vx/webhooks/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { MAX_JSON_DEPTH } from "../src/http/nul-guard.js";
 import { createTestApp, type TestApp } from "../src/testing.js";
 import { setEnv } from "./support/env.js";
 import { seedTenant, type Tenant } from "./support/tenant.js";
 
-describe("input the fuzzer found", () => {
+describeDatabases("input the fuzzer found", ({ db }) => {
   let t: TestApp;
   let receiver: Receiver;
   let user: Tenant;
   let restoreEnv: () => void;
 
   beforeAll(async () => {
+    // No TWILIO_AUTH_TOKEN: unsigned Twilio requests reach validation, as they do in development.
     restoreEnv = setEnv({ WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true" });
     receiver = await startReceiver();
-    t = await createTestApp();
+    t = await createTestApp({ db: db() });
     user = await seedTenant(t, receiver.url);
   });
   afterAll(async () => {
-    await t.close();
+    await t.app.close();
     await receiver.close();
     restoreEnv();
   });
@@ -101,5 +105,58 @@ describe("input the fuzzer found", () => {
     expect(response.statusCode).toBe(400);
     expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
     expect(response.json()).toMatchObject({ status: 400, code: "bad_request" });
+  });
+
+  const twilio = (form: string) =>
+    t.app.inject({
+      method: "POST",
+      url: `/v1/ivr/twilio/voice/${user.menus.main}`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: form,
+    });
+
+  it.each([
+    ["body.CallSid", "CallSid=+"],
+    ["body.CallSid", "CallSid=%20"],
+    ["body.CallSid", "CallSid=%2B"],
+    ["body.CallSid", "CallSid="],
+    ["body.Digits", "CallSid=CA1&Digits=1a"],
+    ["body.Digits", "CallSid=CA1&Digits=1%0A"],
+    ["body.CallStatus", "CallSid=CA1&CallStatus=%20"],
+    ["body.From", "CallSid=CA1&From=%2B1555%0D%0A"],
+    ["body.To", `CallSid=CA1&To=${"9".repeat(300)}`],
+    ["body.AccountSid", "CallSid=CA1&AccountSid=AC+1"],
+    ["body.CallSid", "Digits=1"],
+  ])("refuses a bad %s in Twilio's form (%j) with a 400 naming it (a CallSid of + was a 500)", async (field, form) => {
+    const response = await twilio(form);
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({
+      code: "validation_failed",
+      errors: [{ field, message: expect.any(String) }],
+    });
+  });
+
+  it("still answers a well-formed Twilio request with TwiML", async () => {
+    const response = await twilio("CallSid=CA0123456789abcdef0123456789abcdef&From=%2B15005550006&To=client%3Aalice");
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.body).toMatch(/<Response>/);
+  });
+
+  it(`refuses an event payload nested deeper than ${MAX_JSON_DEPTH} levels with a 400 naming the limit (it overflowed the stack)`, async () => {
+    const depth = 20_000;
+    const payload = `{"event":"call.started","payload":{"deep":${"[".repeat(depth)}${"]".repeat(depth)}}}`;
+    const response = await t.app.inject({
+      method: "POST",
+      url: "/v1/events",
+      headers: { ...user.jwt, "content-type": "application/json" },
+      payload,
+    });
+    expect(response.statusCode, response.body.slice(0, 300)).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: "validation_failed",
+      errors: [{ message: `must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep` }],
+    });
+    expect(response.json().errors[0].field).toMatch(/^body\.payload\.deep(\.0)+$/);
   });
 });

@@ -18,6 +18,7 @@ export interface VerifiedToken {
 }
 
 const ASYMMETRIC = ["RS256", "ES256", "EdDSA"];
+const ACCEPTED = ["HS256", ...ASYMMETRIC].join(", ");
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type JwtVerifier = (token: string) => Promise<VerifiedToken>;
@@ -40,6 +41,13 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     };
     let payload: JWTPayload;
     try {
+      if (alg !== "HS256" && !ASYMMETRIC.includes(alg)) {
+        // Checked first: a token signed with `none` or HS512 is refused for what it is, whatever is configured.
+        throw new ApiError(
+          "invalid_token",
+          `The token's signing algorithm ${JSON.stringify(alg.slice(0, 20))} is not accepted (accepted: ${ACCEPTED})`,
+        );
+      }
       if (alg === "HS256") {
         if (!secret)
           throw new ApiError("invalid_token", "HS256 tokens are not accepted: no SUPABASE_JWT_SECRET is configured");
@@ -49,7 +57,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         ({ payload } = await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ASYMMETRIC }));
       }
     } catch (error) {
-      throw toApiError(error);
+      throw toApiError(error, options.audience);
     }
     return toVerified(payload);
   };
@@ -58,11 +66,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
 function algorithmOf(token: string): string {
   try {
     const header = decodeProtectedHeader(token);
-    if (typeof header.alg !== "string") throw new Error("no alg");
-    return header.alg;
+    if (typeof header.alg === "string") return header.alg;
   } catch {
     throw new ApiError("invalid_token", "The bearer token is not a well-formed JWT");
   }
+  throw new ApiError("invalid_token", 'The token\'s header names no signing algorithm ("alg")');
 }
 
 function toVerified(payload: JWTPayload): VerifiedToken {
@@ -75,14 +83,20 @@ function toVerified(payload: JWTPayload): VerifiedToken {
   return { userId: sub.toLowerCase(), role, claims: payload as VerifiedToken["claims"] };
 }
 
-function toApiError(error: unknown): ApiError {
+/** jose's claim failures in words: which claim, and what is wrong with it. */
+function claimMessage(claim: string, reason: string, audience: string): string {
+  if (reason === "missing") return `The token has no "${claim}" claim, which this API requires`;
+  if (claim === "aud") return `The token's "aud" claim is not "${audience}" (JWT_AUDIENCE)`;
+  if (claim === "nbf") return 'The token is not valid yet ("nbf" is in the future)';
+  return `The token's "${claim}" claim is not accepted (${reason})`;
+}
+
+function toApiError(error: unknown, audience: string): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof errors.JWTExpired)
     return new ApiError("token_expired", "The token has expired", { cause: error });
   if (error instanceof errors.JWTClaimValidationFailed) {
-    return new ApiError("invalid_token", `The token's "${error.claim}" claim is not accepted (${error.reason})`, {
-      cause: error,
-    });
+    return new ApiError("invalid_token", claimMessage(error.claim, error.reason, audience), { cause: error });
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return new ApiError("invalid_token", "The token's signature is not valid", { cause: error });

@@ -13,6 +13,7 @@ export const problemSchema = z
     errors: z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
-      .describe("One entry per invalid field"),
+      .describe("One entry per invalid field, at most 20; paths and messages are clipped"),
+    errors_omitted: z.number().int().optional().describe("How many field errors were left out of `errors`"),
   })
   .meta({ id: "Problem", description: "RFC 9457 problem details" });

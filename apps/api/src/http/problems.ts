@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { ZodError } from "zod";
 import type { ErrorMapping } from "../context.js";
 import { ApiError, type ApiErrorCode, type FieldError } from "../errors.js";
+import { findSqlCause, sqlInputReason } from "./sql-input-errors.js";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json; charset=utf-8";
 
@@ -90,7 +91,7 @@ export class ErrorRegistry {
 
 /** Builds the problem for any thrown value; 5xx details are generic so stacks and SQL never leave the process. */
 export function toProblem(error: unknown, request: FastifyRequest, registry: ErrorRegistry): Problem {
-  const classified = classify(error, registry);
+  const classified = withoutSqlText(classify(error, registry), error);
   // A code nobody registered is a bug, not a client error: it is rendered as `internal`.
   const mapping = registry.lookup(classified.code);
   const { code, detail, errors } = mapping ? classified : { code: "internal", detail: "", errors: undefined };
@@ -99,11 +100,53 @@ export function toProblem(error: unknown, request: FastifyRequest, registry: Err
     type: problemType(code),
     title: (mapping ?? BUILT_IN.internal).title ?? STATUS_CODES[status] ?? "Error",
     status,
-    detail: status >= 500 ? `The server could not complete the request (request id ${request.id}).` : detail,
+    detail:
+      status >= 500
+        ? `The server could not complete the request (request id ${request.id}).`
+        : clip(detail, PROBLEM_LIMITS.detail),
     code,
-    instance: request.url.split("?")[0],
+    instance: clip(request.url.split("?")[0] ?? "", PROBLEM_LIMITS.instance),
     request_id: String(request.id),
-    ...(errors ? { errors } : {}),
+    ...capErrors(errors),
+  };
+}
+
+/** A problem stays small whatever the request: at most this many field errors, paths and messages clipped. */
+export const PROBLEM_LIMITS = { errors: 20, field: 200, message: 300, detail: 1000, instance: 500 } as const;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function capErrors(errors: FieldError[] | undefined): { errors?: FieldError[]; errors_omitted?: number } {
+  if (!errors) return {};
+  const kept = errors.slice(0, PROBLEM_LIMITS.errors).map((e) => ({
+    field: clip(e.field, PROBLEM_LIMITS.field),
+    message: clip(e.message, PROBLEM_LIMITS.message),
+  }));
+  const omitted = errors.length - kept.length;
+  return omitted > 0 ? { errors: kept, errors_omitted: omitted } : { errors: kept };
+}
+
+/**
+ * Postgres's text never reaches a response: a data error nobody mapped becomes a 400 in our words, and a mapped
+ * error whose message carried the driver's text gets our words instead.
+ */
+function withoutSqlText(classified: Classified, error: unknown): Classified {
+  const cause = findSqlCause(error);
+  if (!cause) return classified;
+  const reason = sqlInputReason(cause.state);
+  if (classified.code === "internal") {
+    return reason
+      ? { code: "bad_request", detail: `The request was refused: ${reason} (SQLSTATE ${cause.state}).` }
+      : classified;
+  }
+  const ours = `The request was refused: ${reason ?? "the database did not accept it"}.`;
+  const leaks = (text: string) => cause.message.length > 0 && text.includes(cause.message);
+  return {
+    ...classified,
+    detail: leaks(classified.detail) ? ours : classified.detail,
+    errors: classified.errors?.map((e) => (leaks(e.message) ? { field: e.field, message: ours } : e)),
   };
 }
 
@@ -182,7 +225,7 @@ function summarise(errors: FieldError[]): string {
   const first = errors[0];
   if (!first) return "The request is invalid.";
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
-  return `${first.field}: ${first.message}${more}`;
+  return `${clip(first.field, PROBLEM_LIMITS.field)}: ${clip(first.message, PROBLEM_LIMITS.message)}${more}`;
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
@@ -202,6 +245,9 @@ export function installProblemHandlers(app: FastifyInstance, registry: ErrorRegi
       reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
     } else if (problem.status >= 500) {
       log.error({ err: error, request_id: request.id }, "request failed");
+    } else if (problem.code === "bad_request" && findSqlCause(error)) {
+      // The safety net caught what validation should have: worth a look, so logged with the driver's error.
+      log.warn({ err: error, request_id: request.id }, "the database refused input that validation let through");
     } else {
       request.log.info({ code: problem.code, status: problem.status }, "request refused");
     }

@@ -9,7 +9,17 @@ import fc from "fast-check";
 import { encodeCursor } from "../../src/route-kit.js";
 import type { Credentials } from "./credentials.js";
 import { type ApiDocument, fillPath, type Operation, type Parameter } from "./openapi.js";
-import { brokenValue, longString, nastyString, nastyValue, type ValueSources, validValue } from "./schema-arbitrary.js";
+import {
+  brokenValue,
+  deepenedBody,
+  deepJson,
+  longPathBody,
+  longString,
+  nastyString,
+  nastyValue,
+  type ValueSources,
+  validValue,
+} from "./schema-arbitrary.js";
 import type { Tenant } from "./tenant.js";
 
 export interface FuzzRequest {
@@ -181,6 +191,9 @@ function jsonBody(op: Operation, sources: ValueSources, world: FuzzWorld): fc.Ar
   return fc.oneof(
     ...schemaBased.map(({ weight, arbitrary }) => ({ weight, arbitrary: arbitrary.map((v) => JSON.stringify(v)) })),
     { weight: 1, arbitrary: nastyValue.map((v) => JSON.stringify(v)) },
+    // Deep nesting in any field (or the whole body), and field paths thousands of characters long.
+    { weight: 1, arbitrary: op.body ? deepenedBody(op.body, sources) : deepJson },
+    { weight: 1, arbitrary: longPathBody },
     { weight: 1, arbitrary: fc.constantFrom(...BAD_JSON) },
     { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 60 }) },
     // Over the body limit, as JSON and as junk.
@@ -310,6 +323,95 @@ export function requestFor(op: Operation, world: FuzzWorld): fc.Arbitrary<FuzzRe
       return { method: op.method, url, headers, ...(b.payload === undefined ? {} : { payload: b.payload }) };
     });
 }
+
+/** FUZZ_SEED and FUZZ_PATH: replay one failure exactly, as its report says. */
+export function replayOptions(env: Record<string, string | undefined> = process.env): { seed?: number; path?: string } {
+  const seed = env.FUZZ_SEED?.trim();
+  const path = env.FUZZ_PATH?.trim();
+  return { ...(seed ? { seed: Number(seed) } : {}), ...(path ? { path } : {}) };
+}
+
+/**
+ * What a fuzz failure prints: the error, fast-check's seed and path, the exact request (method, URL, every
+ * header, the whole body as a JSON string) and the command that replays it.
+ */
+export function reproduction(options: {
+  testName: string;
+  file: string;
+  seed: number;
+  path: string | undefined;
+  request: FuzzRequest | string;
+  error: unknown;
+}): string {
+  const { testName, file, seed, path, request, error } = options;
+  const replay = [
+    `FUZZ_SEED=${seed}`,
+    ...(path ? [`FUZZ_PATH=${path}`] : []),
+    `pnpm vitest run --project api ${file} -t ${JSON.stringify(testName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))}`,
+  ].join(" ");
+  const exact =
+    typeof request === "string"
+      ? [`raw bytes: ${JSON.stringify(request)}`]
+      : [
+          `method:  ${request.method}`,
+          `url:     ${request.url}`,
+          `headers: ${JSON.stringify(request.headers)}`,
+          `body:    ${request.payload === undefined ? "(none)" : JSON.stringify(request.payload)}`,
+        ];
+  const message = error instanceof Error ? error.message : String(error);
+  return [
+    `fuzz failure in "${testName}"`,
+    message,
+    `seed: ${seed}  path: ${path ?? "(none)"}`,
+    ...exact,
+    `replay: ${replay}`,
+  ].join("\n");
+}
+
+/**
+ * Bytes node's HTTP parser must refuse (bad request lines, conflicting lengths, broken headers and chunks,
+ * oversized headers, binary), each a complete message so the server never waits for more.
+ */
+export const parserGarbage: fc.Arbitrary<string> = (() => {
+  const requestLine = fc.constantFrom(
+    "GET / HTTP/1.1",
+    "GET /v1/me HTTP/1.1",
+    "GET\u0000/ HTTP/1.1",
+    "GET / HTTP/9.9",
+    "GET / HTTP/1.1 extra",
+    "G@T / HTTP/1.1",
+    "GET /a b HTTP/1.1",
+    "GET /\u0007 HTTP/1.1",
+    " GET / HTTP/1.1",
+    "GET",
+    "POST /v1/events HTTP/1.1",
+    "\x16\x03\x01\x00\xa5\x01\x00",
+    "PRI * HTTP/2.0",
+  );
+  const header = fc.constantFrom(
+    "host: x",
+    "content-length: 3\r\ntransfer-encoding: chunked",
+    "content-length: 1\r\ncontent-length: 2",
+    "content-length: -1",
+    "content-length: 1e3",
+    "transfer-encoding: gzip, chunked, identity",
+    "no-colon-here",
+    "bad name: x",
+    "x-folded: a\r\n  continued",
+    "x-nul: a\u0000b",
+    "x-bare-lf: a\nb",
+    "x-cr: a\rb",
+    ": empty-name",
+    `x-big: ${"a".repeat(20_000)}`,
+  );
+  const body = fc.constantFrom("", "0\r\n\r\n", "zz\r\n\r\n", "5\r\nab\r\n0\r\n\r\n", "abc");
+  return fc
+    .tuple(requestLine, fc.array(header, { minLength: 1, maxLength: 3 }), body, fc.boolean())
+    .map(([line, headers, tail, bareLf]) => {
+      const text = `${line}\r\n${headers.join("\r\n")}\r\n\r\n${tail}`;
+      return bareLf ? text.replaceAll("\r\n", "\n") : text;
+    });
+})();
 
 /** A short description of a request for assertion messages (bodies can be megabytes). */
 export function describeRequest(request: FuzzRequest): string {

@@ -107,6 +107,70 @@ export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.array(nastyString, { maxLength: 60 }) },
 );
 
+/**
+ * JSON text nested `depth` levels, built as text so any depth is cheap: mostly around the API's limit of 32, and
+ * far past it (up to what fits a 16 KiB body).
+ */
+export const deepJson: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.oneof(fc.integer({ min: 28, max: 36 }), fc.integer({ min: 37, max: 8_000 })),
+    fc.constantFrom("array", "object"),
+  )
+  .map(([depth, kind]) =>
+    kind === "array"
+      ? `${"[".repeat(depth)}${"]".repeat(depth)}`
+      : `${'{"d":'.repeat(depth - 1)}{}${"}".repeat(depth - 1)}`,
+  );
+
+/** Where a value can be swapped: every key of every object and every item of every array inside it. */
+function slotsOf(value: unknown): [Record<string, unknown>, string][] {
+  const slots: [Record<string, unknown>, string][] = [];
+  const stack = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (current === null || typeof current !== "object") continue;
+    const container = current as Record<string, unknown>;
+    for (const key of Object.keys(container)) {
+      slots.push([container, key]);
+      stack.push(container[key]);
+    }
+    if (!Array.isArray(current)) slots.push([container, "deep"]);
+  }
+  return slots;
+}
+
+/** A body that fits the schema except that one field, at any depth, holds deeply nested JSON. */
+export function deepenedBody(schema: JsonSchema, sources: ValueSources): fc.Arbitrary<string> {
+  return fc.tuple(validValue(schema, sources), fc.nat(), deepJson).map(([value, pick, deep]) => {
+    const copy: unknown = value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+    const slots = slotsOf(copy);
+    const slot = slots[pick % Math.max(slots.length, 1)];
+    if (!slot) return deep;
+    const marker = "\u0001deep\u0001";
+    slot[0][slot[1]] = marker;
+    return JSON.stringify(copy).replace(JSON.stringify(marker), deep);
+  });
+}
+
+/**
+ * Bodies whose field paths are very long: objects nested a few levels under keys of hundreds or thousands of
+ * characters, or hundreds of unknown keys. Problems must stay small whatever the paths.
+ */
+export const longPathBody: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .tuple(fc.integer({ min: 2, max: 8 }), fc.integer({ min: 100, max: 1_500 }), nastyValue)
+    .map(([levels, keyLength, leaf]) => {
+      let value: unknown = leaf;
+      for (let level = levels; level > 0; level--) value = { [`${"k".repeat(keyLength)}${level}`]: value };
+      return JSON.stringify(value);
+    }),
+  fc
+    .tuple(fc.integer({ min: 20, max: 300 }), fc.constantFrom<unknown>(1, "x", null, [], {}))
+    .map(([count, leaf]) =>
+      JSON.stringify(Object.fromEntries(Array.from({ length: count }, (_, i) => [`unknown_field_${i}`, leaf]))),
+    ),
+);
+
 /** Date-times as clients send them, good and bad. */
 const dateTime: fc.Arbitrary<string> = fc.oneof(
   fc

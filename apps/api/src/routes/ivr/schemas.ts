@@ -163,11 +163,36 @@ export const inputBody = z.strictObject({
   partial: z.boolean().optional().describe("Keys as they arrive, buffered until an entry is complete"),
 });
 
-/** Twilio's voice webhook fields we read; every other field is kept for the signature check. */
+/** Printable text of one line: what Twilio sends in address fields (E.164, `client:…`, `sip:…`). */
+const twilioText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
+
+/**
+ * Twilio's voice webhook fields: the ones we read are checked as strictly as any other input (a CallSid of `+`
+ * decodes to a space, which the sessions table refuses), the common address fields are bounded, and every other
+ * field is kept for the signature check.
+ */
 export const twilioVoiceBody = z.looseObject({
-  CallSid: z.string().min(1).max(64),
-  Digits: z.string().max(64).optional(),
-  CallStatus: z.string().max(32).optional(),
+  CallSid: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a Twilio call id: 1-64 letters, digits, - or _ (e.g. CA…)"),
+  Digits: z
+    .string()
+    .regex(/^[0-9*#]{0,64}$/, "must be the keys pressed: up to 64 of 0-9, * and #")
+    .optional(),
+  CallStatus: z
+    .string()
+    .regex(/^[a-z-]{1,32}$/, "must be a Twilio call status such as ringing, in-progress or completed")
+    .optional(),
+  From: twilioText(255).optional(),
+  To: twilioText(255).optional(),
+  AccountSid: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a Twilio account id: 1-64 letters, digits, - or _ (e.g. AC…)")
+    .optional(),
 });
 
 export const twilioParams = z.object({ menu_id: z.uuid() });

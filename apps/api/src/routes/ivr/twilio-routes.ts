@@ -36,7 +36,8 @@ export async function twilioRoutes(
         description:
           "Point a Twilio number's voice URL here (HTTP POST). The session is keyed by `CallSid`; `Digits` from the " +
           "<Gather> are the caller's entry, empty `Digits` is silence, a final `CallStatus` ends the session. When " +
-          "TWILIO_AUTH_TOKEN is set, requests without a valid X-Twilio-Signature get 403.",
+          "TWILIO_AUTH_TOKEN is set, requests without a valid X-Twilio-Signature get 403. A malformed field (e.g. a " +
+          "`CallSid` that is not a call id) gets a 400 problem naming it.",
         params: twilioParams,
         body: twilioVoiceBody,
         // Twilio posts form fields: the document says so (the body schema alone would read as JSON).
