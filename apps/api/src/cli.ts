@@ -158,7 +158,10 @@ async function runCommand(command: CommandName, { values, positionals }: Parsed,
       );
     case "webhook-keys": {
       const batch = typeof values["batch-size"] === "string" ? ["--batch-size", values["batch-size"]] : [];
-      return (await import("./commands/webhook-keys.js")).webhookKeysCommand(loadConfig(env), [...positionals, ...batch]);
+      return (await import("./commands/webhook-keys.js")).webhookKeysCommand(loadConfig(env), [
+        ...positionals,
+        ...batch,
+      ]);
     }
   }
 }

@@ -70,7 +70,11 @@ describe("loadConfig", () => {
   it("refuses to run in production without a way to verify tokens", () => {
     expect(errorOf({ NODE_ENV: "production" })).toMatch(/^SUPABASE_JWT_SECRET or SUPABASE_URL must be set/);
     const keys = `k1:${Buffer.alloc(32).toString("base64")}`;
-    const production = { NODE_ENV: "production", VX_WEBHOOK_SECRET_KEYS: keys, TWILIO_AUTH_TOKEN: "twilio-auth-token-0123" };
+    const production = {
+      NODE_ENV: "production",
+      VX_WEBHOOK_SECRET_KEYS: keys,
+      TWILIO_AUTH_TOKEN: "twilio-auth-token-0123",
+    };
     expect(loadConfig({ ...production, SUPABASE_URL: "https://p.supabase.co/" }).supabaseUrl).toBe(
       "https://p.supabase.co",
     );

@@ -65,7 +65,7 @@ describe("embedded PGlite shared by many connections", () => {
       "SELECT lane, count(*)::int AS n FROM t GROUP BY lane ORDER BY lane",
     );
     expect(Object.fromEntries(rows.map((r) => [r.lane, r.n]))).toEqual(
-      Object.fromEntries(committed.map((n, lane) => [lane, n]).filter(([, n]) => n > 0)),
+      Object.fromEntries(committed.map((n, lane) => [lane, n]).filter(([, n]) => (n ?? 0) > 0)),
     );
     expect(committed.reduce((a, b) => a + b)).toBeGreaterThan(12);
   });
