@@ -113,7 +113,9 @@ describe("vx first contact", () => {
         missing.pathname = "/vx_no_such_database";
         cases.push(missing.href);
       }
-      const results = await Promise.all(cases.map((url) => run(dir, ["serve"], { PORT: "0", DATABASE_URL: url })));
+      const results = await Promise.all(
+        cases.map((url) => run(dir, ["serve"], { PORT: "0", DATABASE_URL: url, DATABASE_WAIT_TIMEOUT_MS: "0" })),
+      );
       for (const result of results) {
         expect(result.code).toBe(1);
         expect(result.stderr.split("\n")).toHaveLength(1);

@@ -57,7 +57,11 @@ describe("webhook secret keys", () => {
   });
 
   it("refuses production without VX_WEBHOOK_SECRET_KEYS, and a malformed keyring, in one line", () => {
-    const production = { NODE_ENV: "production", SUPABASE_JWT_SECRET: "x".repeat(32) };
+    const production = {
+      NODE_ENV: "production",
+      SUPABASE_JWT_SECRET: "x".repeat(32),
+      TWILIO_AUTH_TOKEN: "twilio-auth-token-0123",
+    };
     expect(() => loadConfig(production)).toThrow(/^VX_WEBHOOK_SECRET_KEYS must be set when NODE_ENV=production/);
     expect(loadConfig({ ...production, VX_WEBHOOK_SECRET_KEYS: K1 }).webhookSecretKeys?.[0]?.id).toBe("k1");
     expect(() => loadConfig({ VX_WEBHOOK_SECRET_KEYS: "k1:c2hvcnQ=" })).toThrow(/^VX_WEBHOOK_SECRET_KEYS must be/);

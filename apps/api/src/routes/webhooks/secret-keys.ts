@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PgWebhookRepository, PgWebhookSecretStore, type Queryable } from "@vx/db";
+import { isDatabaseUnavailable, PgWebhookRepository, PgWebhookSecretStore, type Queryable } from "@vx/db";
 import {
   checkSecretKeys,
   createKeyringCipher,
@@ -51,6 +51,8 @@ export async function checkWebhookKeys(config: Config, db: Queryable): Promise<b
     await checkSecretKeys(store, cipher);
     return (await store.sampleStoredSecrets()).some((secret) => cipher.isStale(secret.stored));
   } catch (error) {
+    // A database that is down at start must not stop the API: routes answer 503 until it is back.
+    if (isDatabaseUnavailable(error)) return false;
     if (!isWebhookError(error, "secret_key_unknown") && !isWebhookError(error, "secret_undecryptable")) throw error;
     throw new ApiError(
       "invalid_config",
