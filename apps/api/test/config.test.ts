@@ -81,7 +81,11 @@ describe("loadConfig", () => {
   });
 
   it("refuses to run in production with an unsigned Twilio route unless TWILIO_ALLOW_UNSIGNED=true says so", () => {
-    const production = { NODE_ENV: "production", SUPABASE_URL: "https://p.supabase.co" };
+    const production = {
+      NODE_ENV: "production",
+      SUPABASE_URL: "https://p.supabase.co",
+      VX_WEBHOOK_SECRET_KEYS: `k1:${Buffer.alloc(32).toString("base64")}`,
+    };
     expect(errorOf(production)).toBe(
       "TWILIO_AUTH_TOKEN must be set when NODE_ENV=production (or set TWILIO_ALLOW_UNSIGNED=true to accept unsigned Twilio requests)",
     );
