@@ -5,12 +5,11 @@
  * backup: keep them, or the configuration that names them, beside it. For Postgres use pg_dump / pg_restore.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
 import { lockDataDir } from "./data-dir-lock.js";
-import { dumpPostgresFiles, isPostgresFile, onlyPostgresEntries } from "./postgres-files.js";
+import { dumpPostgresFiles, onlyPostgresEntries, removePostgresFiles } from "./postgres-files.js";
 
 export async function backupEmbedded(dataDir: string, file: string): Promise<{ bytes: number }> {
   if (!(await isPgliteDataDir(dataDir))) throw new Error(`${dataDir} holds no embedded database to back up`);
@@ -42,9 +41,7 @@ export async function restoreEmbedded(file: string, dataDir: string, options: Re
   const archive = new Blob([gzipSync(onlyPostgresEntries(await readFile(file)))]);
   const lock = await lockDataDir(dataDir);
   try {
-    for (const name of await readdir(dataDir)) {
-      if (isPostgresFile(name) || name.startsWith("postmaster.")) await rm(join(dataDir, name), { recursive: true });
-    }
+    await removePostgresFiles(dataDir);
     const pglite = await PGlite.create({ dataDir, loadDataDir: archive });
     try {
       await pglite.query("SELECT 1");

@@ -1,12 +1,10 @@
-/** The one way to open the database: a Postgres URL, or embedded PGlite in a data folder when none is given. */
-import { readdir, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { lockDataDir } from "./data-dir-lock.js";
 import { Database } from "./database.js";
 import { startEmbeddedPostgres } from "./embedded.js";
 import { DbError } from "./errors.js";
 import { migrate } from "./migrate.js";
-import { isPostgresFile } from "./postgres-files.js";
+import { removePostgresFiles } from "./postgres-files.js";
 import { isFreshDataDir, readSnapshot, saveSnapshot } from "./snapshot.js";
 import { waitForDatabase } from "./wait-for-database.js";
 
@@ -102,13 +100,6 @@ function damaged(folder: string | undefined, error: unknown): unknown {
       `restore a backup with \`vx restore <backup.tar.gz> --force\`, or move the folder away to start afresh`,
     { cause: error },
   );
-}
-
-async function removePostgresFiles(folder: string): Promise<void> {
-  for (const name of await readdir(folder)) {
-    if (isPostgresFile(name) || name.startsWith("postmaster."))
-      await rm(join(folder, name), { recursive: true, force: true });
-  }
 }
 
 async function migrateOrClose(db: Database): Promise<void> {

@@ -3,6 +3,8 @@
  * holds our secrets (the development JWT secret, webhook keys) and the lock, which must never travel to another
  * folder or machine inside a tarball.
  */
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { PGlite } from "@electric-sql/pglite";
 
@@ -12,6 +14,14 @@ const POSTGRES_TOP_LEVEL = /^(PG_VERSION|base|global|pg_[a-z_]+(\.conf)?|postgre
 export function isPostgresFile(path: string): boolean {
   const top = path.replace(/^\.?\/+/, "").split("/")[0] ?? "";
   return POSTGRES_TOP_LEVEL.test(top);
+}
+
+/** Clears a folder's Postgres files (and PGlite's postmaster files), leaving our own secrets and lock. */
+export async function removePostgresFiles(folder: string): Promise<void> {
+  for (const name of await readdir(folder)) {
+    if (isPostgresFile(name) || name.startsWith("postmaster."))
+      await rm(join(folder, name), { recursive: true, force: true });
+  }
 }
 
 /** A gzipped tarball of the folder's Postgres files, for `loadDataDir`. */
