@@ -56,6 +56,15 @@ describe("webhook secret keys", () => {
     expect(parseKeyring((await readFile(file, "utf8")).trim())).toHaveLength(1);
   });
 
+  it("shares the development key between processes on one Postgres started from one data folder", async () => {
+    // A serve and a worker with DATABASE_URL and no keyring: each must read what the other encrypted.
+    const env = { DATABASE_URL: "postgres://127.0.0.1:1/none", VX_DATA_DIR: join(dir, "pg-dev") };
+    const serve = await webhookCipher(loadConfig(env));
+    const worker = await webhookCipher(loadConfig(env));
+    expect(worker.decrypt(serve.encrypt("whsec_shared"))).toBe("whsec_shared");
+    expect((await stat(join(dir, "pg-dev", WEBHOOK_KEY_FILE))).mode & 0o777).toBe(0o600);
+  });
+
   it("refuses production without VX_WEBHOOK_SECRET_KEYS, and a malformed keyring, in one line", () => {
     const production = {
       NODE_ENV: "production",

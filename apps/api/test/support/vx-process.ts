@@ -1,12 +1,18 @@
 /** `vx serve` and `vx worker` as separate processes, the way a process manager runs them, for multi-process tests. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
 // The tsx loader inside node itself (not the tsx CLI, whose extra process would not pass signals on).
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+// One data folder for every process a test file starts, as if they were all started from one directory: with
+// DATABASE_URL it holds only the development webhook key, which they then share (and the repository stays clean).
+const DATA_DIR = mkdtempSync(join(tmpdir(), "vx-process-"));
 
 export interface VxProcess {
   command: "serve" | "worker";
@@ -31,7 +37,7 @@ export function startVx(
 ): Promise<VxProcess> {
   const child = spawn(process.execPath, ["--import", TSX, CLI, command], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", TSX_TSCONFIG_PATH: `${ROOT}tsconfig.json`, ...env },
+    env: { PATH: process.env.PATH ?? "", TSX_TSCONFIG_PATH: `${ROOT}tsconfig.json`, VX_DATA_DIR: DATA_DIR, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -75,7 +75,7 @@ export function reencryptInBackground(config: Config, db: Queryable, log: Logger
     );
 }
 
-/** Where the key comes from: configured, the data folder's key file, or (in memory, or Postgres in development) this process only. */
+/** Where the key comes from: configured, the data folder's key file, or (in memory) this process only. */
 function keySource(config: Config): string {
   if (config.webhookSecretKeys) return "it is set, but lacks that key or holds a wrong one";
   const file = keyFile(config);
@@ -90,9 +90,13 @@ async function keyring(config: Config): Promise<SecretKey[]> {
   return parseKeyring(await readOrCreateKey(file, config.dataDir));
 }
 
-/** The embedded default keeps its key beside its data; Postgres in development needs VX_WEBHOOK_SECRET_KEYS to keep one. */
+/**
+ * In development the key lives in the data folder, like the development JWT secret, with PGlite and with Postgres
+ * alike: `vx serve` and `vx worker` started from one folder then share it (a key per process would leave each unable
+ * to read the secrets the others wrote).
+ */
 function keyFile(config: Config): string | undefined {
-  return config.databaseUrl || config.dataDir === "memory" ? undefined : join(config.dataDir, WEBHOOK_KEY_FILE);
+  return config.dataDir === "memory" ? undefined : join(config.dataDir, WEBHOOK_KEY_FILE);
 }
 
 async function readOrCreateKey(path: string, dataDir: string): Promise<string> {
