@@ -38,7 +38,7 @@ const pkg = (name: string) => {
 const header = `# Benchmark results
 
 Written by \`pnpm bench\` (one benchmark: \`pnpm bench <name>\`, e.g. \`pnpm bench api-keys\`). How we measure:
-\`../shared/BENCHMARKS.md\` — every figure beside a baseline measured in the same run, as a ratio; medians of at
+every figure beside a baseline measured in the same run, as a ratio; medians of at
 least 3 runs with the range; load only on 127.0.0.1, bounded in count and time.
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM,

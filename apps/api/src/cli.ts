@@ -269,6 +269,12 @@ function noSecretHelp(config: Config): string {
     : "no JWT secret: with VX_DATA_DIR=memory the development secret lives only inside the server; set SUPABASE_JWT_SECRET";
 }
 
+// `vx --help | head` closes the pipe early: that is the reader's choice, not an error worth a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(0);
+});
+
 main(process.argv.slice(2)).then((code) => {
   if (code >= 0) process.exitCode = code;
 });

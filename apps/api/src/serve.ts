@@ -135,9 +135,23 @@ export function createShutdown(parts: ShutdownParts): () => Promise<void> {
   };
 }
 
-/** Runs `shutdown` on SIGTERM/SIGINT; exits non-zero if it has not finished within the timeout. */
+const REPEAT_ABSORBED_MS = 1_000;
+
+/**
+ * Runs `shutdown` on SIGTERM/SIGINT; exits non-zero if it has not finished within the timeout. A repeat within
+ * REPEAT_ABSORBED_MS is absorbed: one Ctrl-C under `pnpm start` reaches this process twice (from the terminal and
+ * forwarded by pnpm), and ending on that echo would drop in-flight requests and leave the data folder's lock behind.
+ * A later repeat is a person pressing again: it ends the process at once.
+ */
 export function shutdownOnSignals(shutdown: () => Promise<void>, timeoutMs: number, log: Logger): void {
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < REPEAT_ABSORBED_MS) return log.info({ signal }, "already shutting down");
+      log.warn({ signal }, "second signal: exiting without finishing the shutdown");
+      process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+    }
+    firstSignalAt = Date.now();
     log.info({ signal }, "signal received");
     const timer = setTimeout(() => {
       log.error({ timeoutMs }, "shutdown timed out; exiting");
@@ -155,8 +169,8 @@ export function shutdownOnSignals(shutdown: () => Promise<void>, timeoutMs: numb
       },
     );
   };
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
 }
 
 function listeningUrl(app: FastifyInstance, config: Config): string {

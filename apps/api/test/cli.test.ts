@@ -1,6 +1,6 @@
 // The `vx` CLI as a user runs it: clear one-line errors, development tokens, and the README walk-through end to end.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,7 +95,7 @@ describe("vx CLI", () => {
     }
   });
 
-  it("walks the README: start with no config, get a token, call /v1/me, stop with SIGTERM", async () => {
+  it("walks the README: start with no config, get a token, call /v1/me, stop with Ctrl-C under pnpm", async () => {
     const env = { VX_DATA_DIR: join(dir, "data"), PORT: "0" };
     const server = vx(["serve"], env);
     try {
@@ -111,10 +111,14 @@ describe("vx CLI", () => {
       expect(await me.json()).toEqual({ user_id: USER, role: "authenticated", auth: "jwt" });
       expect((await fetch(`${url}/docs/`)).status).toBe(200);
     } finally {
-      server.kill("SIGTERM");
+      // Ctrl-C under `pnpm start`: SIGINT from the terminal, then pnpm's forwarded echo of it.
+      server.kill("SIGINT");
+      setTimeout(() => server.kill("SIGINT"), 50);
     }
     const code = await new Promise((resolve) => server.on("close", resolve));
     expect(code).toBe(0);
+    // Drained to the end: the data folder is released for the next start.
+    await expect(stat(join(env.VX_DATA_DIR, "vx.lock"))).rejects.toMatchObject({ code: "ENOENT" });
   }, 60_000);
 });
 

@@ -2,7 +2,6 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runner } from "node-pg-migrate";
 
 export const MIGRATIONS_TABLE = "vx_migrations";
 
@@ -31,6 +30,8 @@ export interface MigrationInfo {
 
 export async function migrate(options: MigrateOptions): Promise<MigrationInfo[]> {
   const direction = options.direction ?? "up";
+  // Loaded here, not at the top: most starts find nothing to migrate and skip its ~0.2 s import.
+  const { runner } = await import("node-pg-migrate");
   const ran = await runner({
     databaseUrl: options.databaseUrl,
     dir: migrationsDir(),

@@ -3,7 +3,8 @@ import { lockDataDir } from "./data-dir-lock.js";
 import { Database } from "./database.js";
 import { startEmbeddedPostgres } from "./embedded.js";
 import { DbError } from "./errors.js";
-import { migrate } from "./migrate.js";
+import { listMigrationFiles, migrate } from "./migrate.js";
+import { migrationStatus } from "./migration-status.js";
 import { removePostgresFiles } from "./postgres-files.js";
 import { isFreshDataDir, readSnapshot, saveSnapshot } from "./snapshot.js";
 import { waitForDatabase } from "./wait-for-database.js";
@@ -104,11 +105,23 @@ function damaged(folder: string | undefined, error: unknown): unknown {
 
 async function migrateOrClose(db: Database): Promise<void> {
   try {
+    if (await upToDate(db)) return;
     await migrateWithRetry(db.url);
   } catch (error) {
     await db.close();
     throw error;
   }
+}
+
+/**
+ * Every migration file applied, in order: the usual start, answered by one query instead of a migration run (with
+ * its lock and its own connection). Anything else, an unreadable table included, goes to node-pg-migrate, which
+ * applies what is pending or says what is wrong.
+ */
+async function upToDate(db: Database): Promise<boolean> {
+  const [status, files] = await Promise.all([migrationStatus(db).catch(() => undefined), listMigrationFiles()]);
+  const expected = files.map((file) => file.replace(/\.sql$/, ""));
+  return status !== undefined && status.applied.join("\n") === expected.join("\n");
 }
 
 /** node-pg-migrate fails fast while another process holds its lock: several starting processes wait their turn. */
