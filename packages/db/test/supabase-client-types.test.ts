@@ -26,6 +26,23 @@ describe("@vx/db/supabase's generated Database types", () => {
     );
   });
 
+  it("so is the client of a project whose own generated types add tables to these, and an untyped client", () => {
+    type ProjectDatabase = {
+      public: Omit<Database["public"], "Tables"> & {
+        Tables: Database["public"]["Tables"] & {
+          invoices: { Row: { id: string }; Insert: { id?: string }; Update: { id?: string }; Relationships: [] };
+        };
+      };
+    };
+    const project = createClient<ProjectDatabase>("http://127.0.0.1:9", "anon-key", {
+      auth: { persistSession: false },
+    });
+    const untyped = createClient("http://127.0.0.1:9", "anon-key", { auth: { persistSession: false } });
+    expectTypeOf(project).toExtend<VxSupabaseClient>();
+    expectTypeOf(untyped).toExtend<VxSupabaseClient>();
+    expect(createSupabaseRepositories({ client: project }).apiKeys).toBeDefined();
+  });
+
   it("types the specification's tables, their rows and inserts, and the rpc functions", () => {
     expectTypeOf<Tables<"api_keys">["key_hash"]>().toEqualTypeOf<string>();
     expectTypeOf<Tables<"api_keys">["expires_at"]>().toEqualTypeOf<string | null>();
