@@ -30,6 +30,7 @@ LINT_ALLOWED=(
   "public.vx_verify_api_keys unused variable \"i\"|The FOR loop declares its own i, so the DECLAREd one is dead but harmless; dropping it means re-creating the hot verification function, which migrations that change verification do anyway."
 )
 
+LOG="$(mktemp)"
 failures=0
 fail() {
   echo "FAIL: $*" >&2
@@ -47,7 +48,6 @@ capture() {
 }
 
 # Runs a command quietly; on failure prints what it said and stops the check.
-LOG="$(mktemp)"
 quiet() {
   "$@" >"$LOG" 2>&1 || {
     cat "$LOG" >&2
