@@ -65,14 +65,14 @@ install_cli() {
   SUPABASE="$prefix/node_modules/.bin/supabase"
 }
 
-# A fresh database per role, dropped on exit (also when the check fails half-way).
+# A fresh database per role, dropped on exit (also when the check fails half-way). Sets the variable named $2 to
+# its URL (no subshell, so the list of databases to drop stays in this shell).
 DATABASES=()
 new_database() {
   local name="vx_test_supabase_cli_$1_$$"
-  quiet psql "$SERVER" -qAtc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
   DATABASES+=("$name")
-  local url="${SERVER%/*}/$name"
-  echo "$url"
+  quiet psql "$SERVER" -qAtc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
+  printf -v "$2" '%s' "${SERVER%/*}/$name"
 }
 cleanup() {
   for name in "${DATABASES[@]}"; do psql "$SERVER" -qAtc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null || true; done
@@ -103,8 +103,8 @@ check_against() {
 
 install_cli
 echo "supabase $("$SUPABASE" --version) in $CACHE"
-cli_db="$(new_database cli)"
-migrate_db="$(new_database migrate)"
+new_database cli cli_db
+new_database migrate migrate_db
 CLI_DB="$(cli_url "$cli_db")"
 
 step "db push --dry-run, then db push --include-seed"
