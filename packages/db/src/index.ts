@@ -17,6 +17,14 @@ export { migrationStatus } from "./migration-status.js";
 export type { OpenDatabaseOptions } from "./open-database.js";
 export { DEFAULT_DATA_DIR, openDatabase } from "./open-database.js";
 export type { JwtClaims, Queryable, QueryResult } from "./queryable.js";
+// The generated Supabase schema types (also exported as `Database` from @vx/db/supabase, where no class is named so).
+export type {
+  Database as SupabaseDatabase,
+  Json,
+  Tables,
+  TablesInsert,
+  TablesUpdate,
+} from "./supabase/database.types.js";
 export type { WaitForDatabaseOptions } from "./wait-for-database.js";
 export { isDatabaseUnavailable, waitForDatabase } from "./wait-for-database.js";
 export * from "./webhooks/index.js";

@@ -1,5 +1,5 @@
 // Every repository of the vx packages on one supabase-js client, for wiring a request handler in one line.
-import type { AnySupabaseClient } from "./postgrest.js";
+import type { VxSupabaseClient } from "./postgrest.js";
 import { SupabaseApiKeyRepository } from "./supabase-api-key-repository.js";
 import {
   SupabaseAuditRepository,
@@ -25,7 +25,7 @@ export interface SupabaseRepositories {
  * service-role client they do system work (verification, workers, sessions, retention). The GDPR repository
  * needs both: `new SupabaseUserDataRepository({ asUser, service })`.
  */
-export function createSupabaseRepositories({ client }: { client: AnySupabaseClient }): SupabaseRepositories {
+export function createSupabaseRepositories({ client }: { client: VxSupabaseClient }): SupabaseRepositories {
   return {
     apiKeys: new SupabaseApiKeyRepository(client),
     webhooks: new SupabaseWebhookRepository(client),

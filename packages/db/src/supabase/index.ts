@@ -1,7 +1,23 @@
 // @vx/db/supabase: the vx repositories over supabase-js (PostgREST over HTTP), for runtimes without TCP to
 // Postgres such as edge functions. Imports supabase-js types only: pass in the clients you created.
 export { createSupabaseRepositories, type SupabaseRepositories } from "./create-repositories.js";
-export { type AnySupabaseClient, SupabaseRequestError } from "./postgrest.js";
+// The schema's types as `supabase gen types typescript` makes them: `createClient<Database>(url, key)`.
+export type {
+  CompositeTypes,
+  Database,
+  Enums,
+  Json,
+  Tables,
+  TablesInsert,
+  TablesUpdate,
+} from "./database.types.js";
+export {
+  type AnySupabaseClient,
+  type RpcArgs,
+  type RpcName,
+  SupabaseRequestError,
+  type VxSupabaseClient,
+} from "./postgrest.js";
 export { SupabaseApiKeyRepository } from "./supabase-api-key-repository.js";
 export {
   SupabaseAuditRepository,

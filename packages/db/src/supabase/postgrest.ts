@@ -1,9 +1,37 @@
 // What every Supabase repository shares: the client type, PostgREST errors as typed errors, JSON rows as records.
 import type { SupabaseClient } from "@supabase/supabase-js";
+import type { Database } from "./database.types.js";
 
-/** A supabase-js client: the user's (anon key + the user's JWT: RLS applies) or the service-role one. */
-// biome-ignore lint/suspicious/noExplicitAny: the adapter works on any project's generated types, or none
-export type AnySupabaseClient = SupabaseClient<any, any, any>;
+/**
+ * A supabase-js client typed with the generated `Database` (`createClient<Database>(…)`): the user's (anon key +
+ * the user's JWT: RLS applies) or the service-role one. A client created without the type argument fits too.
+ */
+export type VxSupabaseClient = SupabaseClient<Database>;
+
+/** @deprecated The client is typed now: use {@link VxSupabaseClient}. */
+export type AnySupabaseClient = VxSupabaseClient;
+
+type Functions = Database["public"]["Functions"];
+
+/** A SQL function the adapters call through rpc. */
+export type RpcName = keyof Functions;
+
+/**
+ * The function's arguments as generated, each of which may be null, as may an array's elements: the generator types
+ * every argument as required and non-null, but these functions take SQL NULL for "not given" (p_user_id null = the
+ * system acting) and arrays with NULL elements (a batch's attempts without a status code).
+ */
+export type RpcArgs<F extends RpcName> = { [K in keyof Functions[F]["Args"]]: Nullable<Functions[F]["Args"][K]> };
+type Nullable<V> = (V extends readonly (infer E)[] ? (E | null)[] : V) | null;
+
+/** A function's name and its arguments, checked against each other (one tuple type per function). */
+export type RpcCall = { [F in RpcName]: [fn: F, args: RpcArgs<F>] }[RpcName];
+
+/** `client.rpc(fn, args)` with nullable arguments: names and argument names are still checked by the compiler. */
+export function rpc(client: VxSupabaseClient, ...[fn, args]: RpcCall): PromiseLike<Response> {
+  // RpcCall checked the pair; the generated Args only refuse the nulls these functions take.
+  return client.rpc(fn, args as never);
+}
 
 /**
  * A request PostgREST refused. `code` is the SQLSTATE of a database error (e.g. 23505) or PostgREST's own

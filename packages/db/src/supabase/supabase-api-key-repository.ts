@@ -12,7 +12,7 @@ import type {
   VerificationOutcome,
   VerificationRequest,
 } from "@vx/api-keys";
-import { type AnySupabaseClient, counted, data, iso, owned, withDates } from "./postgrest.js";
+import { counted, data, iso, owned, rpc, type VxSupabaseClient, withDates } from "./postgrest.js";
 
 const COLUMNS = [
   "id",
@@ -41,7 +41,7 @@ const toRecord = (row: Row) => withDates<ApiKeyRecord>(row, DATES);
  * are system work: they need the service-role client (their functions are granted to service_role only).
  */
 export class SupabaseApiKeyRepository implements ApiKeyRepository {
-  constructor(private readonly client: AnySupabaseClient) {}
+  constructor(private readonly client: VxSupabaseClient) {}
 
   async createApiKey(row: NewApiKeyRecord): Promise<ApiKeyRecord> {
     const values = { ...row, expires_at: row.expires_at && iso(row.expires_at), created_at: iso(row.created_at) };
@@ -105,7 +105,7 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
 
   async rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null> {
     const rows = await data<Row[]>(
-      this.client.rpc("vx_rotate_api_key", {
+      rpc(this.client, "vx_rotate_api_key", {
         p_key_id: id,
         p_user_id: userId ?? null,
         p_key_prefix: replacement.key_prefix,
@@ -133,7 +133,7 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
   private verifyOne(request: VerificationRequest, now: Date) {
     return this.client.rpc("vx_verify_api_key", {
       p_hash: request.keyHash,
-      p_scopes: request.scopes,
+      p_scopes: [...request.scopes],
       p_cost: request.cost,
       p_now: iso(now),
     });

@@ -13,15 +13,15 @@ import type {
   UserDataRepository,
 } from "@vx/compliance";
 import { type AuditRow, toAuditEntry } from "../compliance/audit-row.js";
-import { type AnySupabaseClient, data, iso } from "./postgrest.js";
+import { data, iso, rpc, type VxSupabaseClient } from "./postgrest.js";
 
 /** On a user's client RLS limits listing to that user's entries; clean-up needs the service-role client. */
 export class SupabaseAuditRepository implements AuditRepository {
-  constructor(private readonly client: AnySupabaseClient) {}
+  constructor(private readonly client: VxSupabaseClient) {}
 
   async listByUser(userId: string, options: { limit: number; after?: AuditPosition }): Promise<AuditEntry[]> {
     const rows = await data<AuditRow[]>(
-      this.client.rpc("vx_audit_page", {
+      rpc(this.client, "vx_audit_page", {
         p_user_id: userId,
         p_limit: options.limit,
         p_after_created_at: options.after?.createdAt ?? null,
@@ -38,14 +38,14 @@ export class SupabaseAuditRepository implements AuditRepository {
 
 /** System work: give it the service-role client. Each batch is its own request, so its own short transaction. */
 export class SupabaseRetentionRepository implements RetentionRepository {
-  constructor(private readonly client: AnySupabaseClient) {}
+  constructor(private readonly client: VxSupabaseClient) {}
 
   deleteExpiredBatch(target: RetentionTarget, cutoff: Date, limit: number): Promise<number> {
     return deleteExpiredBatch(this.client, target, cutoff, limit);
   }
 }
 
-function deleteExpiredBatch(client: AnySupabaseClient, target: string, cutoff: Date, limit: number): Promise<number> {
+function deleteExpiredBatch(client: VxSupabaseClient, target: string, cutoff: Date, limit: number): Promise<number> {
   return data<number>(
     client.rpc("vx_delete_expired_batch", { p_target: target, p_cutoff: iso(cutoff), p_limit: limit }),
   );
@@ -63,7 +63,7 @@ const date = (value: string | null) => (value === null ? null : new Date(value))
 
 /** On a user's client RLS confines it to that user's consents. */
 export class SupabaseConsentRepository implements ConsentRepository {
-  constructor(private readonly client: AnySupabaseClient) {}
+  constructor(private readonly client: VxSupabaseClient) {}
 
   async list(userId: string): Promise<Consent[]> {
     const rows = await data<ConsentRow[]>(
@@ -96,9 +96,9 @@ export class SupabaseConsentRepository implements ConsentRepository {
 
 export interface SupabaseUserDataClients {
   /** The client carrying this user's JWT: the export runs as the user, so RLS bounds it to their rows. */
-  asUser(userId: string): AnySupabaseClient | Promise<AnySupabaseClient>;
+  asUser(userId: string): VxSupabaseClient | Promise<VxSupabaseClient>;
   /** The service-role client: records the export and erases (users may not delete their audit trail). */
-  service: AnySupabaseClient;
+  service: VxSupabaseClient;
 }
 
 export class SupabaseUserDataRepository implements UserDataRepository {

@@ -9,14 +9,15 @@ import {
 } from "@vx/ivr";
 import { menuWriteError } from "../ivr/pg-errors.js";
 import { isUuid } from "../ivr/pg-values.js";
-import { type AnySupabaseClient, counted, data, owned, SupabaseRequestError, withDates } from "./postgrest.js";
+import type { TablesInsert } from "./database.types.js";
+import { counted, data, owned, SupabaseRequestError, type VxSupabaseClient, withDates } from "./postgrest.js";
 
 type Row = Record<string, unknown>;
 export const toMenu = (row: Row) => withDates<IvrMenu>(row, ["created_at", "updated_at"]);
 
 /** On a user's client RLS restricts every method to that user's menus as well; the service-role client sees all. */
 export class SupabaseIvrMenuRepository implements IvrMenuRepository {
-  constructor(private readonly client: AnySupabaseClient) {}
+  constructor(private readonly client: VxSupabaseClient) {}
 
   async createIVRMenu(menu: NewIvrMenu): Promise<IvrMenu> {
     const defaults = menuDefaults();
@@ -24,7 +25,9 @@ export class SupabaseIvrMenuRepository implements IvrMenuRepository {
     const values: Row = { ...defaults, ...Object.fromEntries(Object.entries(menu).filter(([, v]) => v !== undefined)) };
     if (values.id === null) delete values.id;
     try {
-      return toMenu(await data<Row>(this.menus().insert(values).select("*").single()));
+      // NewIvrMenu names the table's columns; the undefined-free copy above lost that type on the way.
+      const row = values as TablesInsert<"ivr_menus">;
+      return toMenu(await data<Row>(this.menus().insert(row).select("*").single()));
     } catch (error) {
       throw menuWriteError(error);
     }

@@ -10,14 +10,15 @@ import {
   sessionChanges,
   sessionContextFromJson,
 } from "../ivr/session-json.js";
-import { type AnySupabaseClient, data, iso } from "./postgrest.js";
+import type { Json, TablesInsert } from "./database.types.js";
+import { data, iso, rpc, type VxSupabaseClient } from "./postgrest.js";
 
 type Row = Record<string, unknown>;
 const toSession = (row: Row) => parseDates<IvrSession>(row, SESSION_DATES);
 
 /** Sessions are system data (users may only read theirs): writes need the service-role client. */
 export class SupabaseIvrSessionRepository implements IvrSessionRepository {
-  constructor(private readonly client: AnySupabaseClient) {}
+  constructor(private readonly client: VxSupabaseClient) {}
 
   async createIVRSession(session: NewIvrSession): Promise<IvrSession> {
     const values = jsonValues({
@@ -29,7 +30,9 @@ export class SupabaseIvrSessionRepository implements IvrSessionRepository {
       ...session,
     });
     try {
-      return toSession(await data<Row>(this.client.from("ivr_sessions").insert(values).select("*").single()));
+      // NewIvrSession names the table's columns, with Dates as ISO text (jsonValues): what PostgREST inserts.
+      const row = values as TablesInsert<"ivr_sessions">;
+      return toSession(await data<Row>(this.client.from("ivr_sessions").insert(row).select("*").single()));
     } catch (error) {
       // SupabaseRequestError carries the SQLSTATE as its code, as pg's errors do.
       throw sessionWriteError(error, session.session_id);
@@ -47,9 +50,9 @@ export class SupabaseIvrSessionRepository implements IvrSessionRepository {
     options: { expectedVersion?: number } = {},
   ): Promise<IvrSession | null> {
     const rows = await data<Row[]>(
-      this.client.rpc("vx_ivr_update_session", {
+      rpc(this.client, "vx_ivr_update_session", {
         p_session_id: sessionId,
-        p_changes: sessionChanges(updates),
+        p_changes: sessionChanges(updates) as Json,
         p_expected_version: options.expectedVersion ?? null,
       }),
     );

@@ -21,14 +21,17 @@ import {
   type WebhookUpdates,
 } from "@vx/webhooks";
 import { IDEMPOTENCY_KEY_REUSED, idempotencyKeyReused } from "../webhooks/sql.js";
+import type { Json, TablesInsert } from "./database.types.js";
 import {
-  type AnySupabaseClient,
   counted,
   data,
   iso,
   owned,
   pick,
+  type RpcCall,
+  rpc,
   SupabaseRequestError,
+  type VxSupabaseClient,
   withDates,
 } from "./postgrest.js";
 
@@ -65,10 +68,13 @@ const toLog = (row: Row) => withDates<WebhookLog>(row, LOG_DATES);
  * transaction (`Tx` is `never`): the event is atomic on its own, not with the caller's other writes.
  */
 export class SupabaseWebhookRepository implements WebhookRepository<never> {
-  constructor(private readonly client: AnySupabaseClient) {}
+  constructor(private readonly client: VxSupabaseClient) {}
 
   async createWebhook(row: NewWebhook): Promise<Webhook> {
-    const values = Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined));
+    // NewWebhook names the table's columns; the undefined-free copy lost that type on the way.
+    const values = Object.fromEntries(
+      Object.entries(row).filter(([, v]) => v !== undefined),
+    ) as TablesInsert<"webhooks">;
     return toWebhook(await this.run(data<Row>(this.webhooks().insert(values).select(WEBHOOK_SELECT).single())));
   }
 
@@ -119,7 +125,8 @@ export class SupabaseWebhookRepository implements WebhookRepository<never> {
     const rows = await this.rpc<Row[]>("vx_webhook_create_log", {
       p_webhook_id: log.webhook_id,
       p_event: log.event,
-      p_payload: log.payload ?? {},
+      // The port takes any JSON value: the service stores the parsed body.
+      p_payload: (log.payload ?? {}) as Json,
       p_status_code: log.status_code ?? null,
       p_response_body: log.response_body ?? null,
       p_error: log.error ?? null,
@@ -262,8 +269,8 @@ export class SupabaseWebhookRepository implements WebhookRepository<never> {
     return this.client.from("webhook_messages").select(MESSAGE_COLUMNS.join(","));
   }
 
-  private rpc<T>(fn: string, args: Record<string, unknown>): Promise<T> {
-    return this.run(data<T>(this.client.rpc(fn, args)));
+  private rpc<T>(...call: RpcCall): Promise<T> {
+    return this.run(data<T>(rpc(this.client, ...call)));
   }
 
   private async run<T>(request: Promise<T>): Promise<T> {

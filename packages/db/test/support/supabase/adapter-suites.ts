@@ -15,7 +15,6 @@ import { describeWebhookRepository } from "@vx/webhooks/testing";
 import { describe, expect, it } from "vitest";
 import type { Database } from "../../../src/index.js";
 import {
-  type AnySupabaseClient,
   SupabaseApiKeyRepository,
   SupabaseAuditRepository,
   SupabaseConsentRepository,
@@ -24,6 +23,7 @@ import {
   SupabaseRetentionRepository,
   SupabaseUserDataRepository,
   SupabaseWebhookRepository,
+  type VxSupabaseClient,
 } from "../../../src/supabase/index.js";
 import { auditFixture, consentFixture, retentionFixture, userDataFixture } from "../compliance-fixtures.js";
 
@@ -43,12 +43,12 @@ export interface SupabaseTarget {
 const noSession = { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false };
 
 /** The service-role client; `fetch` replaces the one supabase-js uses (to watch its requests). */
-export function serviceClient(target: SupabaseTarget, fetch?: typeof globalThis.fetch): AnySupabaseClient {
+export function serviceClient(target: SupabaseTarget, fetch?: typeof globalThis.fetch): VxSupabaseClient {
   return createClient(target.url(), target.serviceKey(), { auth: noSession, ...(fetch ? { global: { fetch } } : {}) });
 }
 
 /** The anon key plus the user's JWT in Authorization: what a request handler builds from an incoming request. */
-export async function userClient(target: SupabaseTarget, userId: string): Promise<AnySupabaseClient> {
+export async function userClient(target: SupabaseTarget, userId: string): Promise<VxSupabaseClient> {
   const token = await target.userToken(userId);
   return createClient(target.url(), target.anonKey(), {
     auth: noSession,
