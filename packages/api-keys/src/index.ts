@@ -14,9 +14,25 @@ export {
   keyPrefix,
   type RandomBytes,
 } from "./key-format.js";
+export {
+  type Credits,
+  type CreditsRefill,
+  creditsNow,
+  type GcraDecision,
+  type GcraState,
+  gcra,
+  lastRefill,
+  nextRefill,
+  type RateLimitConfig,
+  type RateLimitInput,
+  type RateLimitResult,
+  REFILL_INTERVALS,
+  type RefillInterval,
+} from "./limits.js";
 export type {
   ApiKeyChanges,
   ApiKeyRepository,
+  CreditsChange,
   KeyReplacement,
   NewApiKeyRecord,
   RotationResult,
@@ -33,6 +49,8 @@ export {
   type ApiKeyStats,
   type CreateApiKeyInput,
   type CreatedApiKey,
+  type JsonObject,
+  type OutcomeCounts,
   type RateLimitState,
   type RotatedApiKey,
   type RotateOptions,
@@ -40,16 +58,22 @@ export {
   type UpdateApiKeyInput,
   type UsagePoint,
   VERIFY_CODES,
+  type VerifiedIdentity,
   type VerifyCode,
   type VerifyOptions,
   type VerifyResult,
 } from "./types.js";
 export {
+  MAX_DURATION_MS,
   MAX_EXPIRES_IN_DAYS,
   MAX_GRACE_PERIOD_HOURS,
   MAX_LIMIT,
+  MAX_META_BYTES,
   MAX_NAME_LENGTH,
+  MAX_RATELIMITS,
   MAX_STATS_HOURS,
+  MIN_DURATION_MS,
+  RATELIMIT_NAME_PATTERN,
 } from "./validation.js";
 export { decideVerification } from "./verification.js";
 export { type BatchingOptions, VerifyBatcher } from "./verify-batcher.js";
