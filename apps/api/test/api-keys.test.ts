@@ -83,7 +83,11 @@ describeDatabases("/v1/api-keys", ({ db }) => {
 
     const stats = await t.app.inject({ url: `/v1/api-keys/${api_key.id}/stats`, headers: await userHeaders(alice) });
     expect(stats.json()).toMatchObject({ total_requests: 1, remaining_quota: 999, requests_this_hour: 1 });
-    expect(stats.json().series.at(-1)).toEqual({ hour: "2030-01-01T12:00:00.000Z", requests: 1 });
+    expect(stats.json().series.at(-1)).toEqual({
+      hour: "2030-01-01T12:00:00.000Z",
+      requests: 1,
+      outcomes: { valid: 1, rate_limited: 0, usage_exceeded: 0, disabled: 0, expired: 0, insufficient_scope: 0 },
+    });
 
     const revoked = await t.app.inject({
       method: "POST",
@@ -412,6 +416,100 @@ describeDatabases("/v1/api-keys", ({ db }) => {
         remaining: 0,
         retry_at: Date.parse("2030-01-01T13:00:00Z"),
       });
+    });
+  });
+
+  describe("named limits, credits and meta", () => {
+    it("refuses a burst over a named per-second limit with 429 naming it, reporting the most restrictive limit", async () => {
+      const { plain_key } = await createKey(randomUUID(), {
+        rate_limit: 100,
+        ratelimits: [{ name: "burst", limit: 2, duration_ms: 1000, auto_apply: true }],
+      });
+      const call = () => t.app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) });
+      const first = await call();
+      expect(first.statusCode).toBe(200);
+      expect(first.headers).toMatchObject({
+        "ratelimit-limit": "2",
+        "ratelimit-remaining": "1",
+        "ratelimit-reset": "1",
+      });
+      expect((await call()).headers["ratelimit-remaining"]).toBe("0");
+      const refused = await call();
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toMatchObject({ code: "rate_limited" });
+      expect(refused.json().detail).toContain('"burst"');
+      expect(refused.headers["retry-after"]).toBe("1");
+      current += 500;
+      expect((await call()).statusCode).toBe(200);
+    });
+
+    it("sets, increments and decrements credits, and verification returns them with meta and every limit", async () => {
+      const alice = randomUUID();
+      const { api_key, plain_key } = await createKey(alice, {
+        meta: { plan: "pro" },
+        credits: { remaining: 1, refill: { interval: "monthly", amount: 50, refill_day: 15 } },
+        ratelimits: [{ name: "tokens", limit: 100, duration_ms: 60_000 }],
+      });
+      expect(api_key).toMatchObject({
+        meta: { plan: "pro" },
+        credits: { remaining: 1, refill: { interval: "monthly", amount: 50, refill_day: 15 } },
+        ratelimits: [{ name: "tokens", limit: 100, duration_ms: 60_000, auto_apply: false }],
+        identity_id: null,
+      });
+      const headers = await userHeaders(alice);
+      const change = (payload: Record<string, unknown>) =>
+        t.app.inject({ method: "POST", url: `/v1/api-keys/${api_key.id}/credits`, headers, payload });
+      expect((await change({ op: "increment", amount: 4 })).json()).toEqual({ remaining: 5 });
+      expect((await change({ op: "decrement", amount: 2 })).json()).toEqual({ remaining: 3 });
+      expect((await change({ op: "add", amount: 2 })).statusCode).toBe(400);
+      const service = bearer(await t.token(randomUUID(), { role: "service_role" }));
+      const verified = await t.app.inject({
+        method: "POST",
+        url: "/v1/api-keys/verify",
+        headers: service,
+        payload: { key: plain_key, cost: 3, ratelimits: [{ name: "tokens", cost: 40 }] },
+      });
+      expect(verified.json()).toMatchObject({
+        valid: true,
+        credits: 0,
+        meta: { plan: "pro" },
+        ratelimit: { limit: 100, remaining: 60 },
+        ratelimits: [{ name: "tokens", source: "key", remaining: 60, exceeded: false }],
+      });
+      const spent = await t.app.inject({
+        method: "POST",
+        url: "/v1/api-keys/verify",
+        headers: service,
+        payload: { key: plain_key },
+      });
+      expect(spent.json()).toMatchObject({ code: "USAGE_EXCEEDED", retry_at: Date.parse("2030-01-15T00:00:00Z") });
+    });
+
+    it("names a bad limit, window, refill, meta or duplicate limit name with 400", async () => {
+      const headers = await userHeaders(randomUUID());
+      const create = (payload: Record<string, unknown>) =>
+        t.app.inject({ method: "POST", url: "/v1/api-keys", headers, payload: { name: "k", ...payload } });
+      const cases: [Record<string, unknown>, string][] = [
+        [{ ratelimits: [{ name: "a", limit: -1, duration_ms: 1000 }] }, "body.ratelimits.0.limit"],
+        [{ ratelimits: [{ name: "a", limit: 1, duration_ms: 0 }] }, "body.ratelimits.0.duration_ms"],
+        [{ ratelimits: [{ name: "a", limit: 1, duration_ms: 2_592_000_001 }] }, "body.ratelimits.0.duration_ms"],
+        [{ credits: { remaining: 1, refill: { interval: "weekly", amount: 1 } } }, "body.credits.refill.interval"],
+        [{ meta: { big: "x".repeat(5000) } }, "body.meta"],
+        [
+          {
+            ratelimits: [
+              { name: "a", limit: 1, duration_ms: 1000 },
+              { name: "a", limit: 2, duration_ms: 1000 },
+            ],
+          },
+          "body.ratelimits[1].name",
+        ],
+      ];
+      for (const [payload, field] of cases) {
+        const res = await create(payload);
+        expect(res.statusCode, field).toBe(400);
+        expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+      }
     });
   });
 });
