@@ -1,6 +1,14 @@
 // ApiKeyRepository: the port every storage adapter implements (Postgres, PGlite, Supabase, in-memory).
 import type { Credits, CreditsRefill, RateLimitConfig, RateLimitResult } from "./limits.js";
-import type { ApiKey, ApiKeyRecord, JsonObject, OutcomeCounts, VerifiedIdentity, VerifyCode } from "./types.js";
+import type {
+  ApiKey,
+  ApiKeyRecord,
+  Identity,
+  JsonObject,
+  OutcomeCounts,
+  VerifiedIdentity,
+  VerifyCode,
+} from "./types.js";
 
 /** A row to insert; the store assigns `id`, counters and `updated_at`. */
 export interface NewApiKeyRecord {
@@ -89,6 +97,24 @@ export interface CreditsChange {
   op: "set" | "increment" | "decrement";
   amount: number;
   now: Date;
+  /** Whose credits: a key's (default) or an identity's. */
+  target?: "key" | "identity";
+}
+
+export interface NewIdentityRecord {
+  user_id: string;
+  external_id: string;
+  meta: JsonObject | null;
+  ratelimits: RateLimitConfig[];
+  credits: Credits | null;
+  created_at: Date;
+}
+
+export interface IdentityChanges {
+  meta?: JsonObject | null;
+  ratelimits?: RateLimitConfig[];
+  credits?: Credits | null;
+  credits_set_at?: Date;
 }
 
 export interface UsageRange {
@@ -131,4 +157,12 @@ export interface ApiKeyRepository {
    * or null when the key does not exist or is not the user's. A key without credits starts from 0.
    */
   changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null>;
+  /** Null when the owner already has an identity with this external id. */
+  createIdentity(data: NewIdentityRecord): Promise<Identity | null>;
+  getIdentity(id: string, userId?: string): Promise<Identity | null>;
+  /** Oldest first. */
+  listIdentities(userId: string): Promise<Identity[]>;
+  updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null>;
+  /** Its keys stay, without an identity. */
+  deleteIdentity(id: string, userId?: string): Promise<boolean>;
 }

@@ -8,6 +8,7 @@ import type {
   ApiKeyChanges,
   ApiKeyRepository,
   CreditsChange,
+  IdentityChanges,
   VerificationOutcome,
   VerificationRequest,
 } from "./repository.js";
@@ -17,11 +18,14 @@ import type {
   ApiKeyStats,
   CreateApiKeyInput,
   CreatedApiKey,
+  CreateIdentityInput,
+  Identity,
   OutcomeCounts,
   RotatedApiKey,
   RotateOptions,
   StatsRange,
   UpdateApiKeyInput,
+  UpdateIdentityInput,
   UsagePoint,
   VerifyOptions,
   VerifyResult,
@@ -32,6 +36,7 @@ import {
   validateCreate,
   validateCreditsChange,
   validateGracePeriod,
+  validateIdentity,
   validateStatsRange,
   validateUpdate,
   validateVerifyOptions,
@@ -72,6 +77,7 @@ export class ApiKeyService {
   /** Creates a key; the plain key is returned here once and never stored. */
   async createApiKey(input: CreateApiKeyInput): Promise<CreatedApiKey> {
     validateCreate(input);
+    await this.checkIdentity(input.identity_id, input.user_id);
     const plainKey = generateKey(this.randomBytes);
     const now = this.now();
     const record = await this.repository.createApiKey({
@@ -147,6 +153,7 @@ export class ApiKeyService {
   async updateApiKey(keyId: string, userId: string, updates: UpdateApiKeyInput): Promise<ApiKey> {
     validateUpdate(updates);
     if (!isUuid(keyId) || !isUuid(userId)) throw ApiKeyError.notFound();
+    await this.checkIdentity(updates.identity_id, userId);
     const record = await this.repository.updateApiKey(keyId, this.toChanges(updates), userId);
     if (!record) throw ApiKeyError.notFound();
     return toPublic(record);
@@ -200,6 +207,76 @@ export class ApiKeyService {
     const remaining = await this.repository.changeCredits(keyId, { ...change, now: this.now() }, userId);
     if (remaining === null) throw ApiKeyError.notFound();
     return remaining;
+  }
+
+  /** An identity: one customer whose limits and credits all its keys share. `external_id` is unique per owner. */
+  async createIdentity(input: CreateIdentityInput): Promise<Identity> {
+    validateIdentity(input, true);
+    const identity = await this.repository.createIdentity({
+      user_id: input.user_id,
+      external_id: input.external_id,
+      meta: input.meta ?? null,
+      ratelimits: (input.ratelimits ?? []).map(withAutoApply),
+      credits: input.credits ?? null,
+      created_at: this.now(),
+    });
+    if (!identity) throw ApiKeyError.identityExists(input.external_id);
+    return identity;
+  }
+
+  async listIdentities(userId: string): Promise<Identity[]> {
+    if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
+    return this.repository.listIdentities(userId);
+  }
+
+  async getIdentity(identityId: string, userId: string): Promise<Identity> {
+    const identity =
+      isUuid(identityId) && isUuid(userId) ? await this.repository.getIdentity(identityId, userId) : null;
+    if (!identity) throw ApiKeyError.identityNotFound();
+    return identity;
+  }
+
+  async updateIdentity(identityId: string, userId: string, updates: UpdateIdentityInput): Promise<Identity> {
+    validateIdentity(updates, false);
+    if (!isUuid(identityId) || !isUuid(userId)) throw ApiKeyError.identityNotFound();
+    const changes: IdentityChanges = {};
+    if (updates.meta !== undefined) changes.meta = updates.meta;
+    if (updates.ratelimits !== undefined) changes.ratelimits = updates.ratelimits.map(withAutoApply);
+    if (updates.credits !== undefined) {
+      changes.credits = updates.credits;
+      changes.credits_set_at = this.now();
+    }
+    const identity = await this.repository.updateIdentity(identityId, changes, userId);
+    if (!identity) throw ApiKeyError.identityNotFound();
+    return identity;
+  }
+
+  /** Its keys keep working, on their own limits and credits. */
+  async deleteIdentity(identityId: string, userId: string): Promise<void> {
+    if (!isUuid(identityId) || !isUuid(userId)) throw ApiKeyError.identityNotFound();
+    if (!(await this.repository.deleteIdentity(identityId, userId))) throw ApiKeyError.identityNotFound();
+  }
+
+  /** `changeCredits` for an identity's shared credits. */
+  async changeIdentityCredits(
+    identityId: string,
+    userId: string,
+    change: { op: CreditsChange["op"]; amount: number },
+  ): Promise<number> {
+    validateCreditsChange(change?.op, change?.amount);
+    if (!isUuid(identityId) || !isUuid(userId)) throw ApiKeyError.identityNotFound();
+    const target = "identity";
+    const remaining = await this.repository.changeCredits(identityId, { ...change, target, now: this.now() }, userId);
+    if (remaining === null) throw ApiKeyError.identityNotFound();
+    return remaining;
+  }
+
+  /** A key may join only its owner's identity (the database's foreign key says so too). */
+  private async checkIdentity(identityId: string | null | undefined, userId: string): Promise<void> {
+    if (!identityId) return;
+    if (!(await this.repository.getIdentity(identityId, userId))) {
+      throw ApiKeyError.invalid([{ field: "identity_id", message: "is not one of your identities" }]);
+    }
   }
 
   /** Totals, remaining quota, this hour's count and an hourly series (default: the last 24 hours). */

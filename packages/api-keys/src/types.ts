@@ -32,6 +32,34 @@ export interface ApiKey {
   identity_id: string | null;
 }
 
+/** One customer with many keys: its limits and credits are shared by all of them, checked with each key's own. */
+export interface Identity {
+  id: string;
+  user_id: string;
+  /** Your id for the customer, unique per owner. */
+  external_id: string;
+  meta: JsonObject | null;
+  ratelimits: RateLimitConfig[];
+  credits: Credits | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CreateIdentityInput {
+  user_id: string;
+  external_id: string;
+  meta?: JsonObject | null;
+  ratelimits?: RateLimitInput[];
+  credits?: Credits | null;
+}
+
+/** The external id stays: it is how your systems name the customer. */
+export interface UpdateIdentityInput {
+  meta?: JsonObject | null;
+  ratelimits?: RateLimitInput[];
+  credits?: Credits | null;
+}
+
 /** A stored row: the public key plus its SHA-256 hash. Only repositories and the service see this. */
 export interface ApiKeyRecord extends ApiKey {
   key_hash: string;

@@ -2,7 +2,13 @@
 import { ApiKeyError, type FieldIssue } from "./errors.js";
 import { REFILL_INTERVALS } from "./limits.js";
 import { GRANTED_SCOPE_PATTERN, MAX_SCOPES, REQUIRED_SCOPE_PATTERN } from "./scopes.js";
-import type { CreateApiKeyInput, StatsRange, UpdateApiKeyInput } from "./types.js";
+import type {
+  CreateApiKeyInput,
+  CreateIdentityInput,
+  StatsRange,
+  UpdateApiKeyInput,
+  UpdateIdentityInput,
+} from "./types.js";
 
 /** Postgres `integer`: the columns' type bounds every limit. */
 export const MAX_LIMIT = 2_147_483_647;
@@ -162,6 +168,24 @@ function checkExtras(issues: Issues, input: { meta?: unknown; ratelimits?: unkno
   checkMeta(issues, input.meta);
   checkRateLimits(issues, input.ratelimits);
   checkCredits(issues, input.credits);
+}
+
+/** An identity's settings; `external_id` only when it is created. */
+export function validateIdentity(input: CreateIdentityInput | UpdateIdentityInput, creating: boolean): void {
+  const issues = new Issues();
+  if (input === null || typeof input !== "object") {
+    issues.add("identity", "must be an object");
+    issues.throwIfAny();
+  }
+  if (creating) {
+    const { user_id, external_id } = input as CreateIdentityInput;
+    if (!isUuid(user_id)) issues.add("user_id", "must be a UUID");
+    if (typeof external_id !== "string" || external_id.length < 1 || external_id.length > MAX_NAME_LENGTH) {
+      issues.add("external_id", `must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
+    }
+  }
+  checkExtras(issues, input);
+  issues.throwIfAny();
 }
 
 /** Throws INVALID_INPUT listing every bad field of a create request. */

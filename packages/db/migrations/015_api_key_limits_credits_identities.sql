@@ -19,7 +19,9 @@ CREATE TABLE public.api_key_identities (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   -- Also the covering index of the user_id foreign key.
-  UNIQUE (user_id, external_id)
+  UNIQUE (user_id, external_id),
+  -- The target of api_keys' (identity_id, user_id) foreign key: a key can only join its owner's identity.
+  UNIQUE (id, user_id)
 );
 
 ALTER TABLE public.api_key_identities ENABLE ROW LEVEL SECURITY;
@@ -50,8 +52,10 @@ ALTER TABLE public.api_keys
   ADD COLUMN credits_remaining integer CHECK (credits_remaining >= 0),
   ADD COLUMN credits_refill jsonb CHECK (credits_refill IS NULL OR jsonb_typeof(credits_refill) = 'object'),
   ADD COLUMN credits_refilled_at timestamptz,
-  ADD COLUMN identity_id uuid REFERENCES public.api_key_identities (id) ON DELETE SET NULL;
-CREATE INDEX idx_api_keys_identity_id ON public.api_keys (identity_id);
+  ADD COLUMN identity_id uuid,
+  ADD CONSTRAINT api_keys_identity_fkey FOREIGN KEY (identity_id, user_id)
+    REFERENCES public.api_key_identities (id, user_id) ON DELETE SET NULL (identity_id);
+CREATE INDEX idx_api_keys_identity_id ON public.api_keys (identity_id, user_id);
 GRANT UPDATE (meta, ratelimits, credits_remaining, credits_refill, credits_refilled_at, identity_id)
   ON public.api_keys TO authenticated;
 

@@ -670,6 +670,73 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
       });
     });
 
+    describe("identities", () => {
+      it("shares an identity's credits and limits between its keys, checked with each key's own", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const identity = await keys.createIdentity({
+          user_id: user,
+          external_id: "customer-42",
+          meta: { plan: "team" },
+          credits: { remaining: 3 },
+          ratelimits: [{ name: "shared", limit: 2, duration_ms: 1000, auto_apply: true }],
+        });
+        const a = await keys.createApiKey({ user_id: user, name: "a", identity_id: identity.id });
+        const b = await keys.createApiKey({ user_id: user, name: "b", identity_id: identity.id });
+        expect(a.apiKey.identity_id).toBe(identity.id);
+        expect(await keys.verifyApiKey(a.plainKey)).toMatchObject({
+          code: "VALID",
+          identity: { id: identity.id, external_id: "customer-42", meta: { plan: "team" }, credits: 2 },
+        });
+        expect((await keys.verifyApiKey(b.plainKey)).identity?.credits).toBe(1);
+        const limited = await keys.verifyApiKey(a.plainKey);
+        expect(limited.code).toBe("RATE_LIMITED");
+        expect(limited.ratelimits?.find((l) => l.exceeded)).toMatchObject({ name: "shared", source: "identity" });
+        clock.advance(500);
+        expect((await keys.verifyApiKey(b.plainKey)).identity?.credits).toBe(0);
+        clock.advance(500);
+        expect((await keys.verifyApiKey(a.plainKey)).code).toBe("USAGE_EXCEEDED");
+        expect(await keys.changeIdentityCredits(identity.id, user, { op: "increment", amount: 1 })).toBe(1);
+        expect((await keys.verifyApiKey(a.plainKey)).code).toBe("VALID");
+        expect((await keys.getIdentity(identity.id, user)).credits).toEqual({ remaining: 0 });
+      });
+
+      it("keeps external ids unique per owner, lets a key join only its owner's identity, and frees keys on delete", async () => {
+        const keys = service(new TestClock("2031-06-01T12:00:00Z"));
+        const owner = await fixture.createUser();
+        const stranger = await fixture.createUser();
+        const identity = await keys.createIdentity({ user_id: owner, external_id: "acme" });
+        await expect(keys.createIdentity({ user_id: owner, external_id: "acme" })).rejects.toMatchObject({
+          code: "IDENTITY_EXISTS",
+        });
+        await keys.createIdentity({ user_id: stranger, external_id: "acme" });
+        await expect(
+          keys.createApiKey({ user_id: stranger, name: "k", identity_id: identity.id }),
+        ).rejects.toMatchObject({ code: "INVALID_INPUT", issues: [{ field: "identity_id" }] });
+        await expect(keys.getIdentity(identity.id, stranger)).rejects.toMatchObject({ code: "IDENTITY_NOT_FOUND" });
+        const { apiKey, plainKey } = await keys.createApiKey({ user_id: owner, name: "k", identity_id: identity.id });
+        expect((await keys.listIdentities(owner)).map((i) => i.external_id)).toEqual(["acme"]);
+        await keys.deleteIdentity(identity.id, owner);
+        expect((await keys.getApiKey(apiKey.id, owner)).identity_id).toBeNull();
+        expect((await keys.verifyApiKey(plainKey)).code).toBe("VALID");
+      });
+
+      it("spends an identity's credits exactly when two processes verify its two keys at once", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const [a, b] = processes(clock, {});
+        const user = await fixture.createUser();
+        const identity = await a.createIdentity({ user_id: user, external_id: "c", credits: { remaining: 37 } });
+        const k1 = await a.createApiKey({ user_id: user, name: "k1", identity_id: identity.id });
+        const k2 = await a.createApiKey({ user_id: user, name: "k2", identity_id: identity.id });
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).verifyApiKey((i % 4 < 2 ? k1 : k2).plainKey)),
+        );
+        expect(results.filter((r) => r.valid)).toHaveLength(37);
+        expect((await a.getIdentity(identity.id, user)).credits?.remaining).toBe(0);
+      });
+    });
+
     describe("exact under concurrency", () => {
       const modes: [string, BatchingOptions | false][] = [
         ["one statement per verification", false],

@@ -6,15 +6,17 @@ import type {
   ApiKeyChanges,
   ApiKeyRepository,
   CreditsChange,
+  IdentityChanges,
   KeyReplacement,
   NewApiKeyRecord,
+  NewIdentityRecord,
   RotationResult,
   UsageBucket,
   UsageRange,
   VerificationOutcome,
   VerificationRequest,
 } from "../repository.js";
-import type { ApiKeyRecord, OutcomeCounts } from "../types.js";
+import type { ApiKeyRecord, Identity, OutcomeCounts } from "../types.js";
 import { decideVerification } from "../verification.js";
 
 interface Bucket {
@@ -51,7 +53,9 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
   private readonly keys = new Map<string, ApiKeyRecord>();
   /** key id → hour start (ms) → bucket. Kept after the key is deleted, as the SQL table keeps them. */
   private readonly buckets = new Map<string, Map<number, Bucket>>();
+  /** By key or identity id. */
   private readonly hidden = new Map<string, Hidden>();
+  private readonly identities = new Map<string, Identity>();
   private readonly now: () => Date;
 
   constructor(options: MemoryApiKeyRepositoryOptions = {}) {
@@ -174,51 +178,109 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
     return requests.map((request) => {
       const key = this.findByHash(request.keyHash);
       if (!key) return { code: "NOT_FOUND", key: null, windowCount: null, windowReset, limits: [], identity: null };
-      const hidden = this.hidden.get(key.id)!;
+      const identity = key.identity_id === null ? undefined : this.identities.get(key.identity_id);
+      const own = this.holder(key, now);
+      const shared = identity && this.holder(identity, now);
       const window = this.buckets.get(key.id)?.get(hour.getTime())?.requests ?? 0;
-      const credits = key.credits && creditsNow(key.credits.remaining, key.credits.refill, hidden.refilledAt, now);
-      let code = decideVerification(key, { used: key.usage_count, window, credits }, request, now);
-      let limits: RateLimitResult[] = [];
-      let states: Map<string, GcraState> | undefined;
-      if (code === "VALID" || code === "INSUFFICIENT_SCOPE") {
-        const checked = checkLimits(key.ratelimits, hidden.state, request, now);
-        limits = checked.results;
-        if (!checked.allowed) code = "RATE_LIMITED";
-        states = checked.states;
+      let code = decideVerification(key, { used: key.usage_count, window, credits: own.credits }, request, now);
+      if (code !== "USAGE_EXCEEDED" && code !== "DISABLED" && code !== "EXPIRED" && shared?.credits != null) {
+        if (shared.credits < request.cost) code = "USAGE_EXCEEDED";
       }
-      if (code === "VALID") {
-        this.count(key, request.cost, now);
-        if (credits !== null && key.credits) {
-          key.credits = { ...key.credits, remaining: credits - request.cost };
-          if (key.credits.refill) hidden.refilledAt = maxDate(hidden.refilledAt, lastRefill(key.credits.refill, now));
+      const checks = [own, ...(shared ? [shared] : [])];
+      let limits: RateLimitResult[] = [];
+      if (code === "VALID" || code === "INSUFFICIENT_SCOPE") {
+        const checked = checks.map((h) => checkLimits(h, request, now));
+        limits = checked.flatMap((c) => c.results);
+        if (checked.some((c) => !c.allowed)) code = "RATE_LIMITED";
+        if (code === "VALID") {
+          this.count(key, request.cost, now);
+          for (const [i, c] of checked.entries()) spend(checks[i]!, c.states, request.cost, now);
         }
-        for (const [name, state] of states ?? []) hidden.state.set(name, state);
       }
       this.countOutcome(key, code, now);
       const windowCount =
         key.rate_limit === null ? null : (this.buckets.get(key.id)?.get(hour.getTime())?.requests ?? 0);
       const shown = copy(key);
-      if (code !== "VALID" && shown.credits && credits !== null) shown.credits.remaining = credits;
-      return { code, key: shown, windowCount, windowReset, limits, identity: null };
+      if (shown.credits) shown.credits.remaining = own.credits!;
+      return {
+        code,
+        key: shown,
+        windowCount,
+        windowReset,
+        limits,
+        identity: identity ? verified(identity, shared!) : null,
+      };
     });
   }
 
   async changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null> {
-    const key = this.owned(id, userId);
-    if (!key) return null;
-    const hidden = this.hidden.get(key.id)!;
-    const current = key.credits
-      ? creditsNow(key.credits.remaining, key.credits.refill, hidden.refilledAt, change.now)
-      : 0;
+    const holder = change.target === "identity" ? this.ownedIdentity(id, userId) : this.owned(id, userId);
+    if (!holder) return null;
+    const hidden = this.hidden.get(holder.id)!;
+    const credits = holder.credits;
+    const current = credits ? creditsNow(credits.remaining, credits.refill, hidden.refilledAt, change.now) : 0;
     const next =
       change.op === "set"
         ? change.amount
         : change.op === "increment"
           ? current + change.amount
           : current - change.amount;
-    key.credits = { ...(key.credits ?? {}), remaining: Math.max(0, next) };
-    if (key.credits.refill) hidden.refilledAt = maxDate(hidden.refilledAt, lastRefill(key.credits.refill, change.now));
-    return key.credits.remaining;
+    holder.credits = { ...(credits ?? {}), remaining: Math.max(0, next) };
+    if (holder.credits.refill)
+      hidden.refilledAt = maxDate(hidden.refilledAt, lastRefill(holder.credits.refill, change.now));
+    return holder.credits.remaining;
+  }
+
+  async createIdentity(data: NewIdentityRecord): Promise<Identity | null> {
+    for (const i of this.identities.values()) {
+      if (i.user_id === data.user_id && i.external_id === data.external_id) return null;
+    }
+    const { created_at, ...rest } = data;
+    const identity: Identity = { id: randomUUID(), ...rest, created_at, updated_at: created_at };
+    this.identities.set(identity.id, identity);
+    this.hidden.set(identity.id, { refilledAt: created_at, state: new Map() });
+    return copyIdentity(identity);
+  }
+
+  async getIdentity(id: string, userId?: string): Promise<Identity | null> {
+    const identity = this.ownedIdentity(id, userId);
+    return identity ? copyIdentity(identity) : null;
+  }
+
+  async listIdentities(userId: string): Promise<Identity[]> {
+    return [...this.identities.values()]
+      .filter((i) => i.user_id === userId)
+      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1))
+      .map(copyIdentity);
+  }
+
+  async updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null> {
+    const identity = this.ownedIdentity(id, userId);
+    if (!identity) return null;
+    const { credits_set_at, ...settings } = changes;
+    Object.assign(identity, settings);
+    if (credits_set_at) this.hidden.get(id)!.refilledAt = credits_set_at;
+    identity.updated_at = this.now();
+    return copyIdentity(identity);
+  }
+
+  async deleteIdentity(id: string, userId?: string): Promise<boolean> {
+    if (!this.ownedIdentity(id, userId)) return false;
+    for (const key of this.keys.values()) if (key.identity_id === id) key.identity_id = null;
+    return this.identities.delete(id);
+  }
+
+  /** A key or identity with its credits as of `now` (a due refill applied, not yet stored). */
+  private holder(owner: ApiKeyRecord | Identity, now: Date): Holder {
+    const hidden = this.hidden.get(owner.id)!;
+    const c = owner.credits;
+    const credits = c ? creditsNow(c.remaining, c.refill, hidden.refilledAt, now) : null;
+    return { owner, hidden, credits, source: "key_hash" in owner ? "key" : "identity" };
+  }
+
+  private ownedIdentity(id: string, userId: string | undefined): Identity | undefined {
+    const identity = this.identities.get(id);
+    return identity && (!userId || identity.user_id === userId) ? identity : undefined;
   }
 
   private countOutcome(key: ApiKeyRecord, code: VerificationOutcome["code"], at: Date): void {
@@ -270,13 +332,46 @@ function maxDate(a: Date | null, b: Date): Date {
   return a === null || a.getTime() < b.getTime() ? b : a;
 }
 
-/** The key's auto-applied limits and those the request names, as vx_check_ratelimits decides them. */
-function checkLimits(
-  config: ApiKeyRecord["ratelimits"],
-  state: Map<string, GcraState>,
-  request: VerificationRequest,
-  now: Date,
-) {
+interface Holder {
+  owner: ApiKeyRecord | Identity;
+  hidden: Hidden;
+  credits: number | null;
+  source: "key" | "identity";
+}
+
+/** A counted request: credits spent (a due refill stored with them) and the limits' new states kept. */
+function spend(holder: Holder, states: Map<string, GcraState>, cost: number, now: Date): void {
+  const { owner, hidden } = holder;
+  if (owner.credits && holder.credits !== null) {
+    holder.credits -= cost;
+    owner.credits = { ...owner.credits, remaining: holder.credits };
+    if (owner.credits.refill) hidden.refilledAt = maxDate(hidden.refilledAt, lastRefill(owner.credits.refill, now));
+  }
+  for (const [name, state] of states) hidden.state.set(name, state);
+}
+
+function verified(identity: Identity, holder: Holder): NonNullable<VerificationOutcome["identity"]> {
+  return {
+    id: identity.id,
+    external_id: identity.external_id,
+    meta: identity.meta,
+    ...(holder.credits === null ? {} : { credits: holder.credits }),
+    credits_refill: identity.credits?.refill ?? null,
+  };
+}
+
+function copyIdentity(identity: Identity): Identity {
+  return {
+    ...identity,
+    ratelimits: identity.ratelimits.map((l) => ({ ...l })),
+    credits: identity.credits && { ...identity.credits },
+  };
+}
+
+/** The auto-applied limits of a key or identity and those the request names, as vx_check_ratelimits decides them. */
+function checkLimits(holder: Holder, request: VerificationRequest, now: Date) {
+  const config = holder.owner.ratelimits;
+  const state = holder.hidden.state;
   const named = new Map((request.ratelimits ?? []).map((r) => [r.name, r.cost]));
   const results: RateLimitResult[] = [];
   const states = new Map<string, GcraState>();
@@ -289,7 +384,7 @@ function checkLimits(
     states.set(limit.name, g.state);
     const result: RateLimitResult = {
       name: limit.name,
-      source: "key",
+      source: holder.source,
       limit: limit.limit,
       duration_ms: limit.duration_ms,
       remaining: g.remaining,

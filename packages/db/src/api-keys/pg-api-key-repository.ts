@@ -4,8 +4,11 @@ import type {
   ApiKeyRecord,
   ApiKeyRepository,
   CreditsChange,
+  Identity,
+  IdentityChanges,
   KeyReplacement,
   NewApiKeyRecord,
+  NewIdentityRecord,
   RotationResult,
   UsageBucket,
   UsageRange,
@@ -14,7 +17,14 @@ import type {
 } from "@vx/api-keys";
 import type { Queryable } from "../queryable.js";
 import * as sql from "./queries.js";
-import { creditColumns, encodeRequestedLimits, toApiKeyRecord, toUsageBucket, toVerificationOutcome } from "./rows.js";
+import {
+  creditColumns,
+  encodeRequestedLimits,
+  toApiKeyRecord,
+  toIdentity,
+  toUsageBucket,
+  toVerificationOutcome,
+} from "./rows.js";
 
 type Row = Record<string, unknown>;
 
@@ -128,6 +138,7 @@ export class PgApiKeyRepository implements ApiKeyRepository {
 
   async changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null> {
     const { rows } = await this.db.query<{ remaining: number | null }>(sql.changeCredits, [
+      change.target ?? "key",
       id,
       userId ?? null,
       change.op,
@@ -135,6 +146,45 @@ export class PgApiKeyRepository implements ApiKeyRepository {
       change.now,
     ]);
     return rows[0]?.remaining ?? null;
+  }
+
+  async createIdentity(data: NewIdentityRecord): Promise<Identity | null> {
+    const { rows } = await this.db.query<Row>(sql.insertIdentity, [
+      data.user_id,
+      data.external_id,
+      jsonOrNull(data.meta),
+      JSON.stringify(data.ratelimits),
+      ...creditColumns(data.credits),
+      data.created_at,
+    ]);
+    return rows[0] ? toIdentity(rows[0]) : null;
+  }
+
+  async getIdentity(id: string, userId?: string): Promise<Identity | null> {
+    const { rows } = await this.db.query<Row>(sql.selectIdentity, [id, userId ?? null]);
+    return rows[0] ? toIdentity(rows[0]) : null;
+  }
+
+  async listIdentities(userId: string): Promise<Identity[]> {
+    return (await this.db.query<Row>(sql.selectIdentitiesByUser, [userId])).rows.map(toIdentity);
+  }
+
+  async updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null> {
+    const givenJson = (field: "meta" | "ratelimits") => [changes[field] !== undefined, jsonOrNull(changes[field])];
+    const { rows } = await this.db.query<Row>(sql.updateIdentity, [
+      id,
+      userId ?? null,
+      ...givenJson("meta"),
+      ...givenJson("ratelimits"),
+      changes.credits !== undefined,
+      ...creditColumns(changes.credits ?? null),
+      changes.credits_set_at ?? null,
+    ]);
+    return rows[0] ? toIdentity(rows[0]) : null;
+  }
+
+  async deleteIdentity(id: string, userId?: string): Promise<boolean> {
+    return (await this.db.query(sql.deleteIdentity, [id, userId ?? null])).rowCount > 0;
   }
 
   private verifyOne(request: VerificationRequest, now: Date) {

@@ -43,7 +43,36 @@ export const deleteKey = `DELETE FROM public.api_keys WHERE id = $1 AND ${owner(
 export const recordUsage = `SELECT ${COLUMNS} FROM public.vx_record_api_key_usage($1, $2, $3)`;
 
 /** Owners' credit changes (migration 015): the due refill, then the change, under the row lock. */
-export const changeCredits = "SELECT public.vx_api_key_credits('key', $1, $2, $3, $4, $5) AS remaining";
+export const changeCredits = "SELECT public.vx_api_key_credits($1, $2, $3, $4, $5, $6) AS remaining";
+
+const IDENTITY_COLUMNS =
+  "id, user_id, external_id, meta, ratelimits, credits_remaining, credits_refill, created_at, updated_at";
+
+/** A taken external id inserts nothing (and returns no row), whoever took it first. */
+export const insertIdentity = `
+  INSERT INTO public.api_key_identities
+    (user_id, external_id, meta, ratelimits, credits_remaining, credits_refill, credits_refilled_at, created_at,
+     updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)
+  ON CONFLICT (user_id, external_id) DO NOTHING
+  RETURNING ${IDENTITY_COLUMNS}`;
+
+export const selectIdentity = `SELECT ${IDENTITY_COLUMNS} FROM public.api_key_identities WHERE id = $1 AND ${owner(2)}`;
+
+export const selectIdentitiesByUser = `
+  SELECT ${IDENTITY_COLUMNS} FROM public.api_key_identities WHERE user_id = $1 ORDER BY created_at, id`;
+
+export const updateIdentity = `
+  UPDATE public.api_key_identities SET
+    meta = CASE WHEN $3 THEN $4::jsonb ELSE meta END,
+    ratelimits = CASE WHEN $5 THEN $6::jsonb ELSE ratelimits END,
+    credits_remaining = CASE WHEN $7 THEN $8::integer ELSE credits_remaining END,
+    credits_refill = CASE WHEN $7 THEN $9::jsonb ELSE credits_refill END,
+    credits_refilled_at = CASE WHEN $7 THEN $10::timestamptz ELSE credits_refilled_at END
+  WHERE id = $1 AND ${owner(2)}
+  RETURNING ${IDENTITY_COLUMNS}`;
+
+export const deleteIdentity = `DELETE FROM public.api_key_identities WHERE id = $1 AND ${owner(2)}`;
 
 export const selectUsage = `
   SELECT hour, request_count, valid_count, rate_limited_count, usage_exceeded_count, disabled_count, expired_count,

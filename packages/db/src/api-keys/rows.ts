@@ -4,6 +4,7 @@ import type {
   ApiKeyRecord,
   Credits,
   CreditsRefill,
+  Identity,
   RateLimitResult,
   UsageBucket,
   VerificationOutcome,
@@ -43,6 +44,20 @@ export function toApiKeyRecord(row: Row): ApiKeyRecord {
     ratelimits: (row.ratelimits ?? []) as ApiKeyRecord["ratelimits"],
     credits: credits(row.credits_remaining, row.credits_refill),
     identity_id: (row.identity_id ?? null) as string | null,
+  };
+}
+
+/** An `api_key_identities` row. */
+export function toIdentity(row: Row): Identity {
+  return {
+    id: row.id as string,
+    user_id: row.user_id as string,
+    external_id: row.external_id as string,
+    meta: (row.meta ?? null) as Identity["meta"],
+    ratelimits: (row.ratelimits ?? []) as Identity["ratelimits"],
+    credits: credits(row.credits_remaining, row.credits_refill),
+    created_at: toDate(row.created_at)!,
+    updated_at: toDate(row.updated_at)!,
   };
 }
 

@@ -5,8 +5,11 @@ import type {
   ApiKeyRecord,
   ApiKeyRepository,
   CreditsChange,
+  Identity,
+  IdentityChanges,
   KeyReplacement,
   NewApiKeyRecord,
+  NewIdentityRecord,
   RotationResult,
   UsageBucket,
   UsageRange,
@@ -17,10 +20,11 @@ import {
   creditColumns,
   encodeRequestedLimits,
   toApiKeyRecord,
+  toIdentity,
   toUsageBucket,
   toVerificationOutcome,
 } from "../api-keys/rows.js";
-import { type AnySupabaseClient, counted, data, iso, owned } from "./postgrest.js";
+import { type AnySupabaseClient, counted, data, iso, owned, SupabaseRequestError } from "./postgrest.js";
 
 const COLUMNS = [
   "id",
@@ -44,6 +48,7 @@ const COLUMNS = [
   "identity_id",
 ];
 const SELECT = COLUMNS.join(",");
+const IDENTITY_SELECT = "id,user_id,external_id,meta,ratelimits,credits_remaining,credits_refill,created_at,updated_at";
 
 type Row = Record<string, unknown>;
 const toRecord = toApiKeyRecord;
@@ -95,13 +100,7 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
   }
 
   async updateApiKey(id: string, changes: ApiKeyChanges, userId?: string): Promise<ApiKeyRecord | null> {
-    const { credits, credits_set_at, ...settings } = changes;
-    const given: Row = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
-    if (credits !== undefined) {
-      given.credits_remaining = credits?.remaining ?? null;
-      given.credits_refill = credits?.refill ?? null;
-      given.credits_refilled_at = credits_set_at ? iso(credits_set_at) : null;
-    }
+    const given = givenColumns(changes);
     if (Object.keys(given).length === 0) return this.getApiKeyById(id, userId);
     if (given.expires_at instanceof Date) given.expires_at = iso(given.expires_at);
     return this.one(owned(this.keys().update(given).eq("id", id), userId).select(SELECT));
@@ -164,7 +163,7 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
   async changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null> {
     return data<number | null>(
       this.client.rpc("vx_api_key_credits", {
-        p_target: "key",
+        p_target: change.target ?? "key",
         p_id: id,
         p_user_id: userId ?? null,
         p_op: change.op,
@@ -172,6 +171,59 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
         p_now: iso(change.now),
       }),
     );
+  }
+
+  async createIdentity(row: NewIdentityRecord): Promise<Identity | null> {
+    const at = iso(row.created_at);
+    const values = {
+      user_id: row.user_id,
+      external_id: row.external_id,
+      meta: row.meta,
+      ratelimits: row.ratelimits,
+      credits_remaining: row.credits?.remaining ?? null,
+      credits_refill: row.credits?.refill ?? null,
+      credits_refilled_at: at,
+      created_at: at,
+      updated_at: at,
+    };
+    try {
+      return toIdentity(await data<Row>(this.identities().insert(values).select(IDENTITY_SELECT).single()));
+    } catch (error) {
+      // A taken external id: Postgres's unique_violation, passed on by PostgREST.
+      if (error instanceof SupabaseRequestError && error.code === "23505") return null;
+      throw error;
+    }
+  }
+
+  async getIdentity(id: string, userId?: string): Promise<Identity | null> {
+    const rows = await data<Row[]>(owned(this.identities().select(IDENTITY_SELECT).eq("id", id), userId));
+    return rows[0] ? toIdentity(rows[0]) : null;
+  }
+
+  async listIdentities(userId: string): Promise<Identity[]> {
+    const rows = await data<Row[]>(
+      this.identities()
+        .select(IDENTITY_SELECT)
+        .eq("user_id", userId)
+        .order("created_at", { ascending: true })
+        .order("id", { ascending: true }),
+    );
+    return rows.map(toIdentity);
+  }
+
+  async updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null> {
+    const given = givenColumns(changes);
+    if (Object.keys(given).length === 0) return this.getIdentity(id, userId);
+    const rows = await data<Row[]>(owned(this.identities().update(given).eq("id", id), userId).select(IDENTITY_SELECT));
+    return rows[0] ? toIdentity(rows[0]) : null;
+  }
+
+  async deleteIdentity(id: string, userId?: string): Promise<boolean> {
+    return (await counted(owned(this.identities().delete({ count: "exact" }).eq("id", id), userId))) > 0;
+  }
+
+  private identities() {
+    return this.client.from("api_key_identities");
   }
 
   /** One request takes the one-statement fast path, as in the pg adapter. */
@@ -204,4 +256,16 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
     const rows = await data<Row[]>(query);
     return rows[0] ? toRecord(rows[0]) : null;
   }
+}
+
+/** The columns a change sets: the given settings, credits split into their three columns. */
+function givenColumns(changes: ApiKeyChanges | IdentityChanges): Row {
+  const { credits, credits_set_at, ...settings } = changes;
+  const given: Row = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+  if (credits !== undefined) {
+    given.credits_remaining = credits?.remaining ?? null;
+    given.credits_refill = credits?.refill ?? null;
+    given.credits_refilled_at = credits_set_at ? iso(credits_set_at) : null;
+  }
+  return given;
 }
