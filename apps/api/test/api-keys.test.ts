@@ -485,6 +485,46 @@ describeDatabases("/v1/api-keys", ({ db }) => {
       expect(spent.json()).toMatchObject({ code: "USAGE_EXCEEDED", retry_at: Date.parse("2030-01-15T00:00:00Z") });
     });
 
+    it("manages identities whose credits all their keys share, 409 on a taken external_id", async () => {
+      const alice = randomUUID();
+      const headers = await userHeaders(alice);
+      const created = await t.app.inject({
+        method: "POST",
+        url: "/v1/identities",
+        headers,
+        payload: { external_id: "acme", meta: { tier: "gold" }, credits: { remaining: 1 } },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const identity = created.json();
+      const again = await t.app.inject({
+        method: "POST",
+        url: "/v1/identities",
+        headers,
+        payload: { external_id: "acme" },
+      });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().code).toBe("identity_exists");
+      const first = await createKey(alice, { identity_id: identity.id });
+      const second = await createKey(alice, { identity_id: identity.id });
+      const call = (key: string) => t.app.inject({ url: "/v1/ivr/probe", headers: bearer(key) });
+      expect((await call(first.plain_key)).statusCode).toBe(200);
+      expect((await call(second.plain_key)).statusCode).toBe(429);
+      const topUp = await t.app.inject({
+        method: "POST",
+        url: `/v1/identities/${identity.id}/credits`,
+        headers,
+        payload: { op: "set", amount: 5 },
+      });
+      expect(topUp.json()).toEqual({ remaining: 5 });
+      expect((await call(second.plain_key)).statusCode).toBe(200);
+      const listed = await t.app.inject({ url: "/v1/identities", headers });
+      expect(listed.json()).toMatchObject([{ external_id: "acme", credits: { remaining: 4 } }]);
+      const stranger = await userHeaders(randomUUID());
+      expect((await t.app.inject({ url: `/v1/identities/${identity.id}`, headers: stranger })).statusCode).toBe(404);
+      const del = await t.app.inject({ method: "DELETE", url: `/v1/identities/${identity.id}`, headers });
+      expect(del.statusCode).toBe(204);
+    });
+
     it("names a bad limit, window, refill, meta or duplicate limit name with 400", async () => {
       const headers = await userHeaders(randomUUID());
       const create = (payload: Record<string, unknown>) =>

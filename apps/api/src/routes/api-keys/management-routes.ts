@@ -42,7 +42,7 @@ const requireUserToken: Guard = async (request) => {
     throw new ApiError("forbidden", "Managing API keys needs a user token (Supabase JWT)");
   }
 };
-const guards = [requireUser, requireUserToken];
+export const guards = [requireUser, requireUserToken];
 
 /** "Revoke unused keys": `?unused_for_days=N` lists only keys without use (or, never used, created) in N days. */
 const listQuery = paginationQuery.extend({

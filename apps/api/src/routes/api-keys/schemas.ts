@@ -3,6 +3,7 @@ import {
   type ApiKey,
   type ApiKeyStats,
   GRANTED_SCOPE_PATTERN,
+  type Identity,
   MAX_DURATION_MS,
   MAX_EXPIRES_IN_DAYS,
   MAX_GRACE_PERIOD_HOURS,
@@ -140,6 +141,39 @@ export const verifyBody = z.strictObject({
     .optional()
     .describe("Named limits to check besides the auto-applied ones, each with its own cost (default: cost)"),
 });
+
+export const identitySchema = z
+  .object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    external_id: z.string(),
+    meta: meta.nullable(),
+    ratelimits: z.array(ratelimitConfig),
+    credits: credits.nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: "Identity" });
+
+const identityExtras = { meta: extras.meta, ratelimits: extras.ratelimits, credits: extras.credits };
+export const createIdentityBody = z.strictObject({
+  external_id: z.string().min(1).max(MAX_NAME_LENGTH).describe("Your id for the customer, unique among yours"),
+  ...identityExtras,
+});
+export const updateIdentityBody = z.strictObject(identityExtras);
+
+export function identityToJson(identity: Identity): z.output<typeof identitySchema> {
+  return {
+    id: identity.id,
+    user_id: identity.user_id,
+    external_id: identity.external_id,
+    meta: identity.meta,
+    ratelimits: identity.ratelimits,
+    credits: identity.credits,
+    created_at: identity.created_at.toISOString(),
+    updated_at: identity.updated_at.toISOString(),
+  };
+}
 
 export const creditsBody = z.strictObject({
   op: z.enum(["set", "increment", "decrement"]),
