@@ -30,6 +30,13 @@ export {
   type RefillInterval,
 } from "./limits.js";
 export type {
+  RateLimitOutcome,
+  RateLimitOverride,
+  RateLimitRepository,
+  RateLimitRequest,
+} from "./ratelimit-repository.js";
+export { type LimitOptions, type LimitResult, RateLimiter, type RateLimiterOptions } from "./ratelimiter.js";
+export type {
   ApiKeyChanges,
   ApiKeyRepository,
   CreditsChange,
@@ -79,6 +86,7 @@ export {
   MAX_STATS_HOURS,
   MIN_DURATION_MS,
   RATELIMIT_NAME_PATTERN,
+  validateLimitCall,
 } from "./validation.js";
 export { decideVerification } from "./verification.js";
 export { type BatchingOptions, VerifyBatcher } from "./verify-batcher.js";

@@ -291,3 +291,28 @@ export function validateStatsRange(range: StatsRange): void {
   }
   issues.throwIfAny();
 }
+
+/** A standalone limiter call or override: namespace and identifier 1-255 characters, a limit and window as keys'. */
+export function validateLimitCall(call: {
+  namespace: unknown;
+  identifier: unknown;
+  limit: unknown;
+  duration_ms: unknown;
+  cost?: unknown;
+}): void {
+  const issues = new Issues();
+  for (const field of ["namespace", "identifier"] as const) {
+    const value = call[field];
+    if (typeof value !== "string" || value.length < 1 || value.length > MAX_NAME_LENGTH) {
+      issues.add(field, `must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
+    }
+  }
+  if (!isIntegerIn(call.limit, 1, MAX_LIMIT)) issues.add("limit", `must be a positive integer up to ${MAX_LIMIT}`);
+  if (!isIntegerIn(call.duration_ms, MIN_DURATION_MS, MAX_DURATION_MS)) {
+    issues.add("duration_ms", `must be an integer from ${MIN_DURATION_MS} (1 s) to ${MAX_DURATION_MS} (30 days)`);
+  }
+  if (call.cost !== undefined && !isIntegerIn(call.cost, 0, MAX_COST)) {
+    issues.add("cost", `must be an integer from 0 to ${MAX_COST}`);
+  }
+  issues.throwIfAny();
+}
