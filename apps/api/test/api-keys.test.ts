@@ -4,6 +4,7 @@ import { describeDatabases } from "@vx/db/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RoutePlugin, requirePrincipal, withUser } from "../src/route-kit.js";
 import apiKeyRoutes from "../src/routes/api-keys/index.js";
+import ratelimitRoutes from "../src/routes/ratelimits/index.js";
 import { createTestApp, type TestApp } from "../src/testing.js";
 
 const START = Date.parse("2030-01-01T12:00:00Z");
@@ -36,7 +37,7 @@ describeDatabases("/v1/api-keys", ({ db }) => {
     t = await createTestApp({
       db: db(),
       now,
-      routes: [apiKeyRoutes, probeRoutes],
+      routes: [apiKeyRoutes, ratelimitRoutes, probeRoutes],
       // Refusals below are deliberate: keep the per-IP failed-auth limiter out of the way.
       config: { rateLimit: { max: 100_000, windowMs: 60_000 } },
     });
@@ -523,6 +524,47 @@ describeDatabases("/v1/api-keys", ({ db }) => {
       expect((await t.app.inject({ url: `/v1/identities/${identity.id}`, headers: stranger })).statusCode).toBe(404);
       const del = await t.app.inject({ method: "DELETE", url: `/v1/identities/${identity.id}`, headers });
       expect(del.statusCode).toBe(204);
+    });
+
+    it("limits anything through POST /v1/ratelimits/limit, with overrides, for user tokens and scoped API keys", async () => {
+      const alice = randomUUID();
+      const headers = await userHeaders(alice);
+      const limit = (h: Record<string, string>, payload: Record<string, unknown> = {}) =>
+        t.app.inject({
+          method: "POST",
+          url: "/v1/ratelimits/limit",
+          headers: h,
+          payload: { namespace: "login", identifier: "10.0.0.1", limit: 2, duration_ms: 60_000, ...payload },
+        });
+      expect((await limit(headers)).json()).toMatchObject({ success: true, remaining: 1, overridden: false });
+      expect((await limit(headers)).json()).toMatchObject({ success: true, remaining: 0 });
+      expect((await limit(headers)).json()).toMatchObject({ success: false, retry_at: START + 30_000 });
+      const zero = await limit(headers, { duration_ms: 0 });
+      expect(zero.statusCode).toBe(400);
+      expect(zero.json().errors.map((e: { field: string }) => e.field)).toContain("body.duration_ms");
+      const set = await t.app.inject({
+        method: "PUT",
+        url: "/v1/ratelimits/overrides",
+        headers,
+        payload: { namespace: "login", identifier: "10.0.0.1", limit: 5, duration_ms: 60_000 },
+      });
+      expect(set.json()).toEqual({ namespace: "login", identifier: "10.0.0.1", limit: 5, duration_ms: 60_000 });
+      // The window stays as used as it was (full): one unit of the new 5/min limit drips back every 12 s.
+      expect((await limit(headers)).json()).toMatchObject({ success: false, limit: 5, overridden: true });
+      current += 12_000;
+      expect((await limit(headers)).json()).toMatchObject({ success: true, limit: 5, overridden: true });
+      current += 12_000;
+      const narrow = await createKey(alice, { scopes: ["ivr:read"] });
+      expect((await limit(bearer(narrow.plain_key))).statusCode).toBe(403);
+      const wide = await createKey(alice, { scopes: ["ratelimits:write"] });
+      expect((await limit(bearer(wide.plain_key))).json()).toMatchObject({ success: true, limit: 5 });
+      const removed = await t.app.inject({
+        method: "DELETE",
+        url: "/v1/ratelimits/overrides?namespace=login&identifier=10.0.0.1",
+        headers,
+      });
+      expect(removed.statusCode).toBe(204);
+      expect((await t.app.inject({ url: "/v1/ratelimits/overrides", headers })).json()).toEqual([]);
     });
 
     it("names a bad limit, window, refill, meta or duplicate limit name with 400", async () => {
