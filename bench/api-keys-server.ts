@@ -3,8 +3,8 @@
 // Prints `READY <port>` once listening; GET /bench-stats answers the statements this process sent to Postgres.
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { ApiKeyService } from "@vx/api-keys";
-import { Database, PgApiKeyRepository } from "@vx/db";
+import { ApiKeyService, RateLimiter } from "@vx/api-keys";
+import { Database, PgApiKeyRepository, PgRateLimitRepository } from "@vx/db";
 import pg from "pg";
 import { buildApp } from "../apps/api/src/app.js";
 import { loadConfig } from "../apps/api/src/config.js";
@@ -28,7 +28,7 @@ interface BareApp {
   close(): Promise<void>;
 }
 
-export const SCENARIOS = ["bare", "ceiling", "auth-exact", "auth", "app", "verify"] as const;
+export const SCENARIOS = ["bare", "ceiling", "auth-exact", "auth", "app", "verify", "limiter"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const scenario = process.env.BENCH_SCENARIO as Scenario;
@@ -94,6 +94,18 @@ async function start(): Promise<{ app: BareApp; close(): Promise<void> }> {
         await strategy(request as never);
       });
       installResponseHeaders(server.app as never);
+      return { app: server.app, close: () => db.close() };
+    }
+    case "limiter": {
+      // The standalone rate limiter, micro-batched: one GCRA limit per presented identifier (the x-api-key header).
+      const db = countedDatabase();
+      const limiter = new RateLimiter({ repository: new PgRateLimitRepository(db), owner: process.env.BENCH_USER_ID });
+      const server = await bare(async (request) => {
+        const identifier = request.headers["x-api-key"];
+        if (typeof identifier !== "string") return;
+        const result = await limiter.limit("bench", identifier, { limit: 1_000_000_000, duration_ms: 1000 });
+        if (!result.success) throw Object.assign(new Error("rate limited"), { statusCode: 429 });
+      });
       return { app: server.app, close: () => db.close() };
     }
     case "app":

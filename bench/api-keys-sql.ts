@@ -1,5 +1,5 @@
 // The database side of the api-keys benchmark alone, without HTTP or the route: statements per second of the
-// ceiling's UPDATE … RETURNING and of one vx_verify_api_key call, on one hot key from 10 pooled connections (the
+// ceiling's UPDATE … RETURNING and of one vx_api_key_verify call, on one hot key from 10 pooled connections (the
 // servers' pool size). Tells how much of the gap between (b-exact) and (r) is the SQL and how much the route.
 import pg from "pg";
 
@@ -8,7 +8,7 @@ const CONNECTIONS = 10;
 export const SQL_FIGURES = {
   "r-sql":
     "UPDATE public.api_keys SET usage_count = usage_count + 1, last_used_at = now() WHERE key_hash = $1 RETURNING id, user_id, scopes",
-  "b-exact-sql": "SELECT * FROM public.vx_verify_api_key($1, '{}'::text[], 1, now())",
+  "b-exact-sql": "SELECT * FROM public.vx_api_key_verify($1, '{}'::text[], 1, '', now())",
 } as const;
 export type SqlFigure = keyof typeof SQL_FIGURES;
 

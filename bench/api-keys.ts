@@ -1,6 +1,7 @@
 // `pnpm bench api-keys`: API-key verification throughput against its baselines, all measured in one run on Postgres:
 // (a) bare Fastify route, (r) the one-round-trip ceiling (one atomic UPDATE … RETURNING per request), (b) the route
-// behind our API-key auth (micro-batched, and one statement per request), the whole API, and POST /v1/api-keys/verify.
+// behind our API-key auth (micro-batched, and one statement per request), the whole API, POST /v1/api-keys/verify,
+// keys with an hourly rate_limit or with three named limits plus monthly credits, and the standalone rate limiter.
 // Writes bench/results/api-keys.md. Settings: BENCH_ROUNDS (3), BENCH_DURATION seconds (5), BENCH_POSTGRES_URL.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -38,8 +39,12 @@ interface Figure {
   server: Scenario;
   /** `hot`: every request carries the same key; `spread`: one key per connection (no row contention). */
   keys: "hot" | "spread";
+  /** Which keys: without limits (default), with an hourly `rate_limit`, or with three named limits and credits. */
+  keySet?: KeySet;
   label: string;
 }
+
+type KeySet = "plain" | "hourly" | "limited";
 
 const FIGURES: Figure[] = [
   { id: "a", server: "bare", keys: "hot", label: "(a) bare Fastify route" },
@@ -66,6 +71,27 @@ const FIGURES: Figure[] = [
     label: "whole API: GET /v1/me with the key (helmet, request ids, metrics, …)",
   },
   { id: "c", server: "verify", keys: "hot", label: "(c) whole API: POST /v1/api-keys/verify (service-role JWT)" },
+  {
+    id: "b-hourly-spread",
+    server: "auth",
+    keys: "spread",
+    keySet: "hourly",
+    label: "(b) micro-batched, one key per connection, each with an hourly rate_limit",
+  },
+  {
+    id: "b-limits-spread",
+    server: "auth",
+    keys: "spread",
+    keySet: "limited",
+    label:
+      "(b) micro-batched, one key per connection, each with 3 auto-applied limits (1 s, 1 min, 1 h) + monthly credits",
+  },
+  {
+    id: "limiter-spread",
+    server: "limiter",
+    keys: "spread",
+    label: "standalone RateLimiter.limit, micro-batched, one identifier per connection",
+  },
 ];
 
 interface Server {
@@ -135,7 +161,13 @@ interface Sample {
   failures: number;
 }
 
-async function measure(figure: Figure, env: Record<string, string>, keys: string[], token: string): Promise<Sample> {
+async function measure(
+  figure: Figure,
+  env: Record<string, string>,
+  keySets: Record<KeySet, string[]>,
+  token: string,
+): Promise<Sample> {
+  const keys = keySets[figure.keySet ?? "plain"];
   const scenario = figure.server;
   const server = await startServer(scenario, env);
   try {
@@ -208,13 +240,30 @@ async function main(): Promise<void> {
     const service = new ApiKeyService({ repository: new PgApiKeyRepository(db) });
     const { rows } = await db.query<{ id: string }>("INSERT INTO auth.users DEFAULT VALUES RETURNING id");
     const userId = rows[0]!.id;
-    const keys: string[] = [];
-    for (let i = 0; i < CONNECTIONS; i++) {
-      keys.push((await service.createApiKey({ user_id: userId, name: `bench ${i}`, scopes: ["*"] })).plainKey);
+    const keySets: Record<KeySet, string[]> = { plain: [], hourly: [], limited: [] };
+    const settings: Record<KeySet, object> = {
+      plain: {},
+      hourly: { rate_limit: 2_000_000_000 },
+      // Never refused: the figure is the cost of checking and counting three limits and credits, not of refusing.
+      limited: {
+        ratelimits: [
+          { name: "second", limit: 1_000_000, duration_ms: 1000, auto_apply: true },
+          { name: "minute", limit: 10_000_000, duration_ms: 60_000, auto_apply: true },
+          { name: "hour", limit: 100_000_000, duration_ms: 3_600_000, auto_apply: true },
+        ],
+        credits: { remaining: 2_000_000_000, refill: { interval: "monthly", amount: 2_000_000_000 } },
+      },
+    };
+    for (const set of Object.keys(keySets) as KeySet[]) {
+      for (let i = 0; i < CONNECTIONS; i++) {
+        const input = { user_id: userId, name: `bench ${set} ${i}`, scopes: ["*"], ...settings[set] };
+        keySets[set].push((await service.createApiKey(input)).plainKey);
+      }
     }
+    const keys = keySets.plain;
     const secret = randomBytes(32).toString("hex");
     const token = await signToken({ secret, userId: randomUUID(), role: "service_role", expiresIn: "1d" });
-    const env = { BENCH_DATABASE_URL: url, BENCH_JWT_SECRET: secret };
+    const env = { BENCH_DATABASE_URL: url, BENCH_JWT_SECRET: secret, BENCH_USER_ID: userId };
 
     const samples = new Map<string, Sample[]>(FIGURES.map((f) => [f.id, []]));
     const sqlSamples = new Map<SqlFigure, number[]>([
@@ -225,7 +274,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       loads.push(loadavg()[0]!);
       for (const figure of FIGURES) {
-        const sample = await measure(figure, env, keys, token);
+        const sample = await measure(figure, env, keySets, token);
         samples.get(figure.id)!.push(sample);
         console.log(
           `round ${round} ${figure.id}: ${fmt(sample.rps)} req/s, p99 ${sample.p99} ms, failures ${sample.failures}`,
@@ -285,6 +334,16 @@ turn within each round, so every ratio compares figures of the same round). Medi
 | scenario | req/s | p99 ms | ÷ (a) | ÷ (r) of the same key spread | DB statements per verification | non-2xx |
 |---|---|---|---|---|---|---|
 ${rows.join("\n")}
+
+Named limits and credits (one key per connection): keys with three auto-applied GCRA limits (per second, per
+minute, per hour) and monthly credits, checked and counted in the same statement, against the ceiling
+(b-limits)/(r) **${ratio("b-limits-spread", "r-spread")}** (target ≥ 2) and against keys with only the hourly
+\`rate_limit\` (b-limits)/(b-hourly) **${ratio("b-limits-spread", "b-hourly-spread")}** (target ≥ 0.8). The standalone
+rate limiter, one identifier per connection, micro-batched the same way: (limiter)/(r) **${ratio("limiter-spread", "r-spread")}**.
+Where (b-limits)/(r) stays under 2, compare (b-hourly)/(r) **${ratio("b-hourly-spread", "r-spread")}** and (b)/(r)
+**${ratio("b-spread", "r-spread")}** of the same rounds: with one key per connection every batch writes each key's
+row and hour bucket, so the margin over the parallel ceiling is small before any limit is added; the limits and
+credits cost what (b-limits)/(b-hourly) shows on top of it.
 
 Targets, for (b) — our API-key auth as shipped, micro-batched and exact (the concurrency tests hold on it):
 (b) ≥ 0.9 × (r) and ≥ 2 × (r): one hot key **${ratio("b", "r")}**, one key per connection **${ratio("b-spread", "r-spread")}**;

@@ -24,10 +24,17 @@ import { createLogger } from "./logger.js";
 import apiKeyRoutes from "./routes/api-keys/index.js";
 import complianceRoutes from "./routes/compliance/index.js";
 import ivrRoutes from "./routes/ivr/index.js";
+import ratelimitRoutes from "./routes/ratelimits/index.js";
 import webhookRoutes from "./routes/webhooks/index.js";
 
 /** The domain route plugins, each registered under /v1 in its own encapsulated scope. */
-export const DOMAIN_ROUTES: readonly RoutePlugin[] = [apiKeyRoutes, webhookRoutes, ivrRoutes, complianceRoutes];
+export const DOMAIN_ROUTES: readonly RoutePlugin[] = [
+  apiKeyRoutes,
+  webhookRoutes,
+  ivrRoutes,
+  complianceRoutes,
+  ratelimitRoutes,
+];
 
 export interface BuildAppOptions {
   db: Database;

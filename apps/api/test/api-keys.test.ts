@@ -4,6 +4,7 @@ import { describeDatabases } from "@vx/db/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RoutePlugin, requirePrincipal, withUser } from "../src/route-kit.js";
 import apiKeyRoutes from "../src/routes/api-keys/index.js";
+import ratelimitRoutes from "../src/routes/ratelimits/index.js";
 import { createTestApp, type TestApp } from "../src/testing.js";
 
 const START = Date.parse("2030-01-01T12:00:00Z");
@@ -36,7 +37,7 @@ describeDatabases("/v1/api-keys", ({ db }) => {
     t = await createTestApp({
       db: db(),
       now,
-      routes: [apiKeyRoutes, probeRoutes],
+      routes: [apiKeyRoutes, ratelimitRoutes, probeRoutes],
       // Refusals below are deliberate: keep the per-IP failed-auth limiter out of the way.
       config: { rateLimit: { max: 100_000, windowMs: 60_000 } },
     });
@@ -83,7 +84,11 @@ describeDatabases("/v1/api-keys", ({ db }) => {
 
     const stats = await t.app.inject({ url: `/v1/api-keys/${api_key.id}/stats`, headers: await userHeaders(alice) });
     expect(stats.json()).toMatchObject({ total_requests: 1, remaining_quota: 999, requests_this_hour: 1 });
-    expect(stats.json().series.at(-1)).toEqual({ hour: "2030-01-01T12:00:00.000Z", requests: 1 });
+    expect(stats.json().series.at(-1)).toEqual({
+      hour: "2030-01-01T12:00:00.000Z",
+      requests: 1,
+      outcomes: { valid: 1, rate_limited: 0, usage_exceeded: 0, disabled: 0, expired: 0, insufficient_scope: 0 },
+    });
 
     const revoked = await t.app.inject({
       method: "POST",
@@ -412,6 +417,181 @@ describeDatabases("/v1/api-keys", ({ db }) => {
         remaining: 0,
         retry_at: Date.parse("2030-01-01T13:00:00Z"),
       });
+    });
+  });
+
+  describe("named limits, credits and meta", () => {
+    it("refuses a burst over a named per-second limit with 429 naming it, reporting the most restrictive limit", async () => {
+      const { plain_key } = await createKey(randomUUID(), {
+        rate_limit: 100,
+        ratelimits: [{ name: "burst", limit: 2, duration_ms: 1000, auto_apply: true }],
+      });
+      const call = () => t.app.inject({ url: "/v1/ivr/probe", headers: bearer(plain_key) });
+      const first = await call();
+      expect(first.statusCode).toBe(200);
+      expect(first.headers).toMatchObject({
+        "ratelimit-limit": "2",
+        "ratelimit-remaining": "1",
+        "ratelimit-reset": "1",
+      });
+      expect((await call()).headers["ratelimit-remaining"]).toBe("0");
+      const refused = await call();
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toMatchObject({ code: "rate_limited" });
+      expect(refused.json().detail).toContain('"burst"');
+      expect(refused.headers["retry-after"]).toBe("1");
+      current += 500;
+      expect((await call()).statusCode).toBe(200);
+    });
+
+    it("sets, increments and decrements credits, and verification returns them with meta and every limit", async () => {
+      const alice = randomUUID();
+      const { api_key, plain_key } = await createKey(alice, {
+        meta: { plan: "pro" },
+        credits: { remaining: 1, refill: { interval: "monthly", amount: 50, refill_day: 15 } },
+        ratelimits: [{ name: "tokens", limit: 100, duration_ms: 60_000 }],
+      });
+      expect(api_key).toMatchObject({
+        meta: { plan: "pro" },
+        credits: { remaining: 1, refill: { interval: "monthly", amount: 50, refill_day: 15 } },
+        ratelimits: [{ name: "tokens", limit: 100, duration_ms: 60_000, auto_apply: false }],
+        identity_id: null,
+      });
+      const headers = await userHeaders(alice);
+      const change = (payload: Record<string, unknown>) =>
+        t.app.inject({ method: "POST", url: `/v1/api-keys/${api_key.id}/credits`, headers, payload });
+      expect((await change({ op: "increment", amount: 4 })).json()).toEqual({ remaining: 5 });
+      expect((await change({ op: "decrement", amount: 2 })).json()).toEqual({ remaining: 3 });
+      expect((await change({ op: "add", amount: 2 })).statusCode).toBe(400);
+      const service = bearer(await t.token(randomUUID(), { role: "service_role" }));
+      const verified = await t.app.inject({
+        method: "POST",
+        url: "/v1/api-keys/verify",
+        headers: service,
+        payload: { key: plain_key, cost: 3, ratelimits: [{ name: "tokens", cost: 40 }] },
+      });
+      expect(verified.json()).toMatchObject({
+        valid: true,
+        credits: 0,
+        meta: { plan: "pro" },
+        ratelimit: { limit: 100, remaining: 60 },
+        ratelimits: [{ name: "tokens", source: "key", remaining: 60, exceeded: false }],
+      });
+      const spent = await t.app.inject({
+        method: "POST",
+        url: "/v1/api-keys/verify",
+        headers: service,
+        payload: { key: plain_key },
+      });
+      expect(spent.json()).toMatchObject({ code: "USAGE_EXCEEDED", retry_at: Date.parse("2030-01-15T00:00:00Z") });
+    });
+
+    it("manages identities whose credits all their keys share, 409 on a taken external_id", async () => {
+      const alice = randomUUID();
+      const headers = await userHeaders(alice);
+      const created = await t.app.inject({
+        method: "POST",
+        url: "/v1/identities",
+        headers,
+        payload: { external_id: "acme", meta: { tier: "gold" }, credits: { remaining: 1 } },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const identity = created.json();
+      const again = await t.app.inject({
+        method: "POST",
+        url: "/v1/identities",
+        headers,
+        payload: { external_id: "acme" },
+      });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().code).toBe("identity_exists");
+      const first = await createKey(alice, { identity_id: identity.id });
+      const second = await createKey(alice, { identity_id: identity.id });
+      const call = (key: string) => t.app.inject({ url: "/v1/ivr/probe", headers: bearer(key) });
+      expect((await call(first.plain_key)).statusCode).toBe(200);
+      expect((await call(second.plain_key)).statusCode).toBe(429);
+      const topUp = await t.app.inject({
+        method: "POST",
+        url: `/v1/identities/${identity.id}/credits`,
+        headers,
+        payload: { op: "set", amount: 5 },
+      });
+      expect(topUp.json()).toEqual({ remaining: 5 });
+      expect((await call(second.plain_key)).statusCode).toBe(200);
+      const listed = await t.app.inject({ url: "/v1/identities", headers });
+      expect(listed.json()).toMatchObject([{ external_id: "acme", credits: { remaining: 4 } }]);
+      const stranger = await userHeaders(randomUUID());
+      expect((await t.app.inject({ url: `/v1/identities/${identity.id}`, headers: stranger })).statusCode).toBe(404);
+      const del = await t.app.inject({ method: "DELETE", url: `/v1/identities/${identity.id}`, headers });
+      expect(del.statusCode).toBe(204);
+    });
+
+    it("limits anything through POST /v1/ratelimits/limit, with overrides, for user tokens and scoped API keys", async () => {
+      const alice = randomUUID();
+      const headers = await userHeaders(alice);
+      const limit = (h: Record<string, string>, payload: Record<string, unknown> = {}) =>
+        t.app.inject({
+          method: "POST",
+          url: "/v1/ratelimits/limit",
+          headers: h,
+          payload: { namespace: "login", identifier: "10.0.0.1", limit: 2, duration_ms: 60_000, ...payload },
+        });
+      expect((await limit(headers)).json()).toMatchObject({ success: true, remaining: 1, overridden: false });
+      expect((await limit(headers)).json()).toMatchObject({ success: true, remaining: 0 });
+      expect((await limit(headers)).json()).toMatchObject({ success: false, retry_at: START + 30_000 });
+      const zero = await limit(headers, { duration_ms: 0 });
+      expect(zero.statusCode).toBe(400);
+      expect(zero.json().errors.map((e: { field: string }) => e.field)).toContain("body.duration_ms");
+      const set = await t.app.inject({
+        method: "PUT",
+        url: "/v1/ratelimits/overrides",
+        headers,
+        payload: { namespace: "login", identifier: "10.0.0.1", limit: 5, duration_ms: 60_000 },
+      });
+      expect(set.json()).toEqual({ namespace: "login", identifier: "10.0.0.1", limit: 5, duration_ms: 60_000 });
+      // The window stays as used as it was (full): one unit of the new 5/min limit drips back every 12 s.
+      expect((await limit(headers)).json()).toMatchObject({ success: false, limit: 5, overridden: true });
+      current += 12_000;
+      expect((await limit(headers)).json()).toMatchObject({ success: true, limit: 5, overridden: true });
+      current += 12_000;
+      const narrow = await createKey(alice, { scopes: ["ivr:read"] });
+      expect((await limit(bearer(narrow.plain_key))).statusCode).toBe(403);
+      const wide = await createKey(alice, { scopes: ["ratelimits:write"] });
+      expect((await limit(bearer(wide.plain_key))).json()).toMatchObject({ success: true, limit: 5 });
+      const removed = await t.app.inject({
+        method: "DELETE",
+        url: "/v1/ratelimits/overrides?namespace=login&identifier=10.0.0.1",
+        headers,
+      });
+      expect(removed.statusCode).toBe(204);
+      expect((await t.app.inject({ url: "/v1/ratelimits/overrides", headers })).json()).toEqual([]);
+    });
+
+    it("names a bad limit, window, refill, meta or duplicate limit name with 400", async () => {
+      const headers = await userHeaders(randomUUID());
+      const create = (payload: Record<string, unknown>) =>
+        t.app.inject({ method: "POST", url: "/v1/api-keys", headers, payload: { name: "k", ...payload } });
+      const cases: [Record<string, unknown>, string][] = [
+        [{ ratelimits: [{ name: "a", limit: -1, duration_ms: 1000 }] }, "body.ratelimits.0.limit"],
+        [{ ratelimits: [{ name: "a", limit: 1, duration_ms: 0 }] }, "body.ratelimits.0.duration_ms"],
+        [{ ratelimits: [{ name: "a", limit: 1, duration_ms: 2_592_000_001 }] }, "body.ratelimits.0.duration_ms"],
+        [{ credits: { remaining: 1, refill: { interval: "weekly", amount: 1 } } }, "body.credits.refill.interval"],
+        [{ meta: { big: "x".repeat(5000) } }, "body.meta"],
+        [
+          {
+            ratelimits: [
+              { name: "a", limit: 1, duration_ms: 1000 },
+              { name: "a", limit: 2, duration_ms: 1000 },
+            ],
+          },
+          "body.ratelimits[1].name",
+        ],
+      ];
+      for (const [payload, field] of cases) {
+        const res = await create(payload);
+        expect(res.statusCode, field).toBe(400);
+        expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+      }
     });
   });
 });

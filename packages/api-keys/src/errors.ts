@@ -1,5 +1,5 @@
 // The one error class of @vx/api-keys: a stable `code` callers switch on, never the message.
-export type ApiKeyErrorCode = "INVALID_INPUT" | "NOT_FOUND";
+export type ApiKeyErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "IDENTITY_NOT_FOUND" | "IDENTITY_EXISTS";
 
 /** One bad field of an input and why, e.g. `{ field: "rate_limit", message: "must be a positive integer" }`. */
 export interface FieldIssue {
@@ -21,6 +21,14 @@ export class ApiKeyError extends Error {
   static notFound(): ApiKeyError {
     // The same answer for "missing" and "someone else's": existence is never revealed.
     return new ApiKeyError("NOT_FOUND", "API key not found");
+  }
+
+  static identityNotFound(): ApiKeyError {
+    return new ApiKeyError("IDENTITY_NOT_FOUND", "Identity not found");
+  }
+
+  static identityExists(externalId: string): ApiKeyError {
+    return new ApiKeyError("IDENTITY_EXISTS", `You already have an identity with external_id "${externalId}"`);
   }
 
   static invalid(issues: FieldIssue[]): ApiKeyError {

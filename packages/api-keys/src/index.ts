@@ -14,11 +14,36 @@ export {
   keyPrefix,
   type RandomBytes,
 } from "./key-format.js";
+export {
+  type Credits,
+  type CreditsRefill,
+  creditsNow,
+  type GcraDecision,
+  type GcraState,
+  gcra,
+  lastRefill,
+  nextRefill,
+  type RateLimitConfig,
+  type RateLimitInput,
+  type RateLimitResult,
+  REFILL_INTERVALS,
+  type RefillInterval,
+} from "./limits.js";
+export type {
+  RateLimitOutcome,
+  RateLimitOverride,
+  RateLimitRepository,
+  RateLimitRequest,
+} from "./ratelimit-repository.js";
+export { type LimitOptions, type LimitResult, RateLimiter, type RateLimiterOptions } from "./ratelimiter.js";
 export type {
   ApiKeyChanges,
   ApiKeyRepository,
+  CreditsChange,
+  IdentityChanges,
   KeyReplacement,
   NewApiKeyRecord,
+  NewIdentityRecord,
   RotationResult,
   UsageBucket,
   UsageRange,
@@ -33,23 +58,35 @@ export {
   type ApiKeyStats,
   type CreateApiKeyInput,
   type CreatedApiKey,
+  type CreateIdentityInput,
+  type Identity,
+  type JsonObject,
+  type OutcomeCounts,
   type RateLimitState,
   type RotatedApiKey,
   type RotateOptions,
   type StatsRange,
   type UpdateApiKeyInput,
+  type UpdateIdentityInput,
   type UsagePoint,
   VERIFY_CODES,
+  type VerifiedIdentity,
   type VerifyCode,
   type VerifyOptions,
   type VerifyResult,
 } from "./types.js";
 export {
+  MAX_DURATION_MS,
   MAX_EXPIRES_IN_DAYS,
   MAX_GRACE_PERIOD_HOURS,
   MAX_LIMIT,
+  MAX_META_BYTES,
   MAX_NAME_LENGTH,
+  MAX_RATELIMITS,
   MAX_STATS_HOURS,
+  MIN_DURATION_MS,
+  RATELIMIT_NAME_PATTERN,
+  validateLimitCall,
 } from "./validation.js";
 export { decideVerification } from "./verification.js";
 export { type BatchingOptions, VerifyBatcher } from "./verify-batcher.js";

@@ -1,5 +1,14 @@
 // ApiKeyRepository: the port every storage adapter implements (Postgres, PGlite, Supabase, in-memory).
-import type { ApiKey, ApiKeyRecord, VerifyCode } from "./types.js";
+import type { Credits, CreditsRefill, RateLimitConfig, RateLimitResult } from "./limits.js";
+import type {
+  ApiKey,
+  ApiKeyRecord,
+  Identity,
+  JsonObject,
+  OutcomeCounts,
+  VerifiedIdentity,
+  VerifyCode,
+} from "./types.js";
 
 /** A row to insert; the store assigns `id`, counters and `updated_at`. */
 export interface NewApiKeyRecord {
@@ -12,6 +21,11 @@ export interface NewApiKeyRecord {
   usage_quota: number | null;
   scopes: string[];
   created_at: Date;
+  meta: JsonObject | null;
+  ratelimits: RateLimitConfig[];
+  /** Refills count from `created_at`. */
+  credits: Credits | null;
+  identity_id: string | null;
 }
 
 /** Columns a user may change; absent fields stay as they are. */
@@ -22,6 +36,13 @@ export interface ApiKeyChanges {
   usage_quota?: number | null;
   enabled?: boolean;
   scopes?: string[];
+  meta?: JsonObject | null;
+  /** Replaces every named limit (their state too, for limits whose name is gone). */
+  ratelimits?: RateLimitConfig[];
+  /** Replaces the credits; a refill then counts from `credits_set_at`. */
+  credits?: Credits | null;
+  credits_set_at?: Date;
+  identity_id?: string | null;
 }
 
 /** The new key of a rotation. */
@@ -46,6 +67,8 @@ export interface VerificationRequest {
   scopes: readonly string[];
   /** Non-negative integer. */
   cost: number;
+  /** Named limits to check besides the auto-applied ones (validated names). */
+  ratelimits?: readonly { name: string; cost?: number }[];
 }
 
 export interface VerificationOutcome {
@@ -56,12 +79,42 @@ export interface VerificationOutcome {
   windowCount: number | null;
   /** Start of the next hour. */
   windowReset: Date;
+  /** The named limits checked (key's, then identity's), each as the request left it; [] when none. */
+  limits: RateLimitResult[];
+  /** The key's identity with its credits after this request, or null. */
+  identity: (VerifiedIdentity & { credits_refill: CreditsRefill | null }) | null;
 }
 
 export interface UsageBucket {
   /** Start of the hour (UTC). */
   hour: Date;
   requests: number;
+  outcomes: OutcomeCounts;
+}
+
+/** A change of credits by their owner: applied after any refill that is due, never below 0. */
+export interface CreditsChange {
+  op: "set" | "increment" | "decrement";
+  amount: number;
+  now: Date;
+  /** Whose credits: a key's (default) or an identity's. */
+  target?: "key" | "identity";
+}
+
+export interface NewIdentityRecord {
+  user_id: string;
+  external_id: string;
+  meta: JsonObject | null;
+  ratelimits: RateLimitConfig[];
+  credits: Credits | null;
+  created_at: Date;
+}
+
+export interface IdentityChanges {
+  meta?: JsonObject | null;
+  ratelimits?: RateLimitConfig[];
+  credits?: Credits | null;
+  credits_set_at?: Date;
 }
 
 export interface UsageRange {
@@ -94,8 +147,22 @@ export interface ApiKeyRepository {
   rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null>;
   /**
    * Verifies and counts a batch atomically, in order: for each request the checks run in the order of
-   * `VERIFY_CODES`, and only VALID requests add to `usage_count`, the hour bucket and `last_used_at`.
-   * Exact under any concurrency. One outcome per request, same order.
+   * `VERIFY_CODES`, and only VALID requests add to `usage_count`, the hour bucket and `last_used_at`, spend
+   * credits and advance named limits (the key's and its identity's). Every request, whatever its outcome, is
+   * counted in the hour bucket's outcomes. Exact under any concurrency. One outcome per request, same order.
    */
   verifyApiKeys(requests: readonly VerificationRequest[], now: Date): Promise<VerificationOutcome[]>;
+  /**
+   * Changes a key's credits atomically with verifications (a due refill first). The remaining credits after it,
+   * or null when the key does not exist or is not the user's. A key without credits starts from 0.
+   */
+  changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null>;
+  /** Null when the owner already has an identity with this external id. */
+  createIdentity(data: NewIdentityRecord): Promise<Identity | null>;
+  getIdentity(id: string, userId?: string): Promise<Identity | null>;
+  /** Oldest first. */
+  listIdentities(userId: string): Promise<Identity[]>;
+  updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null>;
+  /** Its keys stay, without an identity. */
+  deleteIdentity(id: string, userId?: string): Promise<boolean>;
 }

@@ -3,17 +3,29 @@ import { randomBytes as cryptoRandomBytes } from "node:crypto";
 import { ApiKeyError } from "./errors.js";
 import { addHours, HOUR_MS, hourStart } from "./hours.js";
 import { generateKey, hashKey, isWellFormedKey, keyPrefix, type RandomBytes } from "./key-format.js";
-import type { ApiKeyChanges, ApiKeyRepository, VerificationOutcome, VerificationRequest } from "./repository.js";
+import { nextRefill, type RateLimitInput, type RateLimitResult } from "./limits.js";
+import type {
+  ApiKeyChanges,
+  ApiKeyRepository,
+  CreditsChange,
+  IdentityChanges,
+  VerificationOutcome,
+  VerificationRequest,
+} from "./repository.js";
 import type {
   ApiKey,
   ApiKeyRecord,
   ApiKeyStats,
   CreateApiKeyInput,
   CreatedApiKey,
+  CreateIdentityInput,
+  Identity,
+  OutcomeCounts,
   RotatedApiKey,
   RotateOptions,
   StatsRange,
   UpdateApiKeyInput,
+  UpdateIdentityInput,
   UsagePoint,
   VerifyOptions,
   VerifyResult,
@@ -22,7 +34,9 @@ import {
   isUuid,
   MAX_STATS_HOURS,
   validateCreate,
+  validateCreditsChange,
   validateGracePeriod,
+  validateIdentity,
   validateStatsRange,
   validateUpdate,
   validateVerifyOptions,
@@ -63,6 +77,7 @@ export class ApiKeyService {
   /** Creates a key; the plain key is returned here once and never stored. */
   async createApiKey(input: CreateApiKeyInput): Promise<CreatedApiKey> {
     validateCreate(input);
+    await this.checkIdentity(input.identity_id, input.user_id);
     const plainKey = generateKey(this.randomBytes);
     const now = this.now();
     const record = await this.repository.createApiKey({
@@ -75,6 +90,10 @@ export class ApiKeyService {
       usage_quota: input.usage_quota ?? null,
       scopes: dedupe(input.scopes ?? []),
       created_at: now,
+      meta: input.meta ?? null,
+      ratelimits: (input.ratelimits ?? []).map(withAutoApply),
+      credits: input.credits ?? null,
+      identity_id: input.identity_id ?? null,
     });
     return { apiKey: toPublic(record), plainKey };
   }
@@ -91,17 +110,18 @@ export class ApiKeyService {
    * a VALID answer counts toward the quota and the hourly rate limit.
    */
   async verifyApiKey(plainKey: unknown, options: VerifyOptions = {}): Promise<VerifyResult> {
-    validateVerifyOptions(options.scopes, options.cost);
+    validateVerifyOptions(options.scopes, options.cost, options.ratelimits);
     if (!isWellFormedKey(plainKey)) return { valid: false, code: "MALFORMED" };
     const request: VerificationRequest = {
       keyHash: hashKey(plainKey),
       scopes: dedupe(options.scopes ?? []),
       cost: options.cost ?? 1,
     };
+    if (options.ratelimits?.length) request.ratelimits = options.ratelimits.map((r) => ({ ...r }));
     const outcome = this.batcher
       ? await this.batcher.verify(request)
       : (await this.repository.verifyApiKeys([request], this.now()))[0]!;
-    return toVerifyResult(outcome);
+    return toVerifyResult(outcome, this.now());
   }
 
   async listApiKeys(userId: string): Promise<ApiKey[]> {
@@ -133,6 +153,7 @@ export class ApiKeyService {
   async updateApiKey(keyId: string, userId: string, updates: UpdateApiKeyInput): Promise<ApiKey> {
     validateUpdate(updates);
     if (!isUuid(keyId) || !isUuid(userId)) throw ApiKeyError.notFound();
+    await this.checkIdentity(updates.identity_id, userId);
     const record = await this.repository.updateApiKey(keyId, this.toChanges(updates), userId);
     if (!record) throw ApiKeyError.notFound();
     return toPublic(record);
@@ -172,6 +193,92 @@ export class ApiKeyService {
     return { apiKey: toPublic(result.current), plainKey, previous: toPublic(result.previous) };
   }
 
+  /**
+   * Sets, adds to or takes from a key's credits (never below 0), after any refill that is due, atomically with
+   * verifications. Returns the credits left. A key without credits starts from 0 (and from then on has credits).
+   */
+  async changeCredits(
+    keyId: string,
+    userId: string,
+    change: { op: CreditsChange["op"]; amount: number },
+  ): Promise<number> {
+    validateCreditsChange(change?.op, change?.amount);
+    if (!isUuid(keyId) || !isUuid(userId)) throw ApiKeyError.notFound();
+    const remaining = await this.repository.changeCredits(keyId, { ...change, now: this.now() }, userId);
+    if (remaining === null) throw ApiKeyError.notFound();
+    return remaining;
+  }
+
+  /** An identity: one customer whose limits and credits all its keys share. `external_id` is unique per owner. */
+  async createIdentity(input: CreateIdentityInput): Promise<Identity> {
+    validateIdentity(input, true);
+    const identity = await this.repository.createIdentity({
+      user_id: input.user_id,
+      external_id: input.external_id,
+      meta: input.meta ?? null,
+      ratelimits: (input.ratelimits ?? []).map(withAutoApply),
+      credits: input.credits ?? null,
+      created_at: this.now(),
+    });
+    if (!identity) throw ApiKeyError.identityExists(input.external_id);
+    return identity;
+  }
+
+  async listIdentities(userId: string): Promise<Identity[]> {
+    if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
+    return this.repository.listIdentities(userId);
+  }
+
+  async getIdentity(identityId: string, userId: string): Promise<Identity> {
+    const identity =
+      isUuid(identityId) && isUuid(userId) ? await this.repository.getIdentity(identityId, userId) : null;
+    if (!identity) throw ApiKeyError.identityNotFound();
+    return identity;
+  }
+
+  async updateIdentity(identityId: string, userId: string, updates: UpdateIdentityInput): Promise<Identity> {
+    validateIdentity(updates, false);
+    if (!isUuid(identityId) || !isUuid(userId)) throw ApiKeyError.identityNotFound();
+    const changes: IdentityChanges = {};
+    if (updates.meta !== undefined) changes.meta = updates.meta;
+    if (updates.ratelimits !== undefined) changes.ratelimits = updates.ratelimits.map(withAutoApply);
+    if (updates.credits !== undefined) {
+      changes.credits = updates.credits;
+      changes.credits_set_at = this.now();
+    }
+    const identity = await this.repository.updateIdentity(identityId, changes, userId);
+    if (!identity) throw ApiKeyError.identityNotFound();
+    return identity;
+  }
+
+  /** Its keys keep working, on their own limits and credits. */
+  async deleteIdentity(identityId: string, userId: string): Promise<void> {
+    if (!isUuid(identityId) || !isUuid(userId)) throw ApiKeyError.identityNotFound();
+    if (!(await this.repository.deleteIdentity(identityId, userId))) throw ApiKeyError.identityNotFound();
+  }
+
+  /** `changeCredits` for an identity's shared credits. */
+  async changeIdentityCredits(
+    identityId: string,
+    userId: string,
+    change: { op: CreditsChange["op"]; amount: number },
+  ): Promise<number> {
+    validateCreditsChange(change?.op, change?.amount);
+    if (!isUuid(identityId) || !isUuid(userId)) throw ApiKeyError.identityNotFound();
+    const target = "identity";
+    const remaining = await this.repository.changeCredits(identityId, { ...change, target, now: this.now() }, userId);
+    if (remaining === null) throw ApiKeyError.identityNotFound();
+    return remaining;
+  }
+
+  /** A key may join only its owner's identity (the database's foreign key says so too). */
+  private async checkIdentity(identityId: string | null | undefined, userId: string): Promise<void> {
+    if (!identityId) return;
+    if (!(await this.repository.getIdentity(identityId, userId))) {
+      throw ApiKeyError.invalid([{ field: "identity_id", message: "is not one of your identities" }]);
+    }
+  }
+
   /** Totals, remaining quota, this hour's count and an hourly series (default: the last 24 hours). */
   async getApiKeyStats(keyId: string, userId: string, range: StatsRange = {}): Promise<ApiKeyStats> {
     validateStatsRange(range);
@@ -191,11 +298,12 @@ export class ApiKeyService {
       { from: min(from, current), to: addHours(max(to, current), 1) },
       userId,
     );
-    const byHour = new Map(buckets.map((b) => [b.hour.getTime(), b.requests]));
+    const byHour = new Map(buckets.map((b) => [b.hour.getTime(), b]));
     const series: UsagePoint[] = [];
     for (let i = 0; i < points; i++) {
       const hour = addHours(from, i);
-      series.push({ hour, requests: byHour.get(hour.getTime()) ?? 0 });
+      const bucket = byHour.get(hour.getTime());
+      series.push({ hour, requests: bucket?.requests ?? 0, outcomes: { ...(bucket?.outcomes ?? NO_OUTCOMES) } });
     }
     return {
       key_id: key.id,
@@ -204,7 +312,7 @@ export class ApiKeyService {
       remaining_quota: key.usage_quota === null ? null : Math.max(0, key.usage_quota - key.usage_count),
       last_used_at: key.last_used_at,
       rate_limit: key.rate_limit,
-      requests_this_hour: byHour.get(current.getTime()) ?? 0,
+      requests_this_hour: byHour.get(current.getTime())?.requests ?? 0,
       rate_limit_reset: addHours(current, 1),
       series,
     };
@@ -224,6 +332,13 @@ export class ApiKeyService {
     if (updates.usage_quota !== undefined) changes.usage_quota = updates.usage_quota;
     if (updates.enabled !== undefined) changes.enabled = updates.enabled;
     if (updates.scopes !== undefined) changes.scopes = dedupe(updates.scopes);
+    if (updates.meta !== undefined) changes.meta = updates.meta;
+    if (updates.ratelimits !== undefined) changes.ratelimits = updates.ratelimits.map(withAutoApply);
+    if (updates.identity_id !== undefined) changes.identity_id = updates.identity_id;
+    if (updates.credits !== undefined) {
+      changes.credits = updates.credits;
+      changes.credits_set_at = this.now();
+    }
     if (updates.expires_at !== undefined) changes.expires_at = updates.expires_at;
     if (updates.expires_in_days !== undefined) {
       changes.expires_at =
@@ -236,25 +351,90 @@ export class ApiKeyService {
 /** Drops the hash: nothing the service returns lets anyone check guesses offline. */
 export function toPublic(record: ApiKey | ApiKeyRecord): ApiKey {
   const { key_hash: _hash, ...key } = record as ApiKeyRecord;
-  return { ...key, scopes: [...key.scopes] };
+  return { ...key, scopes: [...key.scopes], ratelimits: key.ratelimits.map((l) => ({ ...l })) };
 }
 
-function toVerifyResult(outcome: VerificationOutcome): VerifyResult {
+const NO_OUTCOMES: OutcomeCounts = {
+  valid: 0,
+  rate_limited: 0,
+  usage_exceeded: 0,
+  disabled: 0,
+  expired: 0,
+  insufficient_scope: 0,
+};
+
+function withAutoApply(limit: RateLimitInput) {
+  return {
+    name: limit.name,
+    limit: limit.limit,
+    duration_ms: limit.duration_ms,
+    auto_apply: limit.auto_apply ?? false,
+  };
+}
+
+function toVerifyResult(outcome: VerificationOutcome, now: Date): VerifyResult {
   if (!outcome.key) return { valid: false, code: outcome.code };
   const key = toPublic(outcome.key);
-  const result: VerifyResult = { valid: outcome.code === "VALID", code: outcome.code, key };
+  const result: VerifyResult = { valid: outcome.code === "VALID", code: outcome.code, key, meta: key.meta };
   if (key.usage_quota !== null) result.remaining = Math.max(0, key.usage_quota - key.usage_count);
-  if (key.rate_limit !== null) {
-    result.ratelimit = {
-      limit: key.rate_limit,
-      remaining: Math.max(0, key.rate_limit - (outcome.windowCount ?? 0)),
-      reset: outcome.windowReset.getTime(),
-    };
+  if (key.credits !== null) result.credits = key.credits.remaining;
+  if (outcome.identity) {
+    const { credits_refill: _refill, ...identity } = outcome.identity;
+    result.identity = identity;
   }
-  if (outcome.code === "RATE_LIMITED" || outcome.code === "USAGE_EXCEEDED") {
-    result.retryAt = outcome.windowReset.getTime();
+  const limits = allLimits(key, outcome);
+  if (limits.length > 0) {
+    result.ratelimits = limits;
+    const shown = limits.find((l) => l.exceeded) ?? mostRestrictive(limits);
+    result.ratelimit = { limit: shown.limit, remaining: shown.remaining, reset: shown.reset };
   }
+  if (outcome.code === "RATE_LIMITED") {
+    result.retryAt = limits.find((l) => l.exceeded)?.retryAt ?? outcome.windowReset.getTime();
+  }
+  if (outcome.code === "USAGE_EXCEEDED") result.retryAt = usageRetryAt(key, outcome, now);
   return result;
+}
+
+/** The hourly `rate_limit` (a fixed clock hour) first, then the named limits the verification checked. */
+function allLimits(key: ApiKey, outcome: VerificationOutcome): RateLimitResult[] {
+  const limits: RateLimitResult[] = [];
+  if (key.rate_limit !== null) {
+    const count = outcome.windowCount ?? 0;
+    const exceeded = outcome.code === "RATE_LIMITED" && !outcome.limits.some((l) => l.exceeded);
+    const hourly: RateLimitResult = {
+      name: "rate_limit",
+      source: "rate_limit",
+      limit: key.rate_limit,
+      duration_ms: HOUR_MS,
+      remaining: Math.max(0, key.rate_limit - count),
+      reset: outcome.windowReset.getTime(),
+      exceeded,
+    };
+    if (exceeded) hourly.retryAt = outcome.windowReset.getTime();
+    limits.push(hourly);
+  }
+  return limits.concat(outcome.limits);
+}
+
+/** Fewest requests left; on a tie, the one that takes longest to come back. */
+function mostRestrictive(limits: RateLimitResult[]): RateLimitResult {
+  return limits.reduce((a, b) =>
+    b.remaining < a.remaining || (b.remaining === a.remaining && b.reset > a.reset) ? b : a,
+  );
+}
+
+/**
+ * Spent credits come back at their next refill; a lifetime quota never does, so for it (and credits that do not
+ * refill) the start of the next hour is a back-off hint, as before.
+ */
+function usageRetryAt(key: ApiKey, outcome: VerificationOutcome, now: Date): number {
+  const hint = outcome.windowReset.getTime();
+  const quotaSpent = key.usage_quota !== null && key.usage_count >= key.usage_quota;
+  if (quotaSpent) return hint;
+  const refills = [key.credits?.refill, outcome.identity?.credits_refill ?? undefined]
+    .filter((r) => r !== undefined)
+    .map((r) => nextRefill(r!, now).getTime());
+  return refills.length > 0 ? Math.max(...refills) : hint;
 }
 
 function dedupe(values: readonly string[]): string[] {

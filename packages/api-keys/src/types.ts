@@ -1,4 +1,8 @@
 // The data of @vx/api-keys, snake_case where it mirrors the `api_keys` columns.
+import type { Credits, RateLimitConfig, RateLimitInput, RateLimitResult } from "./limits.js";
+
+/** A JSON object (`meta`): at most MAX_META_BYTES as JSON. */
+export type JsonObject = { [key: string]: unknown };
 
 /** An API key as users see it: every column except the hash. */
 export interface ApiKey {
@@ -18,6 +22,42 @@ export interface ApiKey {
   scopes: string[];
   created_at: Date;
   updated_at: Date;
+  /** Free JSON returned by every verification (plan, tenant…), so a service needs no second lookup. */
+  meta: JsonObject | null;
+  /** Named limits of any window (GCRA), besides the hourly `rate_limit`. */
+  ratelimits: RateLimitConfig[];
+  /** Credits spent by `cost`, optionally refilled daily or monthly; null is unlimited. */
+  credits: Credits | null;
+  /** The identity whose limits and credits this key shares with its other keys. */
+  identity_id: string | null;
+}
+
+/** One customer with many keys: its limits and credits are shared by all of them, checked with each key's own. */
+export interface Identity {
+  id: string;
+  user_id: string;
+  /** Your id for the customer, unique per owner. */
+  external_id: string;
+  meta: JsonObject | null;
+  ratelimits: RateLimitConfig[];
+  credits: Credits | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CreateIdentityInput {
+  user_id: string;
+  external_id: string;
+  meta?: JsonObject | null;
+  ratelimits?: RateLimitInput[];
+  credits?: Credits | null;
+}
+
+/** The external id stays: it is how your systems name the customer. */
+export interface UpdateIdentityInput {
+  meta?: JsonObject | null;
+  ratelimits?: RateLimitInput[];
+  credits?: Credits | null;
 }
 
 /** A stored row: the public key plus its SHA-256 hash. Only repositories and the service see this. */
@@ -33,6 +73,10 @@ export interface CreateApiKeyInput {
   rate_limit?: number | null;
   usage_quota?: number | null;
   scopes?: string[];
+  meta?: JsonObject | null;
+  ratelimits?: RateLimitInput[];
+  credits?: Credits | null;
+  identity_id?: string | null;
 }
 
 /** What a user may change on a key. `null` clears a limit or the expiry. */
@@ -45,6 +89,12 @@ export interface UpdateApiKeyInput {
   usage_quota?: number | null;
   enabled?: boolean;
   scopes?: string[];
+  meta?: JsonObject | null;
+  /** Replaces every named limit. */
+  ratelimits?: RateLimitInput[];
+  /** Replaces the credits (remaining and refill); null makes them unlimited. */
+  credits?: Credits | null;
+  identity_id?: string | null;
 }
 
 /** The plain key appears here and in `RotatedApiKey` only: it is never stored. */
@@ -79,17 +129,32 @@ export type VerifyCode = (typeof VERIFY_CODES)[number];
 export interface VerifyOptions {
   /** Concrete `resource:action` scopes the caller needs; all must be granted. */
   scopes?: readonly string[];
-  /** Units to charge against quota and rate limit; default 1, 0 checks without counting. */
+  /** Units to charge against quota, credits and rate limits; default 1, 0 checks without counting. */
   cost?: number;
+  /**
+   * Named limits to check besides the auto-applied ones, each with its own cost (default: `cost`). A name that
+   * neither the key nor its identity has is ignored.
+   */
+  ratelimits?: readonly { name: string; cost?: number }[];
 }
 
+/** The most restrictive limit (the fewest requests left): what the RateLimit-* headers report. */
 export interface RateLimitState {
-  /** Requests allowed in the current clock hour. */
+  /** Requests allowed in the limit's window (the clock hour for `rate_limit`). */
   limit: number;
-  /** Requests left in the current clock hour, after this one. */
+  /** Requests left, after this one. */
   remaining: number;
-  /** When the window resets: the next full hour, in Unix milliseconds. */
+  /** When the limit is fully available again (the next full hour for `rate_limit`), in Unix milliseconds. */
   reset: number;
+}
+
+/** The identity of a verified key, as the verification read it. */
+export interface VerifiedIdentity {
+  id: string;
+  external_id: string;
+  meta: JsonObject | null;
+  /** Credits left after this request; absent when unlimited. */
+  credits?: number;
 }
 
 export interface VerifyResult {
@@ -99,8 +164,15 @@ export interface VerifyResult {
   key?: ApiKey;
   /** Quota left after this request; absent when the quota is unlimited. */
   remaining?: number;
-  /** Present when the key has a rate limit. */
+  /** Present when any rate limit applied: the one that refused, else the most restrictive. */
   ratelimit?: RateLimitState;
+  /** Every limit checked (the hourly `rate_limit` included), each with its state; a refusal names its limit. */
+  ratelimits?: RateLimitResult[];
+  /** The key's credits left after this request; absent when unlimited. */
+  credits?: number;
+  /** The key's meta (present whenever the key exists). */
+  meta?: JsonObject | null;
+  identity?: VerifiedIdentity;
   /**
    * On RATE_LIMITED and USAGE_EXCEEDED: the earliest moment worth asking again, the start of the next hour in Unix
    * milliseconds (the same instant as `ratelimit.reset`). For USAGE_EXCEEDED it is a back-off hint, not a promise:
@@ -109,10 +181,22 @@ export interface VerifyResult {
   retryAt?: number;
 }
 
+/** Verifications of an hour by outcome (NOT_FOUND and MALFORMED have no key to count them against). */
+export interface OutcomeCounts {
+  valid: number;
+  rate_limited: number;
+  usage_exceeded: number;
+  disabled: number;
+  expired: number;
+  insufficient_scope: number;
+}
+
 export interface UsagePoint {
   /** Start of the hour (UTC). */
   hour: Date;
+  /** Units counted (the sum of VALID verifications' costs). */
   requests: number;
+  outcomes: OutcomeCounts;
 }
 
 export interface StatsRange {

@@ -1,5 +1,5 @@
 // The verification decision for one request against a key's current counters. The SQL functions
-// `vx_verify_api_keys` (migration 004) and `vx_verify_api_key` (008) implement the same rules; the contract suite
+// `vx_api_key_verify_batch` and `vx_api_key_verify` (migration 015) implement the same rules; the contract suite
 // holds them to it.
 import type { VerificationOutcome } from "./repository.js";
 import { scopesAllow } from "./scopes.js";
@@ -12,6 +12,8 @@ export interface Counters {
   used: number;
   /** Requests counted in the current hour before this request. */
   window: number;
+  /** Credits left before this request (after any due refill); null or absent when unlimited. */
+  credits?: number | null;
 }
 
 /** The first failing check, in the documented order, or VALID. */
@@ -24,6 +26,7 @@ export function decideVerification(
   if (!key.enabled) return "DISABLED";
   if (key.expires_at !== null && key.expires_at.getTime() <= now.getTime()) return "EXPIRED";
   if (key.usage_quota !== null && counters.used + request.cost > key.usage_quota) return "USAGE_EXCEEDED";
+  if (counters.credits != null && counters.credits < request.cost) return "USAGE_EXCEEDED";
   if (key.rate_limit !== null && counters.window + request.cost > key.rate_limit) return "RATE_LIMITED";
   if (!scopesAllow(key.scopes, request.scopes)) return "INSUFFICIENT_SCOPE";
   return "VALID";

@@ -4,7 +4,14 @@ import { VerifyBatcher } from "./verify-batcher.js";
 
 const reset = new Date("2031-01-01T01:00:00Z");
 const request = (n: number): VerificationRequest => ({ keyHash: `h${n}`, scopes: [], cost: 1 });
-const notFound = (): VerificationOutcome => ({ code: "NOT_FOUND", key: null, windowCount: null, windowReset: reset });
+const notFound = (): VerificationOutcome => ({
+  code: "NOT_FOUND",
+  key: null,
+  windowCount: null,
+  limits: [],
+  identity: null,
+  windowReset: reset,
+});
 
 /** A repository call that only returns when the test releases it, to hold batches "in flight". */
 function gatedRun() {

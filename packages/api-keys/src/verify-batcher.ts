@@ -12,29 +12,28 @@ export interface BatchingOptions {
   maxInFlight?: number;
 }
 
-type Run = (requests: VerificationRequest[]) => Promise<VerificationOutcome[]>;
-
-interface Pending {
-  request: VerificationRequest;
-  resolve(outcome: VerificationOutcome): void;
+interface Pending<Req, Out> {
+  request: Req;
+  resolve(outcome: Out): void;
   reject(error: unknown): void;
 }
 
-export class VerifyBatcher {
-  private readonly run: Run;
+/** Generic over the request and outcome: key verifications by default, and the standalone rate limiter's calls. */
+export class VerifyBatcher<Req = VerificationRequest, Out = VerificationOutcome> {
+  private readonly run: (requests: Req[]) => Promise<Out[]>;
   private readonly maxBatchSize: number;
   private readonly maxInFlight: number;
-  private queue: Pending[] = [];
+  private queue: Pending<Req, Out>[] = [];
   private inFlight = 0;
   private scheduled = false;
 
-  constructor(run: Run, options: BatchingOptions = {}) {
+  constructor(run: (requests: Req[]) => Promise<Out[]>, options: BatchingOptions = {}) {
     this.run = run;
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 128);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
   }
 
-  verify(request: VerificationRequest): Promise<VerificationOutcome> {
+  verify(request: Req): Promise<Out> {
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       // Deferred to a microtask so calls made in the same tick share a statement, without any timer delay.
@@ -59,7 +58,7 @@ export class VerifyBatcher {
     }
   }
 
-  private async send(batch: Pending[]): Promise<void> {
+  private async send(batch: Pending<Req, Out>[]): Promise<void> {
     try {
       const outcomes = await this.run(batch.map((p) => p.request));
       if (outcomes.length !== batch.length) throw new Error("repository returned a wrong number of outcomes");

@@ -1,9 +1,9 @@
 // The api-keys repository contract, its concurrency proof and the RLS path, on PGlite and on Postgres.
 import { ApiKeyService, hashKey } from "@vx/api-keys";
-import { describeApiKeyRepository } from "@vx/api-keys/testing";
+import { describeApiKeyRepository, describeRateLimitRepository } from "@vx/api-keys/testing";
 import { createUser, describeDatabases } from "@vx/db/testing";
 import { describe, expect, it } from "vitest";
-import { Database, PgApiKeyRepository } from "../src/index.js";
+import { Database, PgApiKeyRepository, PgRateLimitRepository } from "../src/index.js";
 
 describeDatabases("PgApiKeyRepository", ({ db, target }) => {
   describeApiKeyRepository(target, () => {
@@ -13,6 +13,16 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
     return {
       repository: new PgApiKeyRepository(db()),
       peer: new PgApiKeyRepository(peerDb),
+      createUser: () => createUser(db()),
+      close: () => peerDb.close(),
+    };
+  });
+
+  describeRateLimitRepository(target, () => {
+    const peerDb = new Database({ kind: db().kind, url: db().url, poolSize: target === "pglite" ? 4 : 10 });
+    return {
+      repository: new PgRateLimitRepository(db()),
+      peer: new PgRateLimitRepository(peerDb),
       createUser: () => createUser(db()),
       close: () => peerDb.close(),
     };
@@ -67,11 +77,10 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
       const alice = await createUser(db());
       await expect(
         db().asUser(alice, (tx) =>
-          tx.query("SELECT * FROM public.vx_verify_api_keys($1::text[], $2::text[], $3::integer[], now())", [
-            [hashKey("x")],
-            [""],
-            [1],
-          ]),
+          tx.query(
+            "SELECT * FROM public.vx_api_key_verify_batch($1::text[], $2::text[], $3::integer[], $4::text[], now())",
+            [[hashKey("x")], [""], [1], [""]],
+          ),
         ),
       ).rejects.toThrow(/permission denied/);
       await expect(

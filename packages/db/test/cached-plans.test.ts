@@ -141,15 +141,21 @@ describeDatabases("plans cached on empty tables", ({ db }) => {
       await insertKeys(1, 1, 1_000_000);
       const verify = async () => {
         const now = new Date();
-        const one = await tx.query<{ code: string }>(keySql.verifyKey, [hash(0), [], 1, now]);
-        const batch = await tx.query<{ code: string }>(keySql.verifyKeys, [[hash(0), hash(1)], ["", ""], [1, 1], now]);
+        const one = await tx.query<{ code: string }>(keySql.verifyKey, [hash(0), [], 1, "", now]);
+        const batch = await tx.query<{ code: string }>(keySql.verifyKeys, [
+          [hash(0), hash(1)],
+          ["", ""],
+          [1, 1],
+          ["", ""],
+          now,
+        ]);
         expect([...one.rows, ...batch.rows].map((r) => r.code)).toEqual(["VALID", "VALID", "VALID"]);
       };
       for (let i = 0; i < 8; i++) await verify();
 
       await insertKeys(2, 5001, null);
-      const scans = await scansDuring(tx, ["api_keys", "api_key_usage_hourly"], verify);
-      expect(scans).toEqual({ api_keys: 0, api_key_usage_hourly: 0 });
+      const scans = await scansDuring(tx, ["api_keys", "api_key_usage_hourly", "api_key_identities"], verify);
+      expect(scans).toEqual({ api_keys: 0, api_key_usage_hourly: 0, api_key_identities: 0 });
     });
   });
 });

@@ -115,15 +115,15 @@ function parenthesised(text: string, marker: string): string {
 /** The migration's own SQL, so a change to the functions is what this test plans. */
 async function functionQueries() {
   const read = (name: string) => readFile(join(migrationsDir(), name), "utf8");
-  const verify = await read("004_api_key_usage_and_verification.sql");
+  const verify = await read("015_api_key_limits_credits_identities.sql");
   const delivery = await read("005_create_webhook_delivery.sql");
   const claim = delivery.slice(delivery.indexOf("FUNCTION public.vx_webhook_claim"));
   // The verification's one read of the keys, whatever it selects into (the scan is what matters).
   const lookup = /FROM\s+public\.api_keys\s+(?:AS\s+)?(\w+)\s+WHERE\s+\1\.key_hash\s*=\s*ANY\s*\(p_hashes\)/.exec(
-    verify.slice(verify.indexOf("FUNCTION public.vx_verify_api_keys")),
+    verify.slice(verify.indexOf("FUNCTION public.vx_api_key_verify_batch")),
   );
   if (!lookup)
-    throw new Error("vx_verify_api_keys no longer reads api_keys by key_hash = ANY (p_hashes): update this test");
+    throw new Error("vx_api_key_verify_batch no longer reads api_keys by key_hash = ANY (p_hashes): update this test");
   // The IVR adapters call these functions: plan their bodies, parameters as $n.
   const rpc = await read("010_supabase_rpc.sql");
   const body = (name: string) => {
@@ -218,7 +218,7 @@ describe.skipIf(!testPostgresUrl())(
       );
     });
 
-    it("verifies a batch of keys through the unique hash index (vx_verify_api_keys' lookup)", async () => {
+    it("verifies a batch of keys through the unique hash index (vx_api_key_verify_batch's lookup)", async () => {
       const hashes = (
         await client.query<{ h: string }>("SELECT md5(i::text) || md5((-i)::text) AS h FROM generate_series(1, 3) i")
       ).rows.map((r) => r.h);

@@ -59,6 +59,10 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
       usage_quota: null,
       scopes: [],
       created_at: new Date("2031-01-01T00:00:00Z"),
+      meta: null,
+      ratelimits: [],
+      credits: null,
+      identity_id: null,
       ...overrides,
     });
     const verify = (hash: string, extra: Partial<VerificationRequest> = {}): VerificationRequest => ({
@@ -158,8 +162,9 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         const after = await repo().updateApiKeyUsage(key.id, { at: new Date("2031-03-04T11:05:00Z"), cost: 3 });
         expect(after).toMatchObject({ usage_count: 4 });
         expect(after?.last_used_at?.toISOString()).toBe("2031-03-04T11:05:00.000Z");
-        expect(await repo().getApiKeyUsageStats(key.id, allTime(), user)).toEqual([
-          { hour: new Date("2031-03-04T10:00:00Z"), requests: 1 },
+        // Counted usage is not a verification: it has no outcome.
+        expect(await repo().getApiKeyUsageStats(key.id, allTime(), user)).toMatchObject([
+          { hour: new Date("2031-03-04T10:00:00Z"), requests: 1, outcomes: { valid: 0 } },
           { hour: new Date("2031-03-04T11:00:00Z"), requests: 3 },
         ]);
         // The specification's one-argument call: the whole history.
@@ -176,7 +181,7 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
           from: new Date("2031-03-04T10:00:00Z"),
           to: new Date("2031-03-04T12:00:00Z"),
         });
-        expect(buckets).toEqual([{ hour: new Date("2031-03-04T10:00:00Z"), requests: 1 }]);
+        expect(buckets).toMatchObject([{ hour: new Date("2031-03-04T10:00:00Z"), requests: 1 }]);
       });
 
       it("keeps a deleted key's usage history for its owner", async () => {
@@ -482,6 +487,253 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         for (const call of calls) await expect(call()).rejects.toMatchObject({ code: "NOT_FOUND" });
         expect(await keys.listApiKeys(stranger)).toEqual([]);
         expect((await keys.verifyApiKey(plainKey)).code).toBe("VALID");
+      });
+    });
+
+    describe("named rate limits, credits, meta and outcomes", () => {
+      const perSecond = { name: "per-second", limit: 3, duration_ms: 1000, auto_apply: true };
+
+      it("lets a burst of the limit through, then one request per duration / limit (GCRA), exactly", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { plainKey } = await keys.createApiKey({ user_id: user, name: "k", ratelimits: [perSecond] });
+        const codes = async (n: number) => {
+          const out: string[] = [];
+          for (let i = 0; i < n; i++) out.push((await keys.verifyApiKey(plainKey)).code);
+          return out;
+        };
+        expect(await codes(4)).toEqual(["VALID", "VALID", "VALID", "RATE_LIMITED"]);
+        // One unit drips back every 333⅓ ms: none at 333 ms, one at 334 ms (no rounding lets one more through).
+        clock.advance(333);
+        expect(await codes(1)).toEqual(["RATE_LIMITED"]);
+        clock.advance(1);
+        const ok = await keys.verifyApiKey(plainKey);
+        expect(ok).toMatchObject({ code: "VALID", ratelimit: { limit: 3, remaining: 0 } });
+        expect(ok.ratelimits).toEqual([
+          {
+            name: "per-second",
+            source: "key",
+            limit: 3,
+            duration_ms: 1000,
+            remaining: 0,
+            reset: Date.parse("2031-06-01T12:00:01.334Z"),
+            exceeded: false,
+          },
+        ]);
+        const refused = await keys.verifyApiKey(plainKey);
+        expect(refused).toMatchObject({ code: "RATE_LIMITED", retryAt: Date.parse("2031-06-01T12:00:00.667Z") });
+        expect(refused.ratelimits?.[0]).toMatchObject({ name: "per-second", exceeded: true });
+        clock.advance(1000);
+        expect(await codes(4)).toEqual(["VALID", "VALID", "VALID", "RATE_LIMITED"]);
+      });
+
+      it("checks a named limit only when the verification names it, with its own cost", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { plainKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          rate_limit: 100,
+          ratelimits: [{ name: "tokens", limit: 10, duration_ms: 60_000 }],
+        });
+        const plain = await keys.verifyApiKey(plainKey);
+        expect(plain.ratelimits?.map((l) => l.name)).toEqual(["rate_limit"]);
+        const named = await keys.verifyApiKey(plainKey, { ratelimits: [{ name: "tokens", cost: 8 }] });
+        expect(named.ratelimits?.map((l) => [l.name, l.remaining])).toEqual([
+          ["rate_limit", 98],
+          ["tokens", 2],
+        ]);
+        // The most restrictive limit is the one the RateLimit-* headers report.
+        expect(named.ratelimit).toMatchObject({ limit: 10, remaining: 2 });
+        const refused = await keys.verifyApiKey(plainKey, { ratelimits: [{ name: "tokens", cost: 3 }] });
+        expect(refused.code).toBe("RATE_LIMITED");
+        expect(refused.ratelimits?.find((l) => l.exceeded)?.name).toBe("tokens");
+        // The refusal spent nothing: not the hourly limit, not the quota of the other limit.
+        expect(refused.ratelimits?.[0]).toMatchObject({ name: "rate_limit", remaining: 98 });
+        expect((await keys.verifyApiKey(plainKey, { ratelimits: [{ name: "tokens", cost: 2 }] })).valid).toBe(true);
+        expect((await keys.verifyApiKey(plainKey, { ratelimits: [{ name: "unknown" }] })).valid).toBe(true);
+      });
+
+      it("returns meta with every verification and spends credits, refilled lazily each day", async () => {
+        const clock = new TestClock("2031-06-01T23:59:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { apiKey, plainKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          meta: { plan: "pro", tenant: { id: 7 } },
+          credits: { remaining: 3, refill: { interval: "daily", amount: 5 } },
+        });
+        expect(apiKey.credits).toEqual({ remaining: 3, refill: { interval: "daily", amount: 5 } });
+        const first = await keys.verifyApiKey(plainKey, { cost: 2 });
+        expect(first).toMatchObject({ code: "VALID", credits: 1, meta: { plan: "pro", tenant: { id: 7 } } });
+        const short = await keys.verifyApiKey(plainKey, { cost: 2 });
+        expect(short).toMatchObject({
+          code: "USAGE_EXCEEDED",
+          credits: 1,
+          retryAt: Date.parse("2031-06-02T00:00:00Z"),
+        });
+        clock.advance(60_000);
+        expect(await keys.verifyApiKey(plainKey, { cost: 2 })).toMatchObject({ code: "VALID", credits: 3 });
+        expect(await keys.changeCredits(apiKey.id, user, { op: "increment", amount: 10 })).toBe(13);
+        expect(await keys.changeCredits(apiKey.id, user, { op: "decrement", amount: 20 })).toBe(0);
+        expect(await keys.changeCredits(apiKey.id, user, { op: "set", amount: 4 })).toBe(4);
+        expect((await keys.getApiKey(apiKey.id, user)).credits?.remaining).toBe(4);
+        // The next day's refill replaces what is left.
+        clock.advance(24 * HOUR_MS);
+        expect(await keys.verifyApiKey(plainKey)).toMatchObject({ code: "VALID", credits: 4 });
+      });
+
+      it("refills monthly on the refill day, the month's last day when it is shorter", async () => {
+        const clock = new TestClock("2031-02-27T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { plainKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          credits: { remaining: 1, refill: { interval: "monthly", amount: 2, refill_day: 31 } },
+        });
+        expect((await keys.verifyApiKey(plainKey)).credits).toBe(0);
+        expect((await keys.verifyApiKey(plainKey)).retryAt).toBe(Date.parse("2031-02-28T00:00:00Z"));
+        clock.advance(12 * HOUR_MS);
+        expect((await keys.verifyApiKey(plainKey)).credits).toBe(1);
+      });
+
+      it("counts every verification by outcome per hour, refusals included", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { apiKey, plainKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          scopes: ["ivr:read"],
+          ratelimits: [{ name: "burst", limit: 2, duration_ms: 1000, auto_apply: true }],
+        });
+        for (const scopes of [[], [], [], ["ivr:write"]]) await keys.verifyApiKey(plainKey, { scopes });
+        await keys.revokeApiKey(apiKey.id, user);
+        await keys.verifyApiKey(plainKey);
+        const stats = await keys.getApiKeyStats(apiKey.id, user);
+        expect(stats.series.at(-1)).toEqual({
+          hour: new Date("2031-06-01T12:00:00Z"),
+          requests: 2,
+          outcomes: { valid: 2, rate_limited: 2, usage_exceeded: 0, disabled: 1, expired: 0, insufficient_scope: 0 },
+        });
+      });
+
+      it("refuses bad limits, credits and meta, naming the field", async () => {
+        const keys = service(new TestClock("2031-06-01T12:00:00Z"));
+        const user = await fixture.createUser();
+        const bad = [
+          [{ ratelimits: [{ name: "a", limit: -1, duration_ms: 1000 }] }, "ratelimits[0].limit"],
+          [{ ratelimits: [{ name: "a", limit: 1, duration_ms: 0 }] }, "ratelimits[0].duration_ms"],
+          [{ ratelimits: [{ name: "a", limit: 1, duration_ms: 31 * 24 * HOUR_MS }] }, "ratelimits[0].duration_ms"],
+          [{ ratelimits: [perSecond, perSecond] }, "ratelimits[1].name"],
+          [{ credits: { remaining: 1, refill: { interval: "weekly", amount: 1 } } }, "credits.refill.interval"],
+          [{ meta: { big: "x".repeat(5000) } }, "meta"],
+        ] as const;
+        for (const [input, field] of bad) {
+          await expect(keys.createApiKey({ user_id: user, name: "k", ...(input as object) })).rejects.toMatchObject({
+            code: "INVALID_INPUT",
+            issues: [expect.objectContaining({ field })],
+          });
+        }
+      });
+
+      it("lets exactly what GCRA allows of 500 verifications from two processes pass a 10/s limit over 3 s", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        // One micro-batching process and one sending a statement per verification: both paths race on one limit.
+        const a = service(clock, {});
+        const b = service(clock, false, fixture.peer ?? repo());
+        const user = await fixture.createUser();
+        const { apiKey, plainKey } = await a.createApiKey({
+          user_id: user,
+          name: "k",
+          ratelimits: [{ name: "ten-per-second", limit: 10, duration_ms: 1000, auto_apply: true }],
+        });
+        const round = async (n: number) => {
+          const results = await Promise.all(
+            Array.from({ length: n }, (_, i) => (i % 2 ? a : b).verifyApiKey(plainKey)),
+          );
+          return results.filter((r) => r.valid).length;
+        };
+        // A burst of 10 at once; 350 ms later 3 more have dripped back (one per 100 ms); by 3 s the burst is back.
+        expect(await round(200)).toBe(10);
+        clock.advance(350);
+        expect(await round(150)).toBe(3);
+        clock.advance(2650);
+        expect(await round(150)).toBe(10);
+        const stats = await a.getApiKeyStats(apiKey.id, user);
+        expect(stats.series.at(-1)?.outcomes).toMatchObject({ valid: 23, rate_limited: 477 });
+        expect(stats.total_requests).toBe(23);
+      });
+    });
+
+    describe("identities", () => {
+      it("shares an identity's credits and limits between its keys, checked with each key's own", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const identity = await keys.createIdentity({
+          user_id: user,
+          external_id: "customer-42",
+          meta: { plan: "team" },
+          credits: { remaining: 3 },
+          ratelimits: [{ name: "shared", limit: 2, duration_ms: 1000, auto_apply: true }],
+        });
+        const a = await keys.createApiKey({ user_id: user, name: "a", identity_id: identity.id });
+        const b = await keys.createApiKey({ user_id: user, name: "b", identity_id: identity.id });
+        expect(a.apiKey.identity_id).toBe(identity.id);
+        expect(await keys.verifyApiKey(a.plainKey)).toMatchObject({
+          code: "VALID",
+          identity: { id: identity.id, external_id: "customer-42", meta: { plan: "team" }, credits: 2 },
+        });
+        expect((await keys.verifyApiKey(b.plainKey)).identity?.credits).toBe(1);
+        const limited = await keys.verifyApiKey(a.plainKey);
+        expect(limited.code).toBe("RATE_LIMITED");
+        expect(limited.ratelimits?.find((l) => l.exceeded)).toMatchObject({ name: "shared", source: "identity" });
+        clock.advance(500);
+        expect((await keys.verifyApiKey(b.plainKey)).identity?.credits).toBe(0);
+        clock.advance(500);
+        expect((await keys.verifyApiKey(a.plainKey)).code).toBe("USAGE_EXCEEDED");
+        expect(await keys.changeIdentityCredits(identity.id, user, { op: "increment", amount: 1 })).toBe(1);
+        expect((await keys.verifyApiKey(a.plainKey)).code).toBe("VALID");
+        expect((await keys.getIdentity(identity.id, user)).credits).toEqual({ remaining: 0 });
+      });
+
+      it("keeps external ids unique per owner, lets a key join only its owner's identity, and frees keys on delete", async () => {
+        const keys = service(new TestClock("2031-06-01T12:00:00Z"));
+        const owner = await fixture.createUser();
+        const stranger = await fixture.createUser();
+        const identity = await keys.createIdentity({ user_id: owner, external_id: "acme" });
+        await expect(keys.createIdentity({ user_id: owner, external_id: "acme" })).rejects.toMatchObject({
+          code: "IDENTITY_EXISTS",
+        });
+        await keys.createIdentity({ user_id: stranger, external_id: "acme" });
+        await expect(
+          keys.createApiKey({ user_id: stranger, name: "k", identity_id: identity.id }),
+        ).rejects.toMatchObject({ code: "INVALID_INPUT", issues: [{ field: "identity_id" }] });
+        await expect(keys.getIdentity(identity.id, stranger)).rejects.toMatchObject({ code: "IDENTITY_NOT_FOUND" });
+        const { apiKey, plainKey } = await keys.createApiKey({ user_id: owner, name: "k", identity_id: identity.id });
+        expect((await keys.listIdentities(owner)).map((i) => i.external_id)).toEqual(["acme"]);
+        await keys.deleteIdentity(identity.id, owner);
+        expect((await keys.getApiKey(apiKey.id, owner)).identity_id).toBeNull();
+        expect((await keys.verifyApiKey(plainKey)).code).toBe("VALID");
+      });
+
+      it("spends an identity's credits exactly when two processes verify its two keys at once", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const [a, b] = processes(clock, {});
+        const user = await fixture.createUser();
+        const identity = await a.createIdentity({ user_id: user, external_id: "c", credits: { remaining: 37 } });
+        const k1 = await a.createApiKey({ user_id: user, name: "k1", identity_id: identity.id });
+        const k2 = await a.createApiKey({ user_id: user, name: "k2", identity_id: identity.id });
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).verifyApiKey((i % 4 < 2 ? k1 : k2).plainKey)),
+        );
+        expect(results.filter((r) => r.valid)).toHaveLength(37);
+        expect((await a.getIdentity(identity.id, user)).credits?.remaining).toBe(0);
       });
     });
 

@@ -3,8 +3,12 @@ import type {
   ApiKeyChanges,
   ApiKeyRecord,
   ApiKeyRepository,
+  CreditsChange,
+  Identity,
+  IdentityChanges,
   KeyReplacement,
   NewApiKeyRecord,
+  NewIdentityRecord,
   RotationResult,
   UsageBucket,
   UsageRange,
@@ -13,13 +17,16 @@ import type {
 } from "@vx/api-keys";
 import type { Queryable } from "../queryable.js";
 import * as sql from "./queries.js";
+import {
+  creditColumns,
+  encodeRequestedLimits,
+  toApiKeyRecord,
+  toIdentity,
+  toUsageBucket,
+  toVerificationOutcome,
+} from "./rows.js";
 
-interface VerifyRow extends Omit<ApiKeyRecord, "key_hash"> {
-  ord: number;
-  code: VerificationOutcome["code"];
-  window_count: number | null;
-  window_reset: Date;
-}
+type Row = Record<string, unknown>;
 
 /**
  * Built on the connection role (system work: verification) or on a `db.asUser` transaction, where row
@@ -29,7 +36,7 @@ export class PgApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly db: Queryable) {}
 
   async createApiKey(data: NewApiKeyRecord): Promise<ApiKeyRecord> {
-    const { rows } = await this.db.query<ApiKeyRecord>(sql.insertKey, [
+    const { rows } = await this.db.query<Row>(sql.insertKey, [
       data.user_id,
       data.name,
       data.key_prefix,
@@ -39,27 +46,32 @@ export class PgApiKeyRepository implements ApiKeyRepository {
       data.usage_quota,
       data.scopes,
       data.created_at,
+      jsonOrNull(data.meta),
+      JSON.stringify(data.ratelimits),
+      ...creditColumns(data.credits),
+      data.identity_id,
     ]);
-    return rows[0]!;
+    return toApiKeyRecord(rows[0]!);
   }
 
   async getApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
-    return first(await this.db.query<ApiKeyRecord>(sql.selectKeyByHash, [hash]));
+    return first(await this.db.query<Row>(sql.selectKeyByHash, [hash]));
   }
 
   async getApiKeyById(id: string, userId?: string): Promise<ApiKeyRecord | null> {
-    return first(await this.db.query<ApiKeyRecord>(sql.selectKeyById, [id, userId ?? null]));
+    return first(await this.db.query<Row>(sql.selectKeyById, [id, userId ?? null]));
   }
 
   async getApiKeysByUserId(userId: string): Promise<ApiKeyRecord[]> {
-    return (await this.db.query<ApiKeyRecord>(sql.selectKeysByUser, [userId])).rows;
+    return (await this.db.query<Row>(sql.selectKeysByUser, [userId])).rows.map(toApiKeyRecord);
   }
 
   async updateApiKey(id: string, changes: ApiKeyChanges, userId?: string): Promise<ApiKeyRecord | null> {
     if (Object.keys(changes).length === 0) return this.getApiKeyById(id, userId);
     const given = (field: keyof ApiKeyChanges) => [changes[field] !== undefined, changes[field] ?? null];
+    const givenJson = (field: "meta" | "ratelimits") => [changes[field] !== undefined, jsonOrNull(changes[field])];
     return first(
-      await this.db.query<ApiKeyRecord>(sql.updateKey, [
+      await this.db.query<Row>(sql.updateKey, [
         id,
         userId ?? null,
         ...given("name"),
@@ -68,13 +80,19 @@ export class PgApiKeyRepository implements ApiKeyRepository {
         ...given("usage_quota"),
         ...given("enabled"),
         ...given("scopes"),
+        ...givenJson("meta"),
+        ...givenJson("ratelimits"),
+        changes.credits !== undefined,
+        ...creditColumns(changes.credits ?? null),
+        changes.credits_set_at ?? null,
+        ...given("identity_id"),
       ]),
     );
   }
 
   async updateApiKeyUsage(id: string, usage: { cost?: number; at?: Date } = {}): Promise<ApiKeyRecord | null> {
     const params = [id, usage.cost ?? 1, usage.at ?? new Date()];
-    return first(await this.db.query<ApiKeyRecord>(sql.recordUsage, params));
+    return first(await this.db.query<Row>(sql.recordUsage, params));
   }
 
   async deleteApiKey(id: string, userId?: string): Promise<boolean> {
@@ -82,17 +100,17 @@ export class PgApiKeyRepository implements ApiKeyRepository {
   }
 
   async getApiKeyUsageStats(id: string, range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
-    const { rows } = await this.db.query<{ hour: Date; request_count: number }>(sql.selectUsage, [
+    const { rows } = await this.db.query<Row>(sql.selectUsage, [
       id,
       range?.from ?? null,
       range?.to ?? null,
       userId ?? null,
     ]);
-    return rows.map((r) => ({ hour: r.hour, requests: r.request_count }));
+    return rows.map(toUsageBucket);
   }
 
   async rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null> {
-    const { rows } = await this.db.query<ApiKeyRecord>(sql.rotateKey, [
+    const { rows } = await this.db.query<Row>(sql.rotateKey, [
       id,
       userId ?? null,
       replacement.key_prefix,
@@ -103,7 +121,7 @@ export class PgApiKeyRepository implements ApiKeyRepository {
     const previous = rows.find((r) => r.id === id);
     const current = rows.find((r) => r.id !== id);
     if (!previous || !current) return null;
-    return { previous, current };
+    return { previous: toApiKeyRecord(previous), current: toApiKeyRecord(current) };
   }
 
   /**
@@ -114,31 +132,82 @@ export class PgApiKeyRepository implements ApiKeyRepository {
     const { rows } =
       requests.length === 1 ? await this.verifyOne(requests[0]!, now) : await this.verifyBatch(requests, now);
     const outcomes = new Array<VerificationOutcome>(requests.length);
-    for (const row of rows) outcomes[row.ord - 1] = toOutcome(row);
+    for (const row of rows) outcomes[(row.ord as number) - 1] = toVerificationOutcome(row);
     return outcomes;
   }
 
+  async changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null> {
+    const { rows } = await this.db.query<{ remaining: number | null }>(sql.changeCredits, [
+      change.target ?? "key",
+      id,
+      userId ?? null,
+      change.op,
+      change.amount,
+      change.now,
+    ]);
+    return rows[0]?.remaining ?? null;
+  }
+
+  async createIdentity(data: NewIdentityRecord): Promise<Identity | null> {
+    const { rows } = await this.db.query<Row>(sql.insertIdentity, [
+      data.user_id,
+      data.external_id,
+      jsonOrNull(data.meta),
+      JSON.stringify(data.ratelimits),
+      ...creditColumns(data.credits),
+      data.created_at,
+    ]);
+    return rows[0] ? toIdentity(rows[0]) : null;
+  }
+
+  async getIdentity(id: string, userId?: string): Promise<Identity | null> {
+    const { rows } = await this.db.query<Row>(sql.selectIdentity, [id, userId ?? null]);
+    return rows[0] ? toIdentity(rows[0]) : null;
+  }
+
+  async listIdentities(userId: string): Promise<Identity[]> {
+    return (await this.db.query<Row>(sql.selectIdentitiesByUser, [userId])).rows.map(toIdentity);
+  }
+
+  async updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null> {
+    const givenJson = (field: "meta" | "ratelimits") => [changes[field] !== undefined, jsonOrNull(changes[field])];
+    const { rows } = await this.db.query<Row>(sql.updateIdentity, [
+      id,
+      userId ?? null,
+      ...givenJson("meta"),
+      ...givenJson("ratelimits"),
+      changes.credits !== undefined,
+      ...creditColumns(changes.credits ?? null),
+      changes.credits_set_at ?? null,
+    ]);
+    return rows[0] ? toIdentity(rows[0]) : null;
+  }
+
+  async deleteIdentity(id: string, userId?: string): Promise<boolean> {
+    return (await this.db.query(sql.deleteIdentity, [id, userId ?? null])).rowCount > 0;
+  }
+
   private verifyOne(request: VerificationRequest, now: Date) {
-    return this.db.query<VerifyRow>(sql.verifyKey, [request.keyHash, request.scopes, request.cost, now]);
+    const params = [request.keyHash, request.scopes, request.cost, encodeRequestedLimits(request), now];
+    return this.db.query<Row>(sql.verifyKey, params);
   }
 
   private verifyBatch(requests: readonly VerificationRequest[], now: Date) {
-    return this.db.query<VerifyRow>(sql.verifyKeys, [
+    return this.db.query<Row>(sql.verifyKeys, [
       requests.map((r) => r.keyHash),
-      // Scopes are validated to contain no spaces, so a space-joined string carries each request's list.
+      // Scopes and limit names are validated to contain no spaces, so a space-joined string carries each list.
       requests.map((r) => r.scopes.join(" ")),
       requests.map((r) => r.cost),
+      requests.map(encodeRequestedLimits),
       now,
     ]);
   }
 }
 
-function first<R>(result: { rows: R[] }): R | null {
-  return result.rows[0] ?? null;
+function first(result: { rows: Row[] }): ApiKeyRecord | null {
+  return result.rows[0] ? toApiKeyRecord(result.rows[0]) : null;
 }
 
-function toOutcome(row: VerifyRow): VerificationOutcome {
-  const { ord: _ord, code, window_count, window_reset, ...key } = row;
-  if (code === "NOT_FOUND") return { code, key: null, windowCount: null, windowReset: window_reset };
-  return { code, key, windowCount: window_count, windowReset: window_reset };
+function jsonOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
 }

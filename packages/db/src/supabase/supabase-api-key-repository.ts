@@ -4,15 +4,27 @@ import type {
   ApiKeyChanges,
   ApiKeyRecord,
   ApiKeyRepository,
+  CreditsChange,
+  Identity,
+  IdentityChanges,
   KeyReplacement,
   NewApiKeyRecord,
+  NewIdentityRecord,
   RotationResult,
   UsageBucket,
   UsageRange,
   VerificationOutcome,
   VerificationRequest,
 } from "@vx/api-keys";
-import { counted, data, iso, owned, rpc, type VxSupabaseClient, withDates } from "./postgrest.js";
+import {
+  creditColumns,
+  encodeRequestedLimits,
+  toApiKeyRecord,
+  toIdentity,
+  toUsageBucket,
+  toVerificationOutcome,
+} from "../api-keys/rows.js";
+import { counted, data, iso, owned, rpc, SupabaseRequestError, type VxSupabaseClient, withDates } from "./postgrest.js";
 
 const COLUMNS = [
   "id",
@@ -29,12 +41,17 @@ const COLUMNS = [
   "scopes",
   "created_at",
   "updated_at",
+  "meta",
+  "ratelimits",
+  "credits_remaining",
+  "credits_refill",
+  "identity_id",
 ];
 const SELECT = COLUMNS.join(",");
-const DATES = ["last_used_at", "expires_at", "created_at", "updated_at"];
+const IDENTITY_SELECT = "id,user_id,external_id,meta,ratelimits,credits_remaining,credits_refill,created_at,updated_at";
 
 type Row = Record<string, unknown>;
-const toRecord = (row: Row) => withDates<ApiKeyRecord>(row, DATES);
+const toRecord = toApiKeyRecord;
 
 /**
  * On a user's client RLS restricts every method to that user's keys as well. Verification and usage counting
@@ -44,7 +61,16 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly client: VxSupabaseClient) {}
 
   async createApiKey(row: NewApiKeyRecord): Promise<ApiKeyRecord> {
-    const values = { ...row, expires_at: row.expires_at && iso(row.expires_at), created_at: iso(row.created_at) };
+    const { credits, ...rest } = row;
+    const [credits_remaining, refill] = creditColumns(credits);
+    const values = {
+      ...rest,
+      expires_at: row.expires_at && iso(row.expires_at),
+      created_at: iso(row.created_at),
+      credits_remaining,
+      credits_refill: credits?.refill ?? null,
+      credits_refilled_at: refill === null ? null : iso(row.created_at),
+    };
     const inserted = await data<Row>(
       this.keys()
         .insert({ ...values, updated_at: values.created_at })
@@ -74,7 +100,7 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
   }
 
   async updateApiKey(id: string, changes: ApiKeyChanges, userId?: string): Promise<ApiKeyRecord | null> {
-    const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    const given = givenColumns(changes);
     if (Object.keys(given).length === 0) return this.getApiKeyById(id, userId);
     if (given.expires_at instanceof Date) given.expires_at = iso(given.expires_at);
     return this.one(owned(this.keys().update(given).eq("id", id), userId).select(SELECT));
@@ -96,11 +122,16 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
   }
 
   async getApiKeyUsageStats(id: string, range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
-    let query = this.client.from("api_key_usage_hourly").select("hour,request_count").eq("key_id", id);
+    let query = this.client
+      .from("api_key_usage_hourly")
+      .select(
+        "hour,request_count,valid_count,rate_limited_count,usage_exceeded_count,disabled_count,expired_count,insufficient_scope_count",
+      )
+      .eq("key_id", id);
     if (range?.from) query = query.gte("hour", iso(range.from));
     if (range?.to) query = query.lt("hour", iso(range.to));
-    const rows = await data<Array<{ hour: string; request_count: number }>>(owned(query, userId).order("hour"));
-    return rows.map((r) => ({ hour: new Date(r.hour), requests: r.request_count }));
+    const rows = await data<Row[]>(owned(query, userId).order("hour"));
+    return rows.map(toUsageBucket);
   }
 
   async rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null> {
@@ -125,26 +156,94 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
       requests.length === 1 ? this.verifyOne(requests[0]!, now) : this.verifyBatch(requests, now),
     );
     const outcomes = new Array<VerificationOutcome>(requests.length);
-    for (const row of rows) outcomes[(row.ord as number) - 1] = toOutcome(row);
+    for (const row of rows) outcomes[(row.ord as number) - 1] = toVerificationOutcome(row);
     return outcomes;
   }
 
-  /** One request takes the one-statement fast path (migration 008), as in the pg adapter. */
+  async changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null> {
+    return data<number | null>(
+      this.client.rpc("vx_api_key_credits", {
+        p_target: change.target ?? "key",
+        p_id: id,
+        p_user_id: userId ?? null,
+        p_op: change.op,
+        p_amount: change.amount,
+        p_now: iso(change.now),
+      }),
+    );
+  }
+
+  async createIdentity(row: NewIdentityRecord): Promise<Identity | null> {
+    const at = iso(row.created_at);
+    const values = {
+      user_id: row.user_id,
+      external_id: row.external_id,
+      meta: row.meta,
+      ratelimits: row.ratelimits,
+      credits_remaining: row.credits?.remaining ?? null,
+      credits_refill: row.credits?.refill ?? null,
+      credits_refilled_at: at,
+      created_at: at,
+      updated_at: at,
+    };
+    try {
+      return toIdentity(await data<Row>(this.identities().insert(values).select(IDENTITY_SELECT).single()));
+    } catch (error) {
+      // A taken external id: Postgres's unique_violation, passed on by PostgREST.
+      if (error instanceof SupabaseRequestError && error.code === "23505") return null;
+      throw error;
+    }
+  }
+
+  async getIdentity(id: string, userId?: string): Promise<Identity | null> {
+    const rows = await data<Row[]>(owned(this.identities().select(IDENTITY_SELECT).eq("id", id), userId));
+    return rows[0] ? toIdentity(rows[0]) : null;
+  }
+
+  async listIdentities(userId: string): Promise<Identity[]> {
+    const rows = await data<Row[]>(
+      this.identities()
+        .select(IDENTITY_SELECT)
+        .eq("user_id", userId)
+        .order("created_at", { ascending: true })
+        .order("id", { ascending: true }),
+    );
+    return rows.map(toIdentity);
+  }
+
+  async updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null> {
+    const given = givenColumns(changes);
+    if (Object.keys(given).length === 0) return this.getIdentity(id, userId);
+    const rows = await data<Row[]>(owned(this.identities().update(given).eq("id", id), userId).select(IDENTITY_SELECT));
+    return rows[0] ? toIdentity(rows[0]) : null;
+  }
+
+  async deleteIdentity(id: string, userId?: string): Promise<boolean> {
+    return (await counted(owned(this.identities().delete({ count: "exact" }).eq("id", id), userId))) > 0;
+  }
+
+  private identities() {
+    return this.client.from("api_key_identities");
+  }
+
+  /** One request takes the one-statement fast path, as in the pg adapter. */
   private verifyOne(request: VerificationRequest, now: Date) {
-    return this.client.rpc("vx_verify_api_key", {
+    return this.client.rpc("vx_api_key_verify", {
       p_hash: request.keyHash,
       p_scopes: [...request.scopes],
       p_cost: request.cost,
+      p_ratelimits: encodeRequestedLimits(request),
       p_now: iso(now),
     });
   }
 
   private verifyBatch(requests: readonly VerificationRequest[], now: Date) {
-    return this.client.rpc("vx_verify_api_keys", {
+    return this.client.rpc("vx_api_key_verify_batch", {
       p_hashes: requests.map((r) => r.keyHash),
-      // Scopes are validated to contain no spaces, so a space-joined string carries each request's list.
+      // Scopes and limit names are validated to contain no spaces, so a space-joined string carries each list.
       p_scopes: requests.map((r) => r.scopes.join(" ")),
       p_costs: requests.map((r) => r.cost),
+      p_ratelimits: requests.map(encodeRequestedLimits),
       p_now: iso(now),
     });
   }
@@ -159,14 +258,14 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
   }
 }
 
-function toOutcome(row: Row): VerificationOutcome {
-  const { ord: _ord, code, window_count, window_reset, ...key } = row;
-  const windowReset = new Date(window_reset as string);
-  if (code === "NOT_FOUND") return { code, key: null, windowCount: null, windowReset };
-  return {
-    code: code as VerificationOutcome["code"],
-    key: withDates(key, DATES),
-    windowCount: window_count as number | null,
-    windowReset,
-  };
+/** The columns a change sets: the given settings, credits split into their three columns. */
+function givenColumns(changes: ApiKeyChanges | IdentityChanges): Row {
+  const { credits, credits_set_at, ...settings } = changes;
+  const given: Row = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+  if (credits !== undefined) {
+    given.credits_remaining = credits?.remaining ?? null;
+    given.credits_refill = credits?.refill ?? null;
+    given.credits_refilled_at = credits_set_at ? iso(credits_set_at) : null;
+  }
+  return given;
 }

@@ -108,14 +108,17 @@ function accept(result: VerifyResult, retrySeconds: number | undefined): Princip
     case "EXPIRED":
       throw new ApiError<ApiKeyProblemCode>("api_key_expired", "The API key has expired");
     case "USAGE_EXCEEDED":
-      // The quota is for the key's whole life, so Retry-After (the next hour boundary) is a back-off hint, not a
-      // promise: the earliest moment worth asking again, in case an owner has raised usage_quota meanwhile.
+      // For the lifetime quota Retry-After (the next hour boundary) is a back-off hint, not a promise: the earliest
+      // moment worth asking again, in case an owner has raised usage_quota meanwhile. For credits it is the refill.
       throw new ApiError<ApiKeyProblemCode>(
         "usage_exceeded",
-        `The API key's usage quota is spent; raise usage_quota or use another key (retry no sooner than in ${retrySeconds} s)`,
+        `The API key's usage quota or credits are spent; raise usage_quota or use another key, or wait for the credits' refill (retry no sooner than in ${retrySeconds} s)`,
       );
-    case "RATE_LIMITED":
-      throw new ApiError("rate_limited", `The API key's hourly rate limit is reached; retry in ${retrySeconds} s`);
+    case "RATE_LIMITED": {
+      const limit = result.ratelimits?.find((l) => l.exceeded)?.name ?? "rate_limit";
+      const which = limit === "rate_limit" ? "hourly rate limit" : `rate limit "${limit}"`;
+      throw new ApiError("rate_limited", `The API key's ${which} is reached; retry in ${retrySeconds} s`);
+    }
     case "INSUFFICIENT_SCOPE":
       throw new ApiError("insufficient_scope", "The API key lacks a scope this route needs");
   }

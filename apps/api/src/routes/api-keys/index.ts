@@ -9,6 +9,7 @@ import { Counter } from "prom-client";
 import type { AppContext, ZodApp } from "../../route-kit.js";
 import { createApiKeyStrategy } from "./api-key-auth.js";
 import { API_KEY_PROBLEMS } from "./errors.js";
+import { identityRoutes } from "./identity-routes.js";
 import { managementRoutes } from "./management-routes.js";
 import { verifyRoute } from "./verify-route.js";
 
@@ -29,5 +30,6 @@ export default async function routes(app: ZodApp, ctx: AppContext): Promise<void
   const forUser = (tx: Queryable) =>
     new ApiKeyService({ repository: new PgApiKeyRepository(tx), now: ctx.now, batching: false });
   await managementRoutes(app, forUser);
+  await identityRoutes(app, forUser);
   await verifyRoute(app, verifier, verifications);
 }

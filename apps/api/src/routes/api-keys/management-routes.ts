@@ -20,6 +20,8 @@ import {
   apiKeySchema,
   createBody,
   createdSchema,
+  creditsBody,
+  creditsSchema,
   idParams,
   rotateBody,
   rotatedSchema,
@@ -40,7 +42,7 @@ const requireUserToken: Guard = async (request) => {
     throw new ApiError("forbidden", "Managing API keys needs a user token (Supabase JWT)");
   }
 };
-const guards = [requireUser, requireUserToken];
+export const guards = [requireUser, requireUserToken];
 
 /** "Revoke unused keys": `?unused_for_days=N` lists only keys without use (or, never used, created) in N days. */
 const listQuery = paginationQuery.extend({
@@ -194,6 +196,26 @@ export async function managementRoutes(app: ZodApp, serviceFor: ServiceFor): Pro
       );
       reply.code(201).header("cache-control", "no-store");
       return { api_key: toJson(rotated.apiKey), plain_key: rotated.plainKey, previous: toJson(rotated.previous) };
+    },
+  );
+
+  app.post(
+    "/api-keys/:id/credits",
+    {
+      preHandler: guards,
+      schema: {
+        tags,
+        summary: "Set, increment or decrement a key's credits (after any refill that is due; never below 0)",
+        params: idParams,
+        body: creditsBody,
+        response: { 200: creditsSchema },
+      },
+    },
+    async (request) => {
+      const remaining = await domain(() =>
+        as(request, (keys, userId) => keys.changeCredits(request.params.id, userId, request.body)),
+      );
+      return { remaining };
     },
   );
 

@@ -3,11 +3,17 @@ import {
   type ApiKey,
   type ApiKeyStats,
   GRANTED_SCOPE_PATTERN,
+  type Identity,
+  MAX_DURATION_MS,
   MAX_EXPIRES_IN_DAYS,
   MAX_GRACE_PERIOD_HOURS,
   MAX_LIMIT,
   MAX_NAME_LENGTH,
+  MAX_RATELIMITS,
   MAX_SCOPES,
+  MIN_DURATION_MS,
+  RATELIMIT_NAME_PATTERN,
+  REFILL_INTERVALS,
   REQUIRED_SCOPE_PATTERN,
   VERIFY_CODES,
   type VerifyResult,
@@ -20,6 +26,40 @@ const limit = z.number().int().min(1).max(MAX_LIMIT);
 const grantedScopes = z
   .array(z.string().regex(GRANTED_SCOPE_PATTERN, 'must be "*", "resource:*" or "resource:action"'))
   .max(MAX_SCOPES);
+
+const ratelimitName = z.string().regex(RATELIMIT_NAME_PATTERN, "must be 1-64 letters, digits, _ - .");
+const ratelimitConfig = z
+  .object({
+    name: ratelimitName,
+    limit,
+    duration_ms: z
+      .number()
+      .int()
+      .min(MIN_DURATION_MS)
+      .max(MAX_DURATION_MS)
+      .describe("The window: 1000 (1 s) to 2592000000 (30 days)"),
+    auto_apply: z.boolean().describe("Checked on every verification; otherwise only when a verification names it"),
+  })
+  .meta({ id: "RateLimitConfig" });
+const ratelimitInput = z.strictObject({ ...ratelimitConfig.shape, auto_apply: z.boolean().optional() });
+const refill = z
+  .strictObject({
+    interval: z.enum(REFILL_INTERVALS),
+    amount: limit.describe("Credits are set to this at each refill"),
+    refill_day: z.number().int().min(1).max(31).optional().describe("Monthly: day of the month (default 1)"),
+  })
+  .meta({ id: "CreditsRefill" });
+const credits = z
+  .strictObject({ remaining: z.number().int().min(0).max(MAX_LIMIT), refill: refill.optional() })
+  .meta({ id: "Credits" });
+const meta = z.record(z.string(), z.unknown()).describe("Free JSON (at most 4096 bytes), returned by verification");
+/** Settings a key has besides the specification's columns, in create and update bodies. */
+const extras = {
+  meta: meta.nullable().optional(),
+  ratelimits: z.array(ratelimitInput).max(MAX_RATELIMITS).optional().describe("Named limits (replaces all)"),
+  credits: credits.nullable().optional(),
+  identity_id: z.uuid().nullable().optional(),
+};
 
 export const apiKeySchema = z
   .object({
@@ -36,6 +76,10 @@ export const apiKeySchema = z
     scopes: z.array(z.string()),
     created_at: timestamp,
     updated_at: timestamp,
+    meta: meta.nullable(),
+    ratelimits: z.array(ratelimitConfig),
+    credits: credits.nullable().describe("Credits spent by cost, optionally refilled; null is unlimited"),
+    identity_id: z.uuid().nullable(),
   })
   .meta({ id: "ApiKey" });
 
@@ -49,6 +93,7 @@ export const createBody = z.strictObject({
   rate_limit: limit.nullable().optional(),
   usage_quota: limit.nullable().optional(),
   scopes: grantedScopes.optional(),
+  ...extras,
 });
 
 export const updateBody = z
@@ -60,6 +105,7 @@ export const updateBody = z
     usage_quota: limit.nullable().optional(),
     enabled: z.boolean().optional(),
     scopes: grantedScopes.optional(),
+    ...extras,
   })
   .refine((body) => body.expires_at === undefined || body.expires_in_days === undefined, {
     message: "give expires_at or expires_in_days, not both",
@@ -89,7 +135,51 @@ export const verifyBody = z.strictObject({
     .max(MAX_SCOPES)
     .optional(),
   cost: z.number().int().min(0).max(1_000_000).optional().describe("Units to charge; default 1, 0 only checks"),
+  ratelimits: z
+    .array(z.strictObject({ name: ratelimitName, cost: z.number().int().min(0).max(1_000_000).optional() }))
+    .max(MAX_RATELIMITS)
+    .optional()
+    .describe("Named limits to check besides the auto-applied ones, each with its own cost (default: cost)"),
 });
+
+export const identitySchema = z
+  .object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    external_id: z.string(),
+    meta: meta.nullable(),
+    ratelimits: z.array(ratelimitConfig),
+    credits: credits.nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: "Identity" });
+
+const identityExtras = { meta: extras.meta, ratelimits: extras.ratelimits, credits: extras.credits };
+export const createIdentityBody = z.strictObject({
+  external_id: z.string().min(1).max(MAX_NAME_LENGTH).describe("Your id for the customer, unique among yours"),
+  ...identityExtras,
+});
+export const updateIdentityBody = z.strictObject(identityExtras);
+
+export function identityToJson(identity: Identity): z.output<typeof identitySchema> {
+  return {
+    id: identity.id,
+    user_id: identity.user_id,
+    external_id: identity.external_id,
+    meta: identity.meta,
+    ratelimits: identity.ratelimits,
+    credits: identity.credits,
+    created_at: identity.created_at.toISOString(),
+    updated_at: identity.updated_at.toISOString(),
+  };
+}
+
+export const creditsBody = z.strictObject({
+  op: z.enum(["set", "increment", "decrement"]),
+  amount: z.number().int().min(0).max(MAX_LIMIT),
+});
+export const creditsSchema = z.object({ remaining: z.number().int().describe("Credits left after the change") });
 
 export const createdSchema = z.object({ api_key: apiKeySchema, plain_key: z.string() });
 export const rotatedSchema = z.object({ api_key: apiKeySchema, plain_key: z.string(), previous: apiKeySchema });
@@ -104,7 +194,22 @@ export const statsSchema = z
     rate_limit: z.number().int().nullable(),
     requests_this_hour: z.number().int(),
     rate_limit_reset: timestamp,
-    series: z.array(z.object({ hour: timestamp, requests: z.number().int() })),
+    series: z.array(
+      z.object({
+        hour: timestamp,
+        requests: z.number().int().describe("Units counted (the sum of valid verifications' costs)"),
+        outcomes: z
+          .object({
+            valid: z.number().int(),
+            rate_limited: z.number().int(),
+            usage_exceeded: z.number().int(),
+            disabled: z.number().int(),
+            expired: z.number().int(),
+            insufficient_scope: z.number().int(),
+          })
+          .describe("Verifications of the hour by outcome"),
+      }),
+    ),
   })
   .meta({ id: "ApiKeyStats" });
 
@@ -118,15 +223,36 @@ export const verifyResultSchema = z
       .object({
         limit: z.number().int(),
         remaining: z.number().int(),
-        reset: z.number().int().describe("Start of the next hour, Unix milliseconds"),
+        reset: z.number().int().describe("When the limit is fully available again, Unix milliseconds"),
       })
+      .optional()
+      .describe("The limit that refused, else the most restrictive (what the RateLimit-* headers report)"),
+    ratelimits: z
+      .array(
+        z.object({
+          name: z.string().describe('"rate_limit" is the hourly rate_limit'),
+          source: z.enum(["key", "identity", "rate_limit"]),
+          limit: z.number().int(),
+          duration_ms: z.number().int(),
+          remaining: z.number().int(),
+          reset: z.number().int(),
+          exceeded: z.boolean(),
+          retry_at: z.number().int().optional(),
+        }),
+      )
+      .optional()
+      .describe("Every limit checked; the one that refused has exceeded: true"),
+    credits: z.number().int().optional().describe("The key's credits left; absent when unlimited"),
+    meta: meta.nullable().optional(),
+    identity: z
+      .object({ id: z.uuid(), external_id: z.string(), meta: meta.nullable(), credits: z.number().int().optional() })
       .optional(),
     retry_at: z
       .number()
       .int()
       .optional()
       .describe(
-        "On RATE_LIMITED and USAGE_EXCEEDED: the earliest moment worth asking again (the next hour, Unix ms); for the lifetime quota a back-off hint, not a promise",
+        "On RATE_LIMITED and USAGE_EXCEEDED: the earliest moment worth asking again (Unix ms): when the refusing limit lets the request through, the next credits refill, or for the lifetime quota the next hour as a back-off hint, not a promise",
       ),
   })
   .meta({ id: "ApiKeyVerification" });
@@ -149,6 +275,10 @@ export function toJson(key: ApiKey): ApiKeyJson {
     scopes: key.scopes,
     created_at: key.created_at.toISOString(),
     updated_at: key.updated_at.toISOString(),
+    meta: key.meta,
+    ratelimits: key.ratelimits,
+    credits: key.credits,
+    identity_id: key.identity_id,
   };
 }
 
@@ -157,7 +287,7 @@ export function statsToJson(stats: ApiKeyStats): z.output<typeof statsSchema> {
     ...stats,
     last_used_at: iso(stats.last_used_at),
     rate_limit_reset: stats.rate_limit_reset.toISOString(),
-    series: stats.series.map((p) => ({ hour: p.hour.toISOString(), requests: p.requests })),
+    series: stats.series.map((p) => ({ hour: p.hour.toISOString(), requests: p.requests, outcomes: p.outcomes })),
   };
 }
 
@@ -168,6 +298,17 @@ export function verifyToJson(result: VerifyResult): z.output<typeof verifyResult
     ...(result.key ? { key: toJson(result.key) } : {}),
     ...(result.remaining !== undefined ? { remaining: result.remaining } : {}),
     ...(result.ratelimit ? { ratelimit: result.ratelimit } : {}),
+    ...(result.ratelimits
+      ? {
+          ratelimits: result.ratelimits.map(({ retryAt, ...l }) => ({
+            ...l,
+            ...(retryAt === undefined ? {} : { retry_at: retryAt }),
+          })),
+        }
+      : {}),
+    ...(result.credits !== undefined ? { credits: result.credits } : {}),
+    ...(result.meta !== undefined ? { meta: result.meta } : {}),
+    ...(result.identity ? { identity: result.identity } : {}),
     ...(result.retryAt !== undefined ? { retry_at: result.retryAt } : {}),
   };
 }

@@ -18,8 +18,8 @@ export async function verifyRoute(app: ZodApp, verifier: ApiKeyService, verifica
       },
     },
     async (request) => {
-      const { key, scopes, cost } = request.body;
-      const result = await domain(() => verifier.verifyApiKey(key, { scopes, cost }));
+      const { key, scopes, cost, ratelimits } = request.body;
+      const result = await domain(() => verifier.verifyApiKey(key, { scopes, cost, ratelimits }));
       verifications.inc({ code: result.code });
       return verifyToJson(result);
     },

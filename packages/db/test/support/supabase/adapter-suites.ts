@@ -115,7 +115,7 @@ export function describeSupabaseAdapter(name: string, target: SupabaseTarget): v
       const { plainKey } = await keys.createApiKey({ user_id: await target.createUser(), name: "fast path" });
       called.length = 0;
       expect((await keys.verifyApiKey(plainKey)).valid).toBe(true);
-      expect(called).toEqual(["vx_verify_api_key"]);
+      expect(called).toEqual(["vx_api_key_verify"]);
 
       called.length = 0;
       const now = new Date();
@@ -127,7 +127,7 @@ export function describeSupabaseAdapter(name: string, target: SupabaseTarget): v
         now,
       );
       expect(outcomes.map((o) => o.code)).toEqual(["VALID", "NOT_FOUND"]);
-      expect(called).toEqual(["vx_verify_api_keys"]);
+      expect(called).toEqual(["vx_api_key_verify_batch"]);
     });
   });
 

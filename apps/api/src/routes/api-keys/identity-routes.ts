@@ -1,0 +1,112 @@
+/** /v1/identities: one customer's shared limits and credits, managed with a user JWT through RLS like keys. */
+import type { ApiKeyService } from "@vx/api-keys";
+import type { Queryable } from "@vx/db";
+import type { FastifyRequest } from "fastify";
+import { z } from "zod";
+import { requirePrincipal, withUser, type ZodApp } from "../../route-kit.js";
+import { domain } from "./errors.js";
+import { guards } from "./management-routes.js";
+import {
+  createIdentityBody,
+  creditsBody,
+  creditsSchema,
+  identitySchema,
+  identityToJson,
+  idParams,
+  updateIdentityBody,
+} from "./schemas.js";
+
+const tags = ["api-keys"];
+
+export async function identityRoutes(app: ZodApp, serviceFor: (tx: Queryable) => ApiKeyService): Promise<void> {
+  const as = <T>(request: FastifyRequest, work: (keys: ApiKeyService, userId: string) => Promise<T>) =>
+    domain(() => withUser(request, (tx) => work(serviceFor(tx), requirePrincipal(request).userId)));
+
+  app.post(
+    "/identities",
+    {
+      preHandler: guards,
+      schema: {
+        tags,
+        summary: "Create an identity (409 identity_exists when the external_id is taken)",
+        body: createIdentityBody,
+        response: { 201: identitySchema },
+      },
+    },
+    async (request, reply) => {
+      const identity = await as(request, (keys, userId) => keys.createIdentity({ ...request.body, user_id: userId }));
+      reply.code(201);
+      return identityToJson(identity);
+    },
+  );
+
+  app.get(
+    "/identities",
+    {
+      preHandler: guards,
+      schema: { tags, summary: "List your identities, oldest first", response: { 200: z.array(identitySchema) } },
+    },
+    async (request) => (await as(request, (keys, userId) => keys.listIdentities(userId))).map(identityToJson),
+  );
+
+  app.get(
+    "/identities/:id",
+    {
+      preHandler: guards,
+      schema: { tags, summary: "Get an identity", params: idParams, response: { 200: identitySchema } },
+    },
+    async (request) => identityToJson(await as(request, (keys, userId) => keys.getIdentity(request.params.id, userId))),
+  );
+
+  app.patch(
+    "/identities/:id",
+    {
+      preHandler: guards,
+      schema: {
+        tags,
+        summary: "Change an identity's meta, limits or credits",
+        params: idParams,
+        body: updateIdentityBody,
+        response: { 200: identitySchema },
+      },
+    },
+    async (request) =>
+      identityToJson(await as(request, (keys, userId) => keys.updateIdentity(request.params.id, userId, request.body))),
+  );
+
+  app.delete(
+    "/identities/:id",
+    {
+      preHandler: guards,
+      schema: {
+        tags,
+        summary: "Delete an identity (its keys stay, on their own limits)",
+        params: idParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await as(request, (keys, userId) => keys.deleteIdentity(request.params.id, userId));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/identities/:id/credits",
+    {
+      preHandler: guards,
+      schema: {
+        tags,
+        summary: "Set, increment or decrement an identity's shared credits",
+        params: idParams,
+        body: creditsBody,
+        response: { 200: creditsSchema },
+      },
+    },
+    async (request) => ({
+      remaining: await as(request, (keys, userId) =>
+        keys.changeIdentityCredits(request.params.id, userId, request.body),
+      ),
+    }),
+  );
+}

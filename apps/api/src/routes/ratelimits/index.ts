@@ -1,0 +1,91 @@
+/**
+ * The standalone rate limiter over HTTP: POST /v1/ratelimits/limit (any user token, or an API key with
+ * `ratelimits:write`) and per-identifier overrides under /v1/ratelimits/overrides. Namespaces belong to the caller.
+ * Registered by the app under /v1.
+ */
+import { RateLimiter, type RateLimitOverride } from "@vx/api-keys";
+import { PgRateLimitRepository } from "@vx/db";
+import type { FastifyRequest } from "fastify";
+import { type AppContext, requirePrincipal, requireUser, withUser, type ZodApp } from "../../route-kit.js";
+import { domain } from "../api-keys/errors.js";
+import { limitBody, limitResultSchema, overrideBody, overrideKey, overrideSchema, overridesQuery } from "./schemas.js";
+
+const tags = ["ratelimits"];
+const config = { apiKeyScopes: ["ratelimits:write"] };
+
+export default async function routes(app: ZodApp, ctx: AppContext): Promise<void> {
+  // One process-wide limiter on the connection role, so concurrent calls share statements; the owner is the caller.
+  const limiter = new RateLimiter({ repository: new PgRateLimitRepository(ctx.db), now: ctx.now });
+  const overrides = <T>(request: FastifyRequest, work: (repo: PgRateLimitRepository, userId: string) => Promise<T>) =>
+    withUser(request, (tx) => work(new PgRateLimitRepository(tx), requirePrincipal(request).userId));
+
+  app.post(
+    "/ratelimits/limit",
+    {
+      preHandler: requireUser,
+      config,
+      schema: {
+        tags,
+        summary: "Count a call against (namespace, identifier) if its GCRA limit allows it; always 200 with success",
+        body: limitBody,
+        response: { 200: limitResultSchema },
+      },
+    },
+    async (request) => {
+      const { namespace, identifier, ...options } = request.body;
+      const owner = requirePrincipal(request).userId;
+      const { retryAt, ...result } = await domain(() => limiter.limit(namespace, identifier, { ...options, owner }));
+      return { ...result, ...(retryAt === undefined ? {} : { retry_at: retryAt }) };
+    },
+  );
+
+  app.put(
+    "/ratelimits/overrides",
+    {
+      preHandler: requireUser,
+      config,
+      schema: {
+        tags,
+        summary: "Set the limit and window of one identifier, whatever callers pass",
+        body: overrideBody,
+        response: { 200: overrideSchema },
+      },
+    },
+    async (request) =>
+      toJson(await overrides(request, (repo, userId) => repo.setOverride({ ...request.body, user_id: userId }))),
+  );
+
+  app.get(
+    "/ratelimits/overrides",
+    {
+      preHandler: requireUser,
+      config,
+      schema: {
+        tags,
+        summary: "Your overrides",
+        querystring: overridesQuery,
+        response: { 200: overrideSchema.array() },
+      },
+    },
+    async (request) =>
+      (await overrides(request, (repo, userId) => repo.listOverrides(userId, request.query.namespace))).map(toJson),
+  );
+
+  app.delete(
+    "/ratelimits/overrides",
+    {
+      preHandler: requireUser,
+      config,
+      schema: { tags, summary: "Remove an override (204, or 404 when there was none)", querystring: overrideKey },
+    },
+    async (request, reply) => {
+      const { namespace, identifier } = request.query;
+      const deleted = await overrides(request, (repo, userId) => repo.deleteOverride(userId, namespace, identifier));
+      return reply.code(deleted ? 204 : 404).send(deleted ? null : undefined);
+    },
+  );
+}
+
+function toJson({ user_id: _owner, ...override }: RateLimitOverride) {
+  return override;
+}

@@ -1,0 +1,53 @@
+// MemoryRateLimitRepository: the standalone limiter's port in process memory, the reference of its contract suite.
+import { type GcraState, gcra } from "../limits.js";
+import type {
+  RateLimitOutcome,
+  RateLimitOverride,
+  RateLimitRepository,
+  RateLimitRequest,
+} from "../ratelimit-repository.js";
+
+const keyOf = (userId: string, namespace: string, identifier: string) => `${userId} ${namespace} ${identifier}`;
+
+/** Each method runs synchronously between awaits, so each is atomic, as the SQL function's row locks make it. */
+export class MemoryRateLimitRepository implements RateLimitRepository {
+  private readonly states = new Map<string, GcraState>();
+  private readonly overrides = new Map<string, RateLimitOverride>();
+
+  async limit(requests: readonly RateLimitRequest[], now: Date): Promise<RateLimitOutcome[]> {
+    return requests.map((r) => {
+      const key = keyOf(r.userId, r.namespace, r.identifier);
+      const override = this.overrides.get(key);
+      const limit = override?.limit ?? r.limit;
+      const duration = override?.duration_ms ?? r.duration_ms;
+      const g = gcra(this.states.get(key) ?? null, limit, duration, r.cost, now.getTime());
+      if (g.allowed) this.states.set(key, g.state);
+      const outcome: RateLimitOutcome = {
+        success: g.allowed,
+        limit,
+        duration_ms: duration,
+        remaining: g.remaining,
+        reset: g.reset,
+        overridden: override !== undefined,
+      };
+      if (g.retryAt !== undefined) outcome.retryAt = g.retryAt;
+      return outcome;
+    });
+  }
+
+  async setOverride(override: RateLimitOverride): Promise<RateLimitOverride> {
+    this.overrides.set(keyOf(override.user_id, override.namespace, override.identifier), { ...override });
+    return { ...override };
+  }
+
+  async listOverrides(userId: string, namespace?: string): Promise<RateLimitOverride[]> {
+    return [...this.overrides.values()]
+      .filter((o) => o.user_id === userId && (namespace === undefined || o.namespace === namespace))
+      .sort((a, b) => keyOf("", a.namespace, a.identifier).localeCompare(keyOf("", b.namespace, b.identifier)))
+      .map((o) => ({ ...o }));
+  }
+
+  async deleteOverride(userId: string, namespace: string, identifier: string): Promise<boolean> {
+    return this.overrides.delete(keyOf(userId, namespace, identifier));
+  }
+}

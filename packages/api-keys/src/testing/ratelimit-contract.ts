@@ -1,0 +1,84 @@
+// describeRateLimitRepository: what every standalone rate limiter store must do, run once per adapter.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RateLimitRepository } from "../ratelimit-repository.js";
+import { RateLimiter } from "../ratelimiter.js";
+
+export interface RateLimitRepositoryFixture {
+  repository: RateLimitRepository;
+  /** A second repository on its own connections: "another API process". */
+  peer?: RateLimitRepository;
+  createUser(): Promise<string>;
+  close?(): Promise<void>;
+}
+
+export function describeRateLimitRepository(
+  name: string,
+  factory: () => RateLimitRepositoryFixture | Promise<RateLimitRepositoryFixture>,
+): void {
+  describe(`RateLimitRepository contract: ${name}`, () => {
+    let fixture: RateLimitRepositoryFixture;
+    beforeAll(async () => {
+      fixture = await factory();
+    });
+    afterAll(async () => {
+      await fixture?.close?.();
+    });
+    let t = Date.parse("2031-06-01T12:00:00Z");
+    const now = () => new Date(t);
+
+    it("limits each identifier of a namespace on its own with GCRA, and an override replaces the limit", async () => {
+      const owner = await fixture.createUser();
+      const limiter = new RateLimiter({ repository: fixture.repository, owner, now, batching: false });
+      const ip = (id: string) => limiter.limit("ip", id, { limit: 2, duration_ms: 1000 });
+      expect((await ip("1.1.1.1")).success).toBe(true);
+      expect(await ip("1.1.1.1")).toMatchObject({ success: true, remaining: 0 });
+      const refused = await ip("1.1.1.1");
+      expect(refused).toMatchObject({ success: false, remaining: 0, retryAt: t + 500, overridden: false });
+      expect((await ip("2.2.2.2")).success).toBe(true);
+      await fixture.repository.setOverride({
+        user_id: owner,
+        namespace: "ip",
+        identifier: "2.2.2.2",
+        limit: 10,
+        duration_ms: 1000,
+      });
+      expect(await ip("2.2.2.2")).toMatchObject({ success: true, limit: 10, overridden: true });
+      expect(await fixture.repository.listOverrides(owner, "ip")).toMatchObject([{ identifier: "2.2.2.2", limit: 10 }]);
+      expect(await fixture.repository.deleteOverride(owner, "ip", "2.2.2.2")).toBe(true);
+      expect(await fixture.repository.listOverrides(owner)).toEqual([]);
+      t += 500;
+      expect((await ip("1.1.1.1")).success).toBe(true);
+      // Another owner's namespace of the same name is another limit.
+      const other = await fixture.createUser();
+      expect((await limiter.limit("ip", "1.1.1.1", { limit: 2, duration_ms: 1000, owner: other })).success).toBe(true);
+    });
+
+    it("lets exactly what GCRA allows of 300 concurrent calls from two processes pass a 10/s limit", async () => {
+      const owner = await fixture.createUser();
+      const a = new RateLimiter({ repository: fixture.repository, owner, now });
+      const b = new RateLimiter({ repository: fixture.peer ?? fixture.repository, owner, now, batching: false });
+      const round = async (n: number) => {
+        const results = await Promise.all(
+          Array.from({ length: n }, (_, i) =>
+            (i % 2 ? a : b).limit("phone", "+15550100", { limit: 10, duration_ms: 1000 }),
+          ),
+        );
+        return results.filter((r) => r.success).length;
+      };
+      expect(await round(150)).toBe(10);
+      t += 250;
+      expect(await round(150)).toBe(2);
+    });
+
+    it("refuses a zero or over-30-day window and a negative limit, naming the field", async () => {
+      const limiter = new RateLimiter({ repository: fixture.repository, owner: await fixture.createUser(), now });
+      for (const [options, field] of [
+        [{ limit: -1, duration_ms: 1000 }, "limit"],
+        [{ limit: 1, duration_ms: 0 }, "duration_ms"],
+        [{ limit: 1, duration_ms: 31 * 86_400_000 }, "duration_ms"],
+      ] as const) {
+        await expect(limiter.limit("ns", "id", options)).rejects.toMatchObject({ issues: [{ field }] });
+      }
+    });
+  });
+}

@@ -1,0 +1,83 @@
+// PgRateLimitRepository: the standalone rate limiter on Postgres or PGlite; one statement per batch
+// (vx_ratelimit_batch, migration 015), overrides as plain rows under RLS when built on a user's transaction.
+import type { RateLimitOutcome, RateLimitOverride, RateLimitRepository, RateLimitRequest } from "@vx/api-keys";
+import type { Queryable } from "../queryable.js";
+
+const limitBatch =
+  "SELECT * FROM public.vx_ratelimit_batch($1::uuid[], $2::text[], $3::text[], $4::integer[], $5::bigint[], $6::integer[], $7)";
+
+const OVERRIDE_COLUMNS = 'user_id, namespace, identifier, "limit", duration_ms';
+
+const upsertOverride = `
+  INSERT INTO public.ratelimit_overrides AS o (user_id, namespace, identifier, "limit", duration_ms)
+  VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT (user_id, namespace, identifier) DO UPDATE SET "limit" = excluded."limit", duration_ms = excluded.duration_ms
+  RETURNING ${OVERRIDE_COLUMNS}`;
+
+const selectOverrides = `
+  SELECT ${OVERRIDE_COLUMNS} FROM public.ratelimit_overrides
+  WHERE user_id = $1 AND ($2::text IS NULL OR namespace = $2) ORDER BY namespace, identifier`;
+
+const deleteOverride =
+  "DELETE FROM public.ratelimit_overrides WHERE user_id = $1 AND namespace = $2 AND identifier = $3";
+
+type Row = Record<string, unknown>;
+
+export class PgRateLimitRepository implements RateLimitRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async limit(requests: readonly RateLimitRequest[], now: Date): Promise<RateLimitOutcome[]> {
+    const { rows } = await this.db.query<Row>(limitBatch, [
+      requests.map((r) => r.userId),
+      requests.map((r) => r.namespace),
+      requests.map((r) => r.identifier),
+      requests.map((r) => r.limit),
+      requests.map((r) => r.duration_ms),
+      requests.map((r) => r.cost),
+      now,
+    ]);
+    const outcomes = new Array<RateLimitOutcome>(requests.length);
+    for (const row of rows) {
+      const outcome: RateLimitOutcome = {
+        success: row.success as boolean,
+        limit: row.limit as number,
+        duration_ms: Number(row.duration_ms),
+        remaining: row.remaining as number,
+        reset: Number(row.reset),
+        overridden: row.overridden as boolean,
+      };
+      if (row.retry_at !== null) outcome.retryAt = Number(row.retry_at);
+      outcomes[(row.ord as number) - 1] = outcome;
+    }
+    return outcomes;
+  }
+
+  async setOverride(o: RateLimitOverride): Promise<RateLimitOverride> {
+    const { rows } = await this.db.query<Row>(upsertOverride, [
+      o.user_id,
+      o.namespace,
+      o.identifier,
+      o.limit,
+      o.duration_ms,
+    ]);
+    return toOverride(rows[0]!);
+  }
+
+  async listOverrides(userId: string, namespace?: string): Promise<RateLimitOverride[]> {
+    return (await this.db.query<Row>(selectOverrides, [userId, namespace ?? null])).rows.map(toOverride);
+  }
+
+  async deleteOverride(userId: string, namespace: string, identifier: string): Promise<boolean> {
+    return (await this.db.query(deleteOverride, [userId, namespace, identifier])).rowCount > 0;
+  }
+}
+
+function toOverride(row: Row): RateLimitOverride {
+  return {
+    user_id: row.user_id as string,
+    namespace: row.namespace as string,
+    identifier: row.identifier as string,
+    limit: row.limit as number,
+    duration_ms: Number(row.duration_ms),
+  };
+}
