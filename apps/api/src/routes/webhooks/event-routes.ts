@@ -54,6 +54,6 @@ export async function eventRoutes(
         response: { 200: z.object({ data: z.array(eventTypeSchema) }) },
       },
     },
-    async () => ({ data: [...serviceFor(ctx.db).listEventTypes()] }),
+    async () => ({ data: await serviceFor(ctx.db).listEventTypes() }),
   );
 }
