@@ -49,18 +49,32 @@ interface Entry {
   validate?: PayloadValidator;
 }
 
+/** The cache, shared by a catalog and the views `through()` makes of it. */
+interface CacheState {
+  entries?: Map<string, Entry>;
+  loadedAt: number;
+  loading?: Promise<Map<string, Entry>>;
+}
+
 export class EventCatalog {
   readonly repository: EventTypeRepository;
   private readonly now: Clock;
   private readonly refreshMs: number;
-  private entries?: Map<string, Entry>;
-  private loadedAt = Number.NEGATIVE_INFINITY;
-  private loading?: Promise<Map<string, Entry>>;
+  private readonly cache: CacheState;
 
-  constructor(options: EventCatalogOptions) {
+  constructor(options: EventCatalogOptions, cache?: CacheState) {
     this.repository = options.repository;
     this.now = options.now ?? systemClock;
     this.refreshMs = options.refreshMs ?? DEFAULT_CATALOG_REFRESH_MS;
+    this.cache = cache ?? { loadedAt: Number.NEGATIVE_INFINITY };
+  }
+
+  /**
+   * The same catalog and cache, reading and writing through another repository: the caller's transaction, so a
+   * reload never waits on a second connection while that transaction is open (PGlite runs one at a time).
+   */
+  through(repository: EventTypeRepository): EventCatalog {
+    return new EventCatalog({ repository, now: this.now, refreshMs: this.refreshMs }, this.cache);
   }
 
   /** Event types by name; archived ones only when asked. `fresh` reads the repository instead of the cache. */
@@ -137,8 +151,8 @@ export class EventCatalog {
 
   /** Forget the cache: the next call reads the repository. */
   invalidate(): void {
-    this.entries = undefined;
-    this.loadedAt = Number.NEGATIVE_INFINITY;
+    this.cache.entries = undefined;
+    this.cache.loadedAt = Number.NEGATIVE_INFINITY;
   }
 
   private async subscribable(event: string): Promise<boolean> {
@@ -152,22 +166,24 @@ export class EventCatalog {
   private async entry(name: string, fresh = false): Promise<Entry | undefined> {
     const entries = fresh ? await this.reload() : await this.load();
     const found = entries.get(name);
-    if (found || fresh || this.now().getTime() - this.loadedAt < MISS_RELOAD_MS) return found;
+    if (found || fresh || this.now().getTime() - this.cache.loadedAt < MISS_RELOAD_MS) return found;
     // Another process may have defined it since this one loaded the catalog.
     return (await this.reload()).get(name);
   }
 
   private load(): Promise<Map<string, Entry>> {
-    if (this.entries && this.now().getTime() - this.loadedAt < this.refreshMs) return Promise.resolve(this.entries);
+    const { entries, loadedAt } = this.cache;
+    if (entries && this.now().getTime() - loadedAt < this.refreshMs) return Promise.resolve(entries);
     return this.reload();
   }
 
   private reload(): Promise<Map<string, Entry>> {
-    this.loading ??= (async () => {
+    const cache = this.cache;
+    cache.loading ??= (async () => {
       try {
         const started = this.now().getTime();
         const types = await this.repository.listEventTypes();
-        const previous = this.entries;
+        const previous = cache.entries;
         const entries = new Map<string, Entry>();
         for (const type of types) {
           const old = previous?.get(type.name);
@@ -175,14 +191,14 @@ export class EventCatalog {
           const same = old && JSON.stringify(old.type.schema) === JSON.stringify(type.schema);
           entries.set(type.name, { type, validate: same ? old.validate : undefined });
         }
-        this.entries = entries;
-        this.loadedAt = started;
+        cache.entries = entries;
+        cache.loadedAt = started;
         return entries;
       } finally {
-        this.loading = undefined;
+        cache.loading = undefined;
       }
     })();
-    return this.loading;
+    return cache.loading;
   }
 
   private async names(): Promise<string[]> {
