@@ -440,7 +440,8 @@ BEGIN
     FROM (
       SELECT 1 AS n, w.id, w.user_id, 'endpoint.disabled' AS event,
         json_build_object('type', 'endpoint.disabled', 'timestamp', v_stamp, 'data', json_build_object(
-          'endpoint_id', w.id, 'reason', w.last_error, 'failing_since', s.failing_since))::text AS body
+          'endpoint_id', w.id, 'reason', w.last_error,
+          'failing_since', to_char(s.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text AS body
       FROM public.webhooks w LEFT JOIN public.webhook_failure_streaks s ON s.webhook_id = w.id
       WHERE w.id = ANY (v_disabled)
       UNION ALL

@@ -467,7 +467,7 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
     this.operational(webhook.user_id, "endpoint.disabled", now, {
       endpoint_id: webhook.id,
       reason,
-      failing_since: since && since.toISOString(),
+      failing_since: since ? since.toISOString() : null,
     });
   }
 
