@@ -3,9 +3,11 @@
 //    the same call on a type without a schema, in this process (no database).
 // 2. Throttling: a backlog to one webhook with `rate_limit_per_second` drained by two worker processes; the deliveries
 //    the receiver counts in each calendar second, against the limit.
+// 3. End to end with the schema checked on every trigger: bench/webhooks.ts with BENCH_SCHEMA=1 for vx and pg-boss,
+//    16 and 64 producers, 1 worker process (BENCH_E2E_MESSAGES per figure, 5000; BENCH_E2E=0 skips it).
 // Writes bench/results/webhooks-catalog.md. Settings: BENCH_ROUNDS (3), BENCH_RATE (200/s), BENCH_SECONDS of backlog
 // (8), BENCH_POSTGRES_URL (the local server).
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { loadavg } from "node:os";
@@ -124,6 +126,37 @@ async function measureDrain(): Promise<Drain> {
   };
 }
 
+type EndToEnd = Record<"vx1" | "boss1" | "vx1Many" | "boss1Many", number>;
+
+/** bench/webhooks.ts's figures with BENCH_SCHEMA=1, one per round, read from the lines it prints. */
+function measureEndToEnd(): { rate: EndToEnd; cpu: EndToEnd }[] {
+  const out = execFileSync(process.execPath, ["--import", "tsx", join(here, "webhooks.ts")], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      BENCH_SCHEMA: "1",
+      BENCH_ONLY: "vx1,boss1,vx1Many,boss1Many",
+      BENCH_ROUNDS: String(ROUNDS),
+      BENCH_MESSAGES: process.env.BENCH_E2E_MESSAGES ?? "5000",
+      BENCH_WARM: "2000",
+      TSX_TSCONFIG_PATH: join(root, "tsconfig.json"),
+    },
+  });
+  const rounds: { rate: Partial<EndToEnd>; cpu: Partial<EndToEnd> }[] = [];
+  const number = (text: string) => Number(text.replace(/,/g, ""));
+  const line =
+    /^round (\d+) (\w+): ([\d,]+)\/s, CPU µs\/message pg ([\d,]+) workers ([\d,]+) receiver ([\d,]+) producer ([\d,]+)/gm;
+  for (const match of out.matchAll(line)) {
+    const round = (rounds[Number(match[1]) - 1] ??= { rate: {}, cpu: {} });
+    const key = match[2] as keyof EndToEnd;
+    round.rate[key] = number(match[3]!);
+    round.cpu[key] = [4, 5, 6, 7].reduce((sum, i) => sum + number(match[i]!), 0);
+  }
+  return rounds as { rate: EndToEnd; cpu: EndToEnd }[];
+}
+
 async function main(): Promise<void> {
   const loadAtStart = loadavg()[0]!;
   const checks: Awaited<ReturnType<typeof measureChecks>>[] = [];
@@ -138,6 +171,28 @@ async function main(): Promise<void> {
         `drain ${d.perSecond.join(", ")} /s (max ${d.max})`,
     );
   }
+  const e2e = process.env.BENCH_E2E === "0" ? [] : measureEndToEnd();
+  const bestRatio = e2e.map(({ rate: r }) => Math.max(r.vx1, r.vx1Many) / Math.max(r.boss1, r.boss1Many));
+  /** How many times vx's CPU per message (Postgres, workers, receiver, producer) pg-boss needs, 64 producers. */
+  const cpuRatio = e2e.map(({ cpu }) => cpu.boss1Many / cpu.vx1Many);
+  const fmt = (n: number) => Math.round(n).toLocaleString("en");
+  const e2eReport =
+    e2e.length === 0
+      ? ""
+      : `
+**End to end with the schema checked on every trigger** (\`bench/webhooks.ts\` with \`BENCH_SCHEMA=1\`,
+\`BENCH_ONLY=vx1,boss1,vx1Many,boss1Many\`, ${process.env.BENCH_E2E_MESSAGES ?? "5000"} messages per figure, 2,000 warm-up
+deliveries per process, pg-boss at its usual best settings; throttling off). Deliveries/s per round:
+
+| round | vx, 16 producers | pg-boss, 16 | vx, 64 producers | pg-boss, 64 | vx ÷ pg-boss, each at its better number |
+|---|---|---|---|---|---|
+${e2e.map(({ rate: r }, i) => `| ${i + 1} | ${fmt(r.vx1)} | ${fmt(r.boss1)} | ${fmt(r.vx1Many)} | ${fmt(r.boss1Many)} | ${bestRatio[i]!.toFixed(2)} |`).join("\n")}
+
+Median ratio **${median(bestRatio).toFixed(2)}** (${range(bestRatio, 2)}; target ≥ 2). CPU per delivered message, the
+steadier figure on these shared cores (every Postgres backend of the database, the worker process, the receiver and
+the producers), 64 producers: vx ${fmt(median(e2e.map((r) => r.cpu.vx1Many)))} µs, pg-boss
+${fmt(median(e2e.map((r) => r.cpu.boss1Many)))} µs: pg-boss needs **${median(cpuRatio).toFixed(2)} ×** (${range(cpuRatio, 2)}) as much.
+`;
   const rates = drains.map((d) => d.perSecond.reduce((a, b) => a + b, 0) / d.perSecond.length);
   const errors = rates.map((rate) => (100 * Math.abs(rate - RATE)) / RATE);
   const report = `## Webhooks: payload schemas and throttling (\`bench/webhooks-catalog.ts\`)
@@ -148,8 +203,14 @@ the run: ${loadAtStart.toFixed(1)} and ${loadavg()[0]!.toFixed(1)} on 2 cores.
 **Payload schemas.** \`EventCatalog.checkEvent\` on the webhooks benchmark's payload, with its JSON Schema (three
 required strings, one pattern, no other properties; compiled once by Ajv and cached with the catalog) and on a type
 without a schema, ${CHECKS.toLocaleString("en")} calls after a warm-up, one core: **${median(checks.map((c) => c.schema)).toFixed(2)} µs**
-(${range(checks.map((c) => c.schema), 2)}) per event with the schema, ${median(checks.map((c) => c.none)).toFixed(2)} µs
-(${range(checks.map((c) => c.none), 2)}) without; building the envelope (\`JSON.stringify\`) costs
+(${range(
+    checks.map((c) => c.schema),
+    2,
+  )}) per event with the schema, ${median(checks.map((c) => c.none)).toFixed(2)} µs
+(${range(
+    checks.map((c) => c.none),
+    2,
+  )}) without; building the envelope (\`JSON.stringify\`) costs
 ${median(checks.map((c) => c.envelope)).toFixed(2)} µs. End to end, the webhooks benchmark with \`BENCH_SCHEMA=1\` (every
 trigger checked) is in its section below.
 
@@ -161,8 +222,9 @@ ${RATE}, off by ${median(errors).toFixed(1)} % (${range(errors)}; target ≤ 5 %
 ${Math.max(...drains.map((d) => d.max))}. Per round: ${drains.map((d) => d.perSecond.join(", ")).join("; ")}.
 Both processes claim through \`vx_webhook_claim\`, which counts a webhook's claims per calendar second in
 \`webhook_throttles\` under a row lock: neither knows the other, and messages over the limit wait, in order, for the
-next second.
-`;
+next second. The most in one second can pass the limit at the receiver only when deliveries claimed at the end of
+one second arrive in the next (the claims themselves are counted per second).
+${e2eReport}`;
   writeFileSync(join(here, "results", "webhooks-catalog.md"), report);
   console.log(report);
 }

@@ -48,10 +48,7 @@ describeDatabases("webhook secrets at rest", ({ db }) => {
 
 describeDatabases("webhook event types", ({ db }) => {
   describeEventTypeRepository("PgEventTypeRepository", async () => {
-    await db().query(
-      `DELETE FROM public.webhook_event_types WHERE name NOT IN (${DEFAULT_NAMES.map((_, i) => `$${i + 1}`).join(", ")})`,
-      DEFAULT_NAMES,
-    );
+    await db().query("DELETE FROM public.webhook_event_types WHERE NOT (name = ANY ($1))", [DEFAULT_NAMES]);
     return new PgEventTypeRepository(db());
   });
 });

@@ -45,6 +45,8 @@ describe("defineEventTypes", () => {
       return "defined";
     };
     expect(code(() => defineEventTypes([{ ...invoicePaid, schema: { type: "money" } }]))).toBe("invalid_schema");
+    const { example: _example, ...withoutExample } = invoicePaid;
+    expect(code(() => defineEventTypes([{ ...withoutExample, schema: { type: "money" } }]))).toBe("invalid_schema");
     expect(code(() => defineEventTypes([{ ...invoicePaid, name: "invoice..paid" }]))).toBe("invalid_input");
     expect(code(() => defineEventTypes([{ ...invoicePaid, example: { invoice_id: 1 } }]))).toBe("invalid_input");
   });

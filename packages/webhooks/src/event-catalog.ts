@@ -234,7 +234,8 @@ export function checkEventTypeDefinition(definition: EventTypeDefinition): Event
   }
   const type = eventType({ ...definition, schema: schema as EventType["schema"] });
   if (type.schema !== null) {
-    const problems = type.example === null ? [] : compilePayloadSchema(type.schema)(type.example);
+    const validate = compilePayloadSchema(type.schema);
+    const problems = type.example === null ? [] : validate(type.example);
     if (problems.length > 0) {
       const first = problems[0]!;
       throw invalid("example", `example does not match the schema: ${first.path || "the example"} ${first.message}`);
