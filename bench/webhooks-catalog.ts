@@ -149,7 +149,9 @@ function measureEndToEnd(): { rate: EndToEnd; cpu: EndToEnd }[] {
   const line =
     /^round (\d+) (\w+): ([\d,]+)\/s, CPU µs\/message pg ([\d,]+) workers ([\d,]+) receiver ([\d,]+) producer ([\d,]+)/gm;
   for (const match of out.matchAll(line)) {
-    const round = (rounds[Number(match[1]) - 1] ??= { rate: {}, cpu: {} });
+    const index = Number(match[1]) - 1;
+    rounds[index] ??= { rate: {}, cpu: {} };
+    const round = rounds[index]!;
     const key = match[2] as keyof EndToEnd;
     round.rate[key] = number(match[3]!);
     round.cpu[key] = [4, 5, 6, 7].reduce((sum, i) => sum + number(match[i]!), 0);
