@@ -10,19 +10,21 @@
 // makes vx workers print their claim and record counts; BENCH_PRODUCERS and BENCH_MANY_PRODUCERS set the two
 // numbers of concurrent producers end to end (16 and 64);
 // BENCH_PROF=dir writes CPU profiles of the worker processes; BENCH_VARIANT=file.sql runs that SQL after the
-// migrations (to try a schema change end to end).
+// migrations (to try a schema change end to end); BENCH_SCHEMA=1 gives call.started a payload schema that every
+// trigger is checked against (bench/webhooks-catalog.ts measures the check alone, and throttling).
 // For a schema or SQL change, bench/webhooks-sql.ts first measures enqueue, claim and record alone (VARIANT=file.sql).
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { openDatabase, PgWebhookRepository } from "@vx/db";
+import { openDatabase, PgEventTypeRepository, PgWebhookRepository } from "@vx/db";
 import { runOnServer, withDatabase } from "@vx/db/testing";
-import { WebhookService } from "@vx/webhooks";
+import { EventCatalog, WebhookService } from "@vx/webhooks";
 import PgBoss from "pg-boss";
 import { inParallel } from "./in-parallel.js";
 import { type CpuPerMessage, meterCpu } from "./webhooks-cpu.js";
+import { CALL_STARTED_SCHEMA } from "./webhooks-schema.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
@@ -221,7 +223,10 @@ async function main(): Promise<void> {
     );
 
   const repository = new PgWebhookRepository(db);
-  const service = new WebhookService({ repository, allowHttp: true, allowPrivateUrls: true });
+  // BENCH_SCHEMA=1: call.started gets a payload schema, checked on every trigger through the catalog as in the API.
+  const eventTypes = new EventCatalog({ repository: new PgEventTypeRepository(db) });
+  if (process.env.BENCH_SCHEMA) await eventTypes.update("call.started", { schema: CALL_STARTED_SCHEMA });
+  const service = new WebhookService({ repository, eventTypes, allowHttp: true, allowPrivateUrls: true });
   const { rows } = await db.query<{ id: string }>("INSERT INTO auth.users DEFAULT VALUES RETURNING id");
   const userId = rows[0]!.id;
   await service.createWebhook({ user_id: userId, url: receiverUrl, events: ["call.started"] });

@@ -25,7 +25,7 @@ import apiKeyRoutes from "./routes/api-keys/index.js";
 import complianceRoutes from "./routes/compliance/index.js";
 import ivrRoutes from "./routes/ivr/index.js";
 import ratelimitRoutes from "./routes/ratelimits/index.js";
-import webhookRoutes from "./routes/webhooks/index.js";
+import webhookRoutes, { eventCatalog, openApiWebhooks } from "./routes/webhooks/index.js";
 
 /** The domain route plugins, each registered under /v1 in its own encapsulated scope. */
 export const DOMAIN_ROUTES: readonly RoutePlugin[] = [
@@ -141,7 +141,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ZodApp> {
     },
     { prefix: "/v1" },
   );
-  await registerDocs(app);
+  await registerDocs(app, { webhooks: async () => openApiWebhooks(await eventCatalog(db, now).list()) });
   return app;
 }
 

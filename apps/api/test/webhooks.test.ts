@@ -146,7 +146,7 @@ describeDatabases("/v1/webhooks", ({ db }) => {
     const bad = await call("POST", "/v1/webhooks", { url: receiver.url, events: ["call.exploded"] });
     expect(bad.statusCode).toBe(422);
     expect(bad.json()).toMatchObject({ code: "unknown_event" });
-    expect(bad.json().detail).toContain("call.started, call.ended, conversation.updated");
+    expect(bad.json().detail).toContain("call.ended, call.started, call.transferred, conversation.updated");
     expect((await call("POST", "/v1/events", { event: "call.exploded", payload: {} })).json()).toMatchObject({
       status: 422,
       code: "unknown_event",

@@ -52,6 +52,7 @@ describeDatabases("plans cached on empty tables", ({ db }) => {
       fill('{"type":"call.started"}'),
       fill(null),
       fill(new Date()),
+      null, // no channels
     ]);
   }
 

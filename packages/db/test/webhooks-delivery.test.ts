@@ -89,6 +89,37 @@ describeDatabases("webhook delivery", ({ db, target }) => {
     expect(await repository.queueStats(new Date())).toEqual({ depth: 0, due: 0, oldest_due_age_ms: 0 });
   });
 
+  it("never lets two workers together exceed a webhook's rate limit; the backlog waits and drains at that rate", async () => {
+    const [webhook] = await repository.getWebhooks({ user_id: userId });
+    await repository.updateWebhook(webhook!.id, { rate_limit_per_second: 4 });
+    const clock = manualClock();
+    const clocked = new WebhookService({ repository, now: clock.now, allowHttp: true, allowPrivateUrls: true });
+    for (let i = 0; i < 10; i++) await clocked.triggerEvent("call.started", { i }, { userId });
+    const workers = [1, 2].map(
+      (n) =>
+        new DeliveryWorker({
+          repository: new PgWebhookRepository(db()),
+          now: clock.now,
+          allowPrivateUrls: true,
+          workerId: `w${n}`,
+          batchSize: 10,
+          recordGatherMs: 0,
+        }),
+    );
+    const perSecond: number[] = [];
+    for (let second = 0; second < 4; second++) {
+      const claimed = await Promise.all(workers.map((worker) => worker.runOnce()));
+      perSecond.push(claimed[0]! + claimed[1]!);
+      clock.advance(1000);
+    }
+    expect(perSecond).toEqual([4, 4, 2, 0]);
+    expect(receiver.deliveredIds()).toHaveLength(10);
+    const { rows } = await db().query<{ status: string; n: string }>(
+      "SELECT status, count(*) AS n FROM public.webhook_messages GROUP BY status",
+    );
+    expect(rows).toEqual([{ status: "delivered", n: "10" }]);
+  });
+
   it("retries a failing receiver on schedule and the logs match what the receiver saw", async () => {
     await receiver.close();
     receiver = await startReceiver({ respond: (r) => (r.sequence <= 2 ? { status: 503 } : { status: 200 }) });

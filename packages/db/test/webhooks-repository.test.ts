@@ -1,7 +1,14 @@
 // PgWebhookRepository passes the webhooks contract suite on PGlite and on Postgres.
-import { PgWebhookRepository, PgWebhookSecretStore } from "@vx/db";
+import { PgEventTypeRepository, PgWebhookRepository, PgWebhookSecretStore } from "@vx/db";
 import { createUser, describeDatabases } from "@vx/db/testing";
-import { describeWebhookRepository, describeWebhookSecretStore } from "@vx/webhooks/testing";
+import { DEFAULT_EVENT_TYPES } from "@vx/webhooks";
+import {
+  describeEventTypeRepository,
+  describeWebhookRepository,
+  describeWebhookSecretStore,
+} from "@vx/webhooks/testing";
+
+const DEFAULT_NAMES = DEFAULT_EVENT_TYPES.map((type) => type.name);
 
 describeDatabases("webhooks repository", ({ db }) => {
   describeWebhookRepository("PgWebhookRepository", async () => {
@@ -36,5 +43,12 @@ describeDatabases("webhook secrets at rest", ({ db }) => {
         return rows.map((r) => r.secret);
       },
     };
+  });
+});
+
+describeDatabases("webhook event types", ({ db }) => {
+  describeEventTypeRepository("PgEventTypeRepository", async () => {
+    await db().query("DELETE FROM public.webhook_event_types WHERE NOT (name = ANY ($1))", [DEFAULT_NAMES]);
+    return new PgEventTypeRepository(db());
   });
 });

@@ -10,6 +10,8 @@ export interface Delivery {
   url: string;
   body: string;
   secrets: readonly string[];
+  /** The webhook's custom headers: checked when set, so they never replace the ones below. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface DeliveryOptions {
@@ -33,6 +35,7 @@ export const USER_AGENT = "vx-webhooks/1";
 export async function deliver(delivery: Delivery, options: DeliveryOptions): Promise<DeliveryResult> {
   const started = options.now();
   const headers = {
+    ...delivery.headers,
     "content-type": "application/json",
     "user-agent": USER_AGENT,
     ...signHeaders(delivery.secrets, delivery.id, Math.floor(started.getTime() / 1000), delivery.body),

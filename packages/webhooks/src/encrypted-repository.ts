@@ -19,6 +19,7 @@ import type {
   WebhookFilters,
   WebhookLog,
   WebhookMessage,
+  WebhookStatsBucket,
   WebhookUpdates,
 } from "./model.js";
 import type { WebhookRepository } from "./repository.js";
@@ -110,6 +111,10 @@ export class EncryptedWebhookRepository<Tx = unknown> implements WebhookReposito
 
   queueStats(now: Date): Promise<QueueStats> {
     return this.inner.queueStats(now);
+  }
+
+  getStats(webhookId: string, since: Date, until: Date, userId?: string): Promise<WebhookStatsBucket[]> {
+    return this.inner.getStats(webhookId, since, until, userId);
   }
 
   purgeEvents(before: Date, limit: number): Promise<number> {

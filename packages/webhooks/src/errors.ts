@@ -9,6 +9,16 @@ export type WebhookErrorCode =
   | "url_not_allowed"
   /** An event name nobody publishes; `details.known` lists the ones that exist. */
   | "unknown_event"
+  /** An event type's schema is not a valid JSON Schema (draft 2020-12), or is too large. */
+  | "invalid_schema"
+  /** triggerEvent: the payload does not match the event type's schema; `details.errors` lists the paths. */
+  | "invalid_payload"
+  /** defining an event type under a name that exists already. */
+  | "event_type_exists"
+  /** triggerEvent: the operational events (endpoint.*, message.attempt.exhausted) are the system's to send. */
+  | "reserved_event"
+  /** updating an event type that does not exist. */
+  | "event_type_not_found"
   /** `agent_id` is not an agent of this user. */
   | "invalid_agent"
   /** No such webhook or message for this user. */

@@ -5,8 +5,31 @@ export { deliver, USER_AGENT } from "./delivery.js";
 export { EncryptedWebhookRepository } from "./encrypted-repository.js";
 export type { WebhookErrorCode } from "./errors.js";
 export { isWebhookError, WebhookError } from "./errors.js";
-export type { EventType } from "./events.js";
-export { EVENT_TYPES, isWebhookEvent, TEST_EVENT, WEBHOOK_EVENTS, WebhookEvent } from "./events.js";
+export type { EventCatalogOptions, EventTypeRepository } from "./event-catalog.js";
+export {
+  checkEventTypeDefinition,
+  DEFAULT_CATALOG_REFRESH_MS,
+  DEFAULT_EVENT_TYPES,
+  defineEventTypes,
+  EventCatalog,
+  MemoryEventTypeRepository,
+} from "./event-catalog.js";
+export type { PayloadProblem, PayloadValidator } from "./event-schema.js";
+export { compilePayloadSchema, MAX_SCHEMA_BYTES } from "./event-schema.js";
+export type { EventType, EventTypeDefinition, EventTypeUpdates, JsonSchema } from "./events.js";
+export {
+  EVENT_TYPES,
+  isEventPattern,
+  isWebhookEvent,
+  OPERATIONAL_EVENT_TYPES,
+  OPERATIONAL_EVENTS,
+  OperationalEvent,
+  subscribes,
+  subscriptionsFor,
+  TEST_EVENT,
+  WEBHOOK_EVENTS,
+  WebhookEvent,
+} from "./events.js";
 export type { HttpRequest, HttpResponse, HttpSend, HttpSender, HttpSenderOptions } from "./http-sender.js";
 export { createHttpSender, MAX_RESPONSE_BYTES, resolveHost } from "./http-sender.js";
 export type * from "./model.js";
@@ -51,5 +74,14 @@ export type { UrlPolicy } from "./url-policy.js";
 export { checkWebhookUrl } from "./url-policy.js";
 export type { HeaderSource, VerifyOptions } from "./verify.js";
 export { verifyWebhook } from "./verify.js";
+export {
+  checkChannels,
+  checkHeaders,
+  checkRateLimit,
+  MAX_CHANNELS,
+  MAX_HEADER_BYTES,
+  MAX_HEADERS,
+  MAX_RATE_LIMIT_PER_SECOND,
+} from "./webhook-options.js";
 export type { AttemptReport, DeliveryWorkerOptions } from "./worker.js";
 export { DEFAULT_BATCH_SIZE, DEFAULT_DISABLE_AFTER_MS, DeliveryWorker } from "./worker.js";

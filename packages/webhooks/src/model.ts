@@ -13,11 +13,24 @@ export interface Webhook {
   last_triggered_at: Date | null;
   last_status: number | null;
   last_error: string | null;
+  /** Sent with every delivery and test, beside the signature headers. */
+  headers: Record<string, string>;
+  /** Null receives every message; otherwise only messages sharing one of these channels. */
+  channels: string[] | null;
+  /** At most this many deliveries a second, across all workers; null is unthrottled. */
+  rate_limit_per_second: number | null;
   created_at: Date;
   updated_at: Date;
 }
 
-export interface NewWebhook {
+/** The settings of a webhook beyond its URL and events, as create and update take them. */
+export interface WebhookOptions {
+  headers?: Record<string, string>;
+  channels?: string[] | null;
+  rate_limit_per_second?: number | null;
+}
+
+export interface NewWebhook extends WebhookOptions {
   user_id: string;
   agent_id?: string | null;
   url: string;
@@ -28,7 +41,7 @@ export interface NewWebhook {
 }
 
 /** The fields a user may change; the secret changes through rotation. */
-export interface WebhookUpdates {
+export interface WebhookUpdates extends WebhookOptions {
   agent_id?: string | null;
   url?: string;
   events?: string[];
@@ -57,6 +70,8 @@ export interface WebhookLog {
   attempt_number: number;
   delivered_at: Date | null;
   created_at: Date;
+  /** How long the attempt took; null for attempts logged without it (test pings, lost leases). */
+  duration_ms?: number | null;
 }
 
 export interface NewWebhookLog {
@@ -69,6 +84,7 @@ export interface NewWebhookLog {
   attempt_number?: number;
   delivered_at?: Date | null;
   created_at?: Date;
+  duration_ms?: number | null;
 }
 
 /** Where a page of logs ended: the next page starts strictly after this attempt (newest first). */
@@ -121,6 +137,8 @@ export interface EnqueueInput {
   body: string;
   idempotency_key: string | null;
   now: Date;
+  /** The event's channels: webhooks with channels receive it only when they share one. */
+  channels?: string[] | null;
 }
 
 export interface EnqueueResult {
@@ -153,6 +171,8 @@ export interface ClaimedMessage {
   /** The current secret first, then a rotated-out one still inside its overlap window. */
   secrets: string[];
   enabled: boolean;
+  /** The webhook's custom headers. */
+  headers: Record<string, string>;
 }
 
 export type AttemptOutcome = "delivered" | "retry" | "failed";
@@ -169,6 +189,8 @@ export interface AttemptRecord {
   next_attempt_at: Date | null;
   /** Set to disable the webhook (a 410 Gone), with the reason kept in `last_error`. */
   disable_reason: string | null;
+  /** How long the request took, for delivery stats. */
+  duration_ms?: number | null;
 }
 
 export interface RecordOptions {
@@ -185,4 +207,16 @@ export interface QueueStats {
   due: number;
   /** How long the oldest due message has waited, 0 when none is due. */
   oldest_due_age_ms: number;
+}
+
+/** One hour of a webhook's attempts (test pings left out). */
+export interface WebhookStatsBucket {
+  /** The start of the hour (UTC). */
+  hour: Date;
+  delivered: number;
+  failed: number;
+  /** Latency percentiles of the hour's attempts, null when none recorded a duration. */
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
 }

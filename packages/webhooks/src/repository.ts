@@ -15,6 +15,7 @@ import type {
   WebhookFilters,
   WebhookLog,
   WebhookMessage,
+  WebhookStatsBucket,
   WebhookUpdates,
 } from "./model.js";
 
@@ -57,6 +58,8 @@ export interface WebhookRepository<Tx = unknown> {
   /** The logged attempts of one message, in attempt order (retention may have removed old ones). */
   getMessageAttempts(messageId: string, userId?: string): Promise<WebhookLog[]>;
   queueStats(now: Date): Promise<QueueStats>;
+  /** The webhook's attempts in [since, until) per hour (UTC), oldest first; hours without attempts left out. */
+  getStats(webhookId: string, since: Date, until: Date, userId?: string): Promise<WebhookStatsBucket[]>;
   /**
    * Deletes up to `limit` events created before `before` whose messages are all delivered or failed, with
    * their messages (retention; logs have their own). Their idempotency keys are forgotten. Returns how many.

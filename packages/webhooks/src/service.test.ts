@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isWebhookError, type WebhookErrorCode } from "./errors.js";
-import { WebhookEvent } from "./events.js";
+import { OPERATIONAL_EVENTS, WebhookEvent } from "./events.js";
 import type { EnqueueResult } from "./model.js";
 import { WebhookService, type WebhookServiceOptions } from "./service.js";
 import { MemoryWebhookRepository } from "./testing/memory-repository.js";
@@ -152,8 +152,9 @@ describe("WebhookService validation", () => {
     const error = await webhookService
       .createWebhook({ user_id: userId, url: receiver.url, events: ["call.started", "call.exploded"] })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "unknown_event", details: { known: Object.values(WebhookEvent) } });
-    expect((error as Error).message).toContain("known events: call.started, call.ended, conversation.updated");
+    const known = [...Object.values(WebhookEvent), ...OPERATIONAL_EVENTS].sort();
+    expect(error).toMatchObject({ code: "unknown_event", details: { known } });
+    expect((error as Error).message).toContain("known events: call.ended, call.started, call.transferred");
     expect(await code(webhookService.triggerEvent("call.exploded", {}, { userId }))).toBe("unknown_event");
     expect(await code(webhookService.createWebhook({ user_id: userId, url: receiver.url, events: [] }))).toBe(
       "invalid_input",
@@ -288,17 +289,18 @@ describe("WebhookService secrets, recovery and replay", () => {
     expect(await code(webhookService.listMessages(webhook.id, randomUUID()))).toBe("not_found");
   });
 
-  it("lists the event types, including the ones the IVR emits", () => {
-    const names = service()
-      .listEventTypes()
-      .map((t) => t.name);
+  it("lists the event types by name, including the ones the IVR emits and the operational ones", async () => {
+    const names = (await service().listEventTypes()).map((t) => t.name);
     expect(names).toEqual([
-      "call.started",
       "call.ended",
-      "conversation.updated",
+      "call.started",
       "call.transferred",
-      "ivr.session.started",
+      "conversation.updated",
+      "endpoint.disabled",
+      "endpoint.enabled",
       "ivr.session.ended",
+      "ivr.session.started",
+      "message.attempt.exhausted",
     ]);
   });
 });

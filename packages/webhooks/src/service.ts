@@ -1,7 +1,8 @@
 /** WebhookService: webhook CRUD, secret rotation, triggering events into the outbox and test deliveries. */
 import { deliver } from "./delivery.js";
 import { WebhookError } from "./errors.js";
-import { EVENT_TYPES, type EventType, isWebhookEvent, TEST_EVENT, WEBHOOK_EVENTS } from "./events.js";
+import { defineEventTypes, type EventCatalog } from "./event-catalog.js";
+import { type EventType, OPERATIONAL_EVENTS, OperationalEvent, TEST_EVENT } from "./events.js";
 import { createHttpSender, type HttpSend, type HttpSender, MAX_RESPONSE_BYTES } from "./http-sender.js";
 import type {
   EnqueueResult,
@@ -12,12 +13,15 @@ import type {
   WebhookFilters,
   WebhookLog,
   WebhookMessage,
+  WebhookOptions,
+  WebhookStatsBucket,
   WebhookUpdates,
 } from "./model.js";
 import type { WebhookRepository } from "./repository.js";
 import { generateSecret } from "./secret.js";
 import { type Clock, type RandomBytes, randomUuid, systemClock, systemRandomBytes } from "./system.js";
 import { checkWebhookUrl, type UrlPolicy } from "./url-policy.js";
+import { checkChannels, checkHeaders, checkRateLimit } from "./webhook-options.js";
 
 export interface WebhookServiceOptions<Tx = unknown> extends UrlPolicy {
   repository: WebhookRepository<Tx>;
@@ -31,11 +35,13 @@ export interface WebhookServiceOptions<Tx = unknown> extends UrlPolicy {
   timeoutMs?: number;
   /** How long a rotated-out secret keeps signing deliveries beside the new one; default 24 h. */
   secretOverlapMs?: number;
+  /** The event types that may be triggered and subscribed to; default the built-in ones (`defineEventTypes()`). */
+  eventTypes?: EventCatalog;
   /** Called after an event wrote messages: lets an in-process worker start at once instead of at its next poll. */
   onEnqueued?: (result: EnqueueResult) => void;
 }
 
-export interface CreateWebhookInput {
+export interface CreateWebhookInput extends WebhookOptions {
   user_id: string;
   agent_id?: string | null;
   url: string;
@@ -55,6 +61,8 @@ export interface TriggerContext<Tx = unknown> {
   idempotencyKey?: string | null;
   /** The caller's transaction: the event commits or rolls back with the caller's own writes. */
   tx?: Tx;
+  /** The event's channels: a webhook with channels receives it only when they share one (as Svix routes). */
+  channels?: string[] | null;
 }
 
 export interface TestResult {
@@ -89,6 +97,10 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
 const MAX_RETRY_COUNT = 20;
+const DAY = 24 * 60 * 60 * 1000;
+const MAX_STATS_DAYS = 31;
+/** Shared by services given no catalog: it never changes, so one cache serves them all. */
+const BUILT_IN_EVENT_TYPES = defineEventTypes();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class WebhookService<Tx = unknown> {
@@ -97,6 +109,7 @@ export class WebhookService<Tx = unknown> {
   private readonly randomBytes: RandomBytes;
   private readonly policy: UrlPolicy;
   private readonly options: WebhookServiceOptions<Tx>;
+  private readonly catalog: EventCatalog;
   private sender?: HttpSender;
 
   constructor(options: WebhookServiceOptions<Tx>) {
@@ -104,6 +117,7 @@ export class WebhookService<Tx = unknown> {
     this.repository = options.repository;
     this.now = options.now ?? systemClock;
     this.randomBytes = options.randomBytes ?? systemRandomBytes;
+    this.catalog = options.eventTypes ?? BUILT_IN_EVENT_TYPES;
     this.policy = {
       allowHttp: options.allowHttp,
       allowPrivateUrls: options.allowPrivateUrls,
@@ -119,10 +133,11 @@ export class WebhookService<Tx = unknown> {
       user_id: input.user_id,
       agent_id: input.agent_id ?? null,
       url: await checkWebhookUrl(input.url, this.policy),
-      events: checkEvents(input.events),
+      events: await this.catalog.checkSubscriptions(input.events),
       secret: generateSecret(this.randomBytes),
       enabled: input.enabled ?? true,
       retry_count: checkRetryCount(input.retry_count),
+      ...checkOptions(input),
     });
   }
 
@@ -138,15 +153,29 @@ export class WebhookService<Tx = unknown> {
   async updateWebhook(webhookId: string, userId: string, updates: WebhookUpdates): Promise<Webhook> {
     const checked: WebhookUpdates = {};
     if (updates.url !== undefined) checked.url = await checkWebhookUrl(updates.url, this.policy);
-    if (updates.events !== undefined) checked.events = checkEvents(updates.events);
+    if (updates.events !== undefined) checked.events = await this.catalog.checkSubscriptions(updates.events);
     if (updates.retry_count !== undefined) checked.retry_count = checkRetryCount(updates.retry_count);
     if (updates.enabled !== undefined) checked.enabled = Boolean(updates.enabled);
     if (updates.agent_id !== undefined) {
       if (updates.agent_id !== null) requireUuid(updates.agent_id, "agent_id", "invalid_agent");
       checked.agent_id = updates.agent_id;
     }
+    Object.assign(checked, checkOptions(updates));
     if (!isUuid(webhookId)) throw notFound();
-    return found(await this.repository.updateWebhook(webhookId, checked, userId));
+    // Turning a webhook on or off is an operational event for its owner: know what it was.
+    const before = checked.enabled === undefined ? null : await this.repository.getWebhookById(webhookId, userId);
+    const updated = found(await this.repository.updateWebhook(webhookId, checked, userId));
+    if (before && before.enabled !== updated.enabled) {
+      const data = updated.enabled
+        ? { endpoint_id: updated.id }
+        : { endpoint_id: updated.id, reason: "disabled by its owner", failing_since: null };
+      await this.emit(
+        updated.enabled ? OperationalEvent.ENDPOINT_ENABLED : OperationalEvent.ENDPOINT_DISABLED,
+        data,
+        updated.user_id,
+      );
+    }
+    return updated;
   }
 
   async deleteWebhook(webhookId: string, userId: string): Promise<void> {
@@ -171,8 +200,12 @@ export class WebhookService<Tx = unknown> {
    * The body every webhook receives is `{"type", "timestamp", "data"}` as Standard Webhooks suggests.
    */
   async triggerEvent(event: string, payload: unknown, context: TriggerContext<Tx>): Promise<EnqueueResult> {
-    if (!isWebhookEvent(event)) throw unknownEvent(event);
+    if (OPERATIONAL_EVENTS.includes(event)) {
+      throw new WebhookError("reserved_event", `${event} is sent by the system only`, { details: { event } });
+    }
+    await this.catalog.checkEvent(event, payload);
     requireUuid(context.userId, "userId");
+    const channels = context.channels == null ? null : checkChannels(context.channels);
     if (context.agentId != null) requireUuid(context.agentId, "agentId", "invalid_agent");
     const now = this.now();
     const body = envelope(event, payload, now);
@@ -188,7 +221,7 @@ export class WebhookService<Tx = unknown> {
       throw new WebhookError("invalid_input", "an idempotency key is 1 to 255 characters");
     }
     const result = await this.repository.enqueue(
-      { user_id: context.userId, agent_id: context.agentId ?? null, event, body, idempotency_key: key, now },
+      { user_id: context.userId, agent_id: context.agentId ?? null, event, body, idempotency_key: key, now, channels },
       context.tx,
     );
     if (result.deliveries > 0 && !result.duplicate) this.options.onEnqueued?.(result);
@@ -206,7 +239,7 @@ export class WebhookService<Tx = unknown> {
     if (secrets.length === 0) throw notFound();
     const body = envelope(TEST_EVENT, { webhook_id: webhook.id }, now);
     const result = await deliver(
-      { id: randomUuid(this.randomBytes), url: webhook.url, body, secrets },
+      { id: randomUuid(this.randomBytes), url: webhook.url, body, secrets, headers: webhook.headers },
       {
         send: this.send(),
         now: this.now,
@@ -310,14 +343,53 @@ export class WebhookService<Tx = unknown> {
     return { ...message, logs: await this.repository.getMessageAttempts(messageId, userId) };
   }
 
-  listEventTypes(): readonly EventType[] {
-    return EVENT_TYPES;
+  /**
+   * Hourly delivered and failed attempts with latency percentiles, from the webhook's logs: by default the last
+   * 24 hours, at most 31 days at once.
+   */
+  async getStats(
+    webhookId: string,
+    userId: string,
+    range: { since?: Date; until?: Date } = {},
+  ): Promise<WebhookStatsBucket[]> {
+    const until = range.until ?? this.now();
+    const since = range.since ?? new Date(until.getTime() - DAY);
+    if (Number.isNaN(since.getTime()) || Number.isNaN(until.getTime()) || since >= until) {
+      throw new WebhookError("invalid_input", "since must be a date before until", { details: { field: "since" } });
+    }
+    if (until.getTime() - since.getTime() > MAX_STATS_DAYS * DAY) {
+      throw new WebhookError("invalid_input", `stats cover at most ${MAX_STATS_DAYS} days`, {
+        details: { field: "since" },
+      });
+    }
+    await this.getWebhook(webhookId, userId);
+    return this.repository.getStats(webhookId, since, until, userId);
+  }
+
+  /** The catalog's event types, archived ones left out. */
+  listEventTypes(): Promise<EventType[]> {
+    return this.catalog.list();
   }
 
   /** Releases the default HTTP sender's sockets. */
   async close(): Promise<void> {
     await this.sender?.close();
     this.sender = undefined;
+  }
+
+  /** An operational event about one of the owner's webhooks, in the repository's transaction. */
+  private async emit(event: OperationalEvent, data: Record<string, unknown>, userId: string): Promise<void> {
+    const now = this.now();
+    const body = envelope(event, data, now);
+    const result = await this.repository.enqueue({
+      user_id: userId,
+      agent_id: null,
+      event,
+      body,
+      idempotency_key: null,
+      now,
+    });
+    if (result.deliveries > 0) this.options.onEnqueued?.(result);
   }
 
   private send(): HttpSend {
@@ -334,15 +406,13 @@ export function envelope(event: string, payload: unknown, now: Date): string {
   return body;
 }
 
-function checkEvents(events: unknown): string[] {
-  if (!Array.isArray(events) || events.length === 0) {
-    throw new WebhookError("invalid_input", "events must list at least one event", {
-      details: { known: WEBHOOK_EVENTS },
-    });
-  }
-  const unknown = events.find((event) => typeof event !== "string" || !isWebhookEvent(event));
-  if (unknown !== undefined) throw unknownEvent(String(unknown));
-  return [...new Set(events as string[])];
+function checkOptions(input: WebhookOptions): WebhookOptions {
+  const checked: WebhookOptions = {};
+  if (input.headers !== undefined) checked.headers = checkHeaders(input.headers);
+  if (input.channels !== undefined) checked.channels = checkChannels(input.channels);
+  if (input.rate_limit_per_second !== undefined)
+    checked.rate_limit_per_second = checkRateLimit(input.rate_limit_per_second);
+  return checked;
 }
 
 function checkRetryCount(value: number | undefined): number {
@@ -351,12 +421,6 @@ function checkRetryCount(value: number | undefined): number {
     throw new WebhookError("invalid_input", `retry_count is an integer from 0 to ${MAX_RETRY_COUNT}`);
   }
   return value;
-}
-
-function unknownEvent(event: string): WebhookError {
-  return new WebhookError("unknown_event", `unknown event "${event}"; known events: ${WEBHOOK_EVENTS.join(", ")}`, {
-    details: { event, known: WEBHOOK_EVENTS },
-  });
 }
 
 function isUuid(value: unknown): value is string {

@@ -215,12 +215,13 @@ export class DeliveryWorker {
       response_body: result.response_body,
       error: result.error,
       ...decision,
+      duration_ms: message.enabled ? result.duration_ms : null,
     });
   }
 
   private send(message: ClaimedMessage): Promise<DeliveryResult> {
     return deliver(
-      { id: message.id, url: message.url, body: message.body, secrets: message.secrets },
+      { id: message.id, url: message.url, body: message.body, secrets: message.secrets, headers: message.headers },
       {
         send: this.httpSend(),
         now: this.now,

@@ -66,8 +66,23 @@ function withProblemResponses(document: Document): Document {
   return document;
 }
 
-export async function registerDocs(app: FastifyInstance): Promise<void> {
-  app.get("/openapi.json", { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+export interface DocsOptions {
+  /** OpenAPI 3.1 `webhooks` (the event catalog), read for every request: operators change it at run time. */
+  webhooks?: () => Promise<Record<string, unknown>>;
+}
+
+export async function registerDocs(app: FastifyInstance, options: DocsOptions = {}): Promise<void> {
+  app.get("/openapi.json", { schema: { hide: true }, config: { rateLimit: false } }, async () => {
+    const document = app.swagger();
+    if (!options.webhooks) return document;
+    try {
+      return { ...document, webhooks: await options.webhooks() };
+    } catch (error) {
+      // The routes are the contract; a catalog that cannot be read now only leaves the event types out.
+      app.log.warn({ err: error }, "webhook event types left out of /openapi.json");
+      return document;
+    }
+  });
   // Scalar's plugin inlines its 4 MB browser bundle: importing it costs ~0.4 s of every start. It is loaded on the
   // first /docs request instead, into an app of its own that these routes pass requests to.
   let reference: Promise<FastifyInstance> | undefined;

@@ -6,6 +6,7 @@ import {
   SupabaseConsentRepository,
   SupabaseRetentionRepository,
 } from "./supabase-compliance-repositories.js";
+import { SupabaseEventTypeRepository } from "./supabase-event-type-repository.js";
 import { SupabaseIvrMenuRepository } from "./supabase-ivr-menu-repository.js";
 import { SupabaseIvrSessionRepository } from "./supabase-ivr-session-repository.js";
 import { SupabaseWebhookRepository } from "./supabase-webhook-repository.js";
@@ -13,6 +14,7 @@ import { SupabaseWebhookRepository } from "./supabase-webhook-repository.js";
 export interface SupabaseRepositories {
   apiKeys: SupabaseApiKeyRepository;
   webhooks: SupabaseWebhookRepository;
+  eventTypes: SupabaseEventTypeRepository;
   ivrMenus: SupabaseIvrMenuRepository;
   ivrSessions: SupabaseIvrSessionRepository;
   audit: SupabaseAuditRepository;
@@ -29,6 +31,7 @@ export function createSupabaseRepositories({ client }: { client: VxSupabaseClien
   return {
     apiKeys: new SupabaseApiKeyRepository(client),
     webhooks: new SupabaseWebhookRepository(client),
+    eventTypes: new SupabaseEventTypeRepository(client),
     ivrMenus: new SupabaseIvrMenuRepository(client),
     ivrSessions: new SupabaseIvrSessionRepository(client),
     audit: new SupabaseAuditRepository(client),

@@ -26,6 +26,7 @@ export {
   type SupabaseUserDataClients,
   SupabaseUserDataRepository,
 } from "./supabase-compliance-repositories.js";
+export { SupabaseEventTypeRepository } from "./supabase-event-type-repository.js";
 export { SupabaseIvrMenuRepository } from "./supabase-ivr-menu-repository.js";
 export { SupabaseIvrSessionRepository } from "./supabase-ivr-session-repository.js";
 export { SupabaseWebhookRepository } from "./supabase-webhook-repository.js";

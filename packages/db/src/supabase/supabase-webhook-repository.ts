@@ -12,12 +12,14 @@ import {
   type NewWebhookLog,
   type QueueStats,
   type RecordOptions,
+  subscriptionsFor,
   type Webhook,
   WebhookError,
   type WebhookFilters,
   type WebhookLog,
   type WebhookMessage,
   type WebhookRepository,
+  type WebhookStatsBucket,
   type WebhookUpdates,
 } from "@vx/webhooks";
 import { IDEMPOTENCY_KEY_REUSED, idempotencyKeyReused } from "../webhooks/sql.js";
@@ -36,7 +38,10 @@ import {
 } from "./postgrest.js";
 
 const WEBHOOK_SELECT =
-  "id,user_id,agent_id,url,events,secret,enabled,retry_count,last_triggered_at,last_status,last_error,created_at,updated_at";
+  "id,user_id,agent_id,url,events,secret,enabled,retry_count,last_triggered_at,last_status,last_error,headers,channels," +
+  "rate_limit_per_second,created_at,updated_at";
+/** Update fields a null sets (to every agent, no channels, unthrottled) instead of leaving alone. */
+const NULLABLE_UPDATES = new Set(["agent_id", "channels", "rate_limit_per_second"]);
 const WEBHOOK_DATES = ["last_triggered_at", "created_at", "updated_at"];
 const MESSAGE_COLUMNS = [
   "id",
@@ -88,7 +93,7 @@ export class SupabaseWebhookRepository implements WebhookRepository<never> {
     if (filters.agent_id === null) query = query.is("agent_id", null);
     else if (filters.agent_id !== undefined) query = query.eq("agent_id", filters.agent_id);
     if (filters.enabled !== undefined) query = query.eq("enabled", filters.enabled);
-    if (filters.event !== undefined) query = query.contains("events", [filters.event]);
+    if (filters.event !== undefined) query = query.overlaps("events", subscriptionsFor(filters.event));
     const rows = await this.run(
       data<Row[]>(query.order("created_at", { ascending: false }).order("id", { ascending: true })),
     );
@@ -96,9 +101,10 @@ export class SupabaseWebhookRepository implements WebhookRepository<never> {
   }
 
   async updateWebhook(id: string, updates: WebhookUpdates, userId?: string): Promise<Webhook | null> {
-    // As in the pg adapter: agent_id may be set to null; the other fields change only when given a value.
+    // As in the pg adapter: agent_id, channels and the rate limit may be set to null; the other fields change only
+    // when given a value.
     const values = Object.fromEntries(
-      Object.entries(updates).filter(([k, v]) => (k === "agent_id" ? v !== undefined : v !== undefined && v !== null)),
+      Object.entries(updates).filter(([k, v]) => v !== undefined && (v !== null || NULLABLE_UPDATES.has(k))),
     );
     if (Object.keys(values).length === 0) return this.getWebhookById(id, userId);
     const rows = await this.run(
@@ -167,6 +173,7 @@ export class SupabaseWebhookRepository implements WebhookRepository<never> {
       p_body: input.body,
       p_idempotency_key: input.idempotency_key,
       p_now: iso(input.now),
+      p_channels: input.channels ?? null,
     });
     return rows[0]!;
   }
@@ -194,6 +201,7 @@ export class SupabaseWebhookRepository implements WebhookRepository<never> {
       p_outcomes: attempts.map((a) => a.outcome),
       p_next_attempts: attempts.map((a) => (a.next_attempt_at ? iso(a.next_attempt_at) : null)),
       p_disable_reasons: attempts.map((a) => a.disable_reason),
+      p_durations: attempts.map((a) => (a.duration_ms == null ? null : Math.round(a.duration_ms))),
     });
   }
 
@@ -255,6 +263,16 @@ export class SupabaseWebhookRepository implements WebhookRepository<never> {
       due: Number(row?.due ?? 0),
       oldest_due_age_ms: oldest === null ? 0 : Math.max(0, now.getTime() - oldest),
     };
+  }
+
+  async getStats(webhookId: string, since: Date, until: Date, userId?: string): Promise<WebhookStatsBucket[]> {
+    const rows = await this.rpc<Row[]>("vx_webhook_stats", {
+      p_webhook_id: webhookId,
+      p_user_id: userId ?? null,
+      p_since: iso(since),
+      p_until: iso(until),
+    });
+    return rows.map((row) => withDates<WebhookStatsBucket>(row, ["hour"]));
   }
 
   async purgeEvents(before: Date, limit: number): Promise<number> {

@@ -70,6 +70,8 @@ export class EnqueueBatcher {
         batch.map((w) => w.input.body),
         batch.map((w) => w.input.idempotency_key),
         batch.map((w) => w.input.now),
+        // Null when no event has channels, so the common case sends nothing more.
+        batch.some((w) => w.input.channels) ? JSON.stringify(batch.map((w) => w.input.channels ?? null)) : null,
       ]));
     } catch (error) {
       if (!refusedByServer(error)) {

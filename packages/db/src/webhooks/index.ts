@@ -2,5 +2,6 @@
 
 export type { WebhookListener } from "./listen.js";
 export { listenForWebhookMessages, WEBHOOK_CHANNEL } from "./listen.js";
+export { PgEventTypeRepository } from "./pg-event-type-repository.js";
 export { PgWebhookRepository } from "./pg-webhook-repository.js";
 export { PgWebhookSecretStore } from "./pg-webhook-secret-store.js";

@@ -17,6 +17,7 @@ import {
   type WebhookLog,
   type WebhookMessage,
   type WebhookRepository,
+  type WebhookStatsBucket,
   type WebhookUpdates,
 } from "@vx/webhooks";
 import { Database } from "../database.js";
@@ -43,6 +44,9 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
       data.secret,
       data.enabled ?? null,
       data.retry_count ?? null,
+      data.headers ? JSON.stringify(data.headers) : null,
+      data.channels ?? null,
+      data.rate_limit_per_second ?? null,
     ]);
     return rows[0]!;
   }
@@ -73,6 +77,11 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
       updates.events ?? null,
       updates.enabled ?? null,
       updates.retry_count ?? null,
+      updates.headers ? JSON.stringify(updates.headers) : null,
+      updates.channels !== undefined,
+      updates.channels ?? null,
+      updates.rate_limit_per_second !== undefined,
+      updates.rate_limit_per_second ?? null,
     ]);
     return rows[0] ?? null;
   }
@@ -130,7 +139,15 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
   private async enqueueOne(input: EnqueueInput, tx?: Queryable): Promise<EnqueueResult> {
     const { rows } = await this.run<EnqueueResult>(
       sql.enqueue,
-      [input.user_id, input.agent_id, input.event, input.body, input.idempotency_key, input.now],
+      [
+        input.user_id,
+        input.agent_id,
+        input.event,
+        input.body,
+        input.idempotency_key,
+        input.now,
+        input.channels ?? null,
+      ],
       tx,
     );
     return rows[0]!;
@@ -160,6 +177,7 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
       attempts.map((a) => a.outcome),
       attempts.map((a) => a.next_attempt_at),
       attempts.map((a) => a.disable_reason),
+      attempts.map((a) => (a.duration_ms == null ? null : Math.round(a.duration_ms))),
     ]);
     return rows[0]!.applied;
   }
@@ -204,6 +222,11 @@ export class PgWebhookRepository implements WebhookRepository<Queryable> {
       due: Number(row.due),
       oldest_due_age_ms: row.oldest_due_at ? Math.max(0, now.getTime() - row.oldest_due_at.getTime()) : 0,
     };
+  }
+
+  async getStats(webhookId: string, since: Date, until: Date, userId?: string): Promise<WebhookStatsBucket[]> {
+    const { rows } = await this.run<WebhookStatsBucket>(sql.getStats, [webhookId, userId ?? null, since, until]);
+    return rows;
   }
 
   async purgeEvents(before: Date, limit: number): Promise<number> {

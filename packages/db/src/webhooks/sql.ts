@@ -5,15 +5,16 @@
 import { WebhookError } from "@vx/webhooks";
 
 const WEBHOOK_COLUMNS = `id, user_id, agent_id, url, events, secret, enabled, retry_count, last_triggered_at,
-  last_status, last_error, created_at, updated_at`;
+  last_status, last_error, headers, channels, rate_limit_per_second, created_at, updated_at`;
 
 const MESSAGE_COLUMNS = `id, event_id, webhook_id, user_id, event, status, attempts, max_attempts, due_at, last_error,
   delivered_at, created_at`;
 
 export const sql = {
   createWebhook: `
-    INSERT INTO public.webhooks (user_id, agent_id, url, events, secret, enabled, retry_count)
-    VALUES ($1, $2, $3, $4, $5, coalesce($6, true), coalesce($7, 7))
+    INSERT INTO public.webhooks (user_id, agent_id, url, events, secret, enabled, retry_count, headers, channels,
+      rate_limit_per_second)
+    VALUES ($1, $2, $3, $4, $5, coalesce($6, true), coalesce($7, 7), coalesce($8::jsonb, '{}'), $9, $10)
     RETURNING ${WEBHOOK_COLUMNS}`,
 
   getWebhookById: `
@@ -26,7 +27,7 @@ export const sql = {
     WHERE ($1::uuid IS NULL OR user_id = $1)
       AND (NOT $2::boolean OR agent_id IS NOT DISTINCT FROM $3::uuid)
       AND ($4::boolean IS NULL OR enabled = $4)
-      AND ($5::text IS NULL OR $5 = ANY (events))
+      AND ($5::text IS NULL OR events && public.vx_webhook_event_patterns($5))
     ORDER BY created_at DESC, id`,
 
   /** Each field is set only when its flag is true, so one statement serves every partial update. */
@@ -36,7 +37,10 @@ export const sql = {
       url = coalesce($5, url),
       events = coalesce($6, events),
       enabled = coalesce($7, enabled),
-      retry_count = coalesce($8, retry_count)
+      retry_count = coalesce($8, retry_count),
+      headers = coalesce($9::jsonb, headers),
+      channels = CASE WHEN $10::boolean THEN $11::text[] ELSE channels END,
+      rate_limit_per_second = CASE WHEN $12::boolean THEN $13::integer ELSE rate_limit_per_second END
     WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
     RETURNING ${WEBHOOK_COLUMNS}`,
 
@@ -55,17 +59,18 @@ export const sql = {
 
   getSigningSecrets: "SELECT public.vx_webhook_signing_secrets($1, $2, $3) AS secrets",
 
-  enqueue: "SELECT event_id, deliveries, duplicate FROM public.vx_webhook_enqueue($1, $2, $3, $4, $5, $6)",
+  enqueue: "SELECT event_id, deliveries, duplicate FROM public.vx_webhook_enqueue($1, $2, $3, $4, $5, $6, $7)",
 
   /** Several events in one statement (arrays in input order); one row per event with its `ord` from 1. */
   enqueueBatch: `
     SELECT ord, event_id, deliveries, duplicate
-    FROM public.vx_webhook_enqueue_batch($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+    FROM public.vx_webhook_enqueue_batch($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+      $7::jsonb)
     ORDER BY ord`,
 
   claim: "SELECT * FROM public.vx_webhook_claim($1, $2, $3, $4)",
 
-  record: "SELECT public.vx_webhook_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS applied",
+  record: "SELECT public.vx_webhook_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) AS applied",
 
   recover: "SELECT public.vx_webhook_recover($1, $2, $3, $4) AS recovered",
 
@@ -96,6 +101,9 @@ export const sql = {
     ORDER BY l.attempt_number`,
 
   queueStats: "SELECT depth, due, oldest_due_at FROM public.vx_webhook_queue_stats($1)",
+
+  /** Hourly counts and latency percentiles from the logs (migration 016, shared with the Supabase adapter's rpc). */
+  getStats: "SELECT * FROM public.vx_webhook_stats($1, $2, $3, $4)",
 
   /** Bounded, and SKIP LOCKED: retention never waits on, nor blocks, live deliveries (migration 010). */
   purgeEvents: "SELECT public.vx_webhook_purge_events($1, $2) AS purged",

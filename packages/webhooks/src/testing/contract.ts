@@ -5,6 +5,7 @@ import { WebhookEvent } from "../events.js";
 import type { AttemptRecord, ClaimedMessage, LogPosition, NewWebhook, Webhook } from "../model.js";
 import type { WebhookRepository } from "../repository.js";
 import { deliveredAttempt } from "./attempts.js";
+import { describeRoutingAndThrottling } from "./contract-routing.js";
 
 export interface WebhookRepositoryFixture {
   /** A repository over an empty queue: every test starts from no webhooks and no messages. */
@@ -76,6 +77,8 @@ export function describeWebhookRepository(
     function recordAt(now: Date, attempts: AttemptRecord[], workerId = "w1", disableAfterMs = 5 * DAY) {
       return repo.record(attempts, { workerId, now, disableAfterMs });
     }
+
+    describeRoutingAndThrottling({ repo: () => repo, userId: () => userId });
 
     describe("webhooks", () => {
       it("creates a webhook with the schema's defaults and reads it back", async () => {

@@ -1,6 +1,8 @@
 // The in-memory repository passes the same contract as the Postgres adapter.
 import { randomUUID } from "node:crypto";
+import { MemoryEventTypeRepository } from "../event-catalog.js";
 import { describeWebhookRepository } from "./contract.js";
+import { describeEventTypeRepository } from "./event-type-contract.js";
 import { MemoryWebhookRepository } from "./memory-repository.js";
 import { describeWebhookSecretStore } from "./secret-store-contract.js";
 
@@ -22,3 +24,5 @@ describeWebhookSecretStore("MemoryWebhookRepository", () => {
     readStoredSecrets: async () => (await repository.listStoredSecrets(null, 1000)).map((s) => s.stored),
   };
 });
+
+describeEventTypeRepository("MemoryEventTypeRepository", () => new MemoryEventTypeRepository());

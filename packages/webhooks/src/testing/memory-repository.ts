@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { WebhookError } from "../errors.js";
+import { OPERATIONAL_EVENTS, subscribes, TEST_EVENT } from "../events.js";
 import type {
   AttemptRecord,
   ClaimedMessage,
@@ -19,6 +20,7 @@ import type {
   WebhookFilters,
   WebhookLog,
   WebhookMessage,
+  WebhookStatsBucket,
   WebhookUpdates,
 } from "../model.js";
 import type { WebhookRepository } from "../repository.js";
@@ -50,6 +52,7 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
   private readonly messages = new Map<string, StoredMessage>();
   private readonly previousSecrets = new Map<string, { secret: string; until: Date }>();
   private readonly failingSince = new Map<string, Date>();
+  private readonly throttles = new Map<string, { window_start: number; sent: number; blocked_until: Date | null }>();
   private readonly now: Clock;
 
   constructor(options: { now?: Clock } = {}) {
@@ -77,6 +80,9 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
       last_triggered_at: null,
       last_status: null,
       last_error: null,
+      headers: { ...(data.headers ?? {}) },
+      channels: data.channels ? [...data.channels] : null,
+      rate_limit_per_second: data.rate_limit_per_second ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -96,7 +102,7 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
           (filters.user_id === undefined || w.user_id === filters.user_id) &&
           (filters.agent_id === undefined || w.agent_id === filters.agent_id) &&
           (filters.enabled === undefined || w.enabled === filters.enabled) &&
-          (filters.event === undefined || w.events.includes(filters.event)),
+          (filters.event === undefined || subscribes(w.events, filters.event)),
       )
       .sort((a, b) => b.created_at.getTime() - a.created_at.getTime())
       .map(copy);
@@ -107,8 +113,7 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
     if (!webhook) return null;
     if (updates.agent_id !== undefined) this.checkAgent(updates.agent_id, webhook.user_id);
     for (const [key, value] of Object.entries(updates)) {
-      if (value !== undefined)
-        (webhook as unknown as Record<string, unknown>)[key] = Array.isArray(value) ? [...value] : value;
+      if (value !== undefined) (webhook as unknown as Record<string, unknown>)[key] = copy(value);
     }
     webhook.updated_at = this.now();
     return copy(webhook);
@@ -212,13 +217,15 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
       return { event_id: existing.id, deliveries, duplicate: true };
     }
     const event: StoredEvent = { id: randomUUID(), ...input, created_at: input.now };
+    const channels = input.channels ?? [];
     this.events.set(event.id, event);
     const targets = [...this.webhooks.values()].filter(
       (w) =>
         w.user_id === input.user_id &&
         w.enabled &&
-        w.events.includes(input.event) &&
-        (w.agent_id === null || w.agent_id === input.agent_id),
+        subscribes(w.events, input.event) &&
+        (w.agent_id === null || w.agent_id === input.agent_id) &&
+        (w.channels === null || w.channels.some((channel) => channels.includes(channel))),
     );
     for (const webhook of targets) {
       const message: StoredMessage = {
@@ -243,10 +250,15 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
 
   async claim(options: ClaimOptions): Promise<ClaimedMessage[]> {
     const due = [...this.messages.values()]
-      .filter((m) => (m.status === "pending" || m.status === "sending") && m.due_at <= options.now)
+      .filter(
+        (m) =>
+          (m.status === "pending" || m.status === "sending") &&
+          m.due_at <= options.now &&
+          !((this.throttles.get(m.webhook_id)?.blocked_until ?? 0) > options.now),
+      )
       .sort((a, b) => a.due_at.getTime() - b.due_at.getTime())
       .slice(0, options.limit);
-    return due.map((message) => {
+    return this.withinRateLimits(due, options.now).map((message) => {
       if (message.status === "sending") this.logAbandoned(message, options.now);
       message.status = "sending";
       message.attempts += 1;
@@ -264,6 +276,7 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
         url: webhook.url,
         secrets: this.secretsOf(webhook, options.now),
         enabled: webhook.enabled,
+        headers: copy(webhook.headers),
       };
     });
   }
@@ -292,7 +305,10 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
         attempt_number: attempt.attempt_number,
         delivered_at: delivered ? options.now : null,
         created_at: options.now,
+        duration_ms: attempt.duration_ms ?? null,
       });
+      if (attempt.outcome === "failed" && message.attempts >= message.max_attempts)
+        this.reportExhausted(message, options.now);
       byWebhook.set(message.webhook_id, [...(byWebhook.get(message.webhook_id) ?? []), attempt]);
     }
     for (const [webhookId, results] of byWebhook) this.updateHealth(webhookId, results, options);
@@ -353,6 +369,36 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
     return { depth: open.length, due: due.length, oldest_due_age_ms: due.length ? now.getTime() - oldest : 0 };
   }
 
+  async getStats(webhookId: string, since: Date, until: Date, userId?: string): Promise<WebhookStatsBucket[]> {
+    if (!this.owned(webhookId, userId)) return [];
+    const hours = new Map<number, WebhookLog[]>();
+    for (const log of this.logs) {
+      if (
+        log.webhook_id !== webhookId ||
+        log.event === TEST_EVENT ||
+        log.created_at < since ||
+        log.created_at >= until
+      ) {
+        continue;
+      }
+      const hour = Math.floor(log.created_at.getTime() / HOUR) * HOUR;
+      hours.set(hour, [...(hours.get(hour) ?? []), log]);
+    }
+    return [...hours.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([hour, logs]) => {
+        const durations = logs.flatMap((log) => (log.duration_ms == null ? [] : [log.duration_ms]));
+        return {
+          hour: new Date(hour),
+          delivered: logs.filter((log) => log.delivered_at !== null).length,
+          failed: logs.filter((log) => log.delivered_at === null).length,
+          p50_ms: percentile(durations, 0.5),
+          p95_ms: percentile(durations, 0.95),
+          p99_ms: percentile(durations, 0.99),
+        };
+      });
+  }
+
   async purgeEvents(before: Date, limit: number): Promise<number> {
     const messages = [...this.messages.values()];
     const doomed = [...this.events.values()]
@@ -384,9 +430,62 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
     const gone = results.find((r) => r.disable_reason)?.disable_reason;
     const failingTooLong = !anyDelivered && since && options.now.getTime() - since.getTime() >= options.disableAfterMs;
     if (gone || failingTooLong) {
+      if (webhook.enabled)
+        this.reportDisabled(
+          webhook,
+          `disabled: ${gone ?? `every attempt failed since ${since!.toISOString()}`}`,
+          options.now,
+        );
       webhook.enabled = false;
       webhook.last_error = `disabled: ${gone ?? `every attempt failed since ${since!.toISOString()}`}`;
     }
+  }
+
+  /** As the claim function: a throttled webhook gets at most its limit per calendar second, the rest wait. */
+  private withinRateLimits(due: StoredMessage[], now: Date): StoredMessage[] {
+    const window = Math.floor(now.getTime() / 1000) * 1000;
+    const taken = new Map<string, number>();
+    return due.filter((message) => {
+      const rate = this.webhooks.get(message.webhook_id)?.rate_limit_per_second ?? null;
+      if (rate === null) return true;
+      let throttle = this.throttles.get(message.webhook_id);
+      if (!throttle || throttle.window_start < window) {
+        throttle = { window_start: window, sent: 0, blocked_until: null };
+        this.throttles.set(message.webhook_id, throttle);
+      }
+      taken.set(message.webhook_id, (taken.get(message.webhook_id) ?? 0) + 1);
+      if (throttle.sent >= rate) return false;
+      throttle.sent++;
+      if (throttle.sent >= rate) throttle.blocked_until = new Date(throttle.window_start + 1000);
+      return true;
+    });
+  }
+
+  /** Operational events go through enqueue, as the record function sends them. */
+  private reportDisabled(webhook: Webhook, reason: string, now: Date): void {
+    const since = this.failingSince.get(webhook.id) ?? null;
+    this.operational(webhook.user_id, "endpoint.disabled", now, {
+      endpoint_id: webhook.id,
+      reason,
+      failing_since: since ? since.toISOString() : null,
+    });
+  }
+
+  private reportExhausted(message: StoredMessage, now: Date): void {
+    if (OPERATIONAL_EVENTS.includes(message.event)) return;
+    this.operational(message.user_id, "message.attempt.exhausted", now, {
+      endpoint_id: message.webhook_id,
+      message_id: message.id,
+      event_id: message.event_id,
+      event: message.event,
+      attempts: message.attempts,
+      last_error: message.last_error,
+    });
+  }
+
+  private operational(userId: string, event: string, now: Date, data: Record<string, unknown>): void {
+    const body = JSON.stringify({ type: event, timestamp: now.toISOString(), data });
+    void this.enqueue({ user_id: userId, agent_id: null, event, body, idempotency_key: null, now });
   }
 
   private requeue(message: StoredMessage, now: Date): void {
@@ -429,6 +528,7 @@ export class MemoryWebhookRepository implements WebhookRepository<unknown>, Webh
       attempt_number: log.attempt_number ?? 1,
       delivered_at: log.delivered_at ?? null,
       created_at: log.created_at,
+      duration_ms: log.duration_ms ?? null,
     };
     this.logs.push(row);
     return row;
@@ -454,6 +554,18 @@ function newerFirst(a: MessagePosition, b: MessagePosition): number {
 function publicMessage(message: StoredMessage): WebhookMessage {
   const { locked_by: _lockedBy, ...rest } = message;
   return copy(rest);
+}
+
+const HOUR = 60 * 60 * 1000;
+
+/** Linear interpolation between the closest ranks, as Postgres's percentile_cont. */
+function percentile(values: number[], fraction: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = fraction * (sorted.length - 1);
+  const low = Math.floor(rank);
+  const high = Math.ceil(rank);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
 }
 
 function copy<T>(value: T): T {

@@ -3,6 +3,7 @@ import { PgWebhookRepository } from "@vx/db";
 import { WebhookService } from "@vx/webhooks";
 import type { AppContext } from "../../route-kit.js";
 import { wakeWebhookWorkers } from "../../workers/wakeup.js";
+import { eventCatalog } from "./event-catalog.js";
 import { webhookSettingsFromEnv } from "./settings.js";
 
 export type WebhookEmit = (
@@ -15,6 +16,7 @@ export type WebhookEmit = (
 export function createWebhookEmitter(ctx: AppContext, settings = webhookSettingsFromEnv()): WebhookEmit {
   const service = new WebhookService({
     repository: new PgWebhookRepository(ctx.db),
+    eventTypes: eventCatalog(ctx.db, ctx.now),
     now: ctx.now,
     maxPayloadBytes: settings.maxPayloadBytes,
   });

@@ -1,18 +1,10 @@
-/** POST /v1/events (trigger an event for the caller's webhooks) and GET /v1/event-types. */
+/** POST /v1/events: trigger an event for the caller's webhooks. */
 import type { Queryable } from "@vx/db";
 import type { WebhookService } from "@vx/webhooks";
-import { z } from "zod";
-import {
-  type AppContext,
-  requirePrincipal,
-  requireScope,
-  requireUser,
-  withUser,
-  type ZodApp,
-} from "../../route-kit.js";
+import { type AppContext, requirePrincipal, requireScope, withUser, type ZodApp } from "../../route-kit.js";
 import { wakeWebhookWorkers } from "../../workers/wakeup.js";
 import { domain } from "./errors.js";
-import { eventTypeSchema, triggerBody, triggeredSchema } from "./schemas.js";
+import { triggerBody, triggeredSchema } from "./schemas.js";
 
 export async function eventRoutes(
   app: ZodApp,
@@ -31,29 +23,21 @@ export async function eventRoutes(
       },
     },
     async (request, reply) => {
-      const { event, payload, agent_id, idempotency_key } = request.body;
+      const { event, payload, agent_id, idempotency_key, channels } = request.body;
       const userId = requirePrincipal(request).userId;
       const result = await domain(() =>
         withUser(request, (tx) =>
-          serviceFor(tx).triggerEvent(event, payload, { userId, agentId: agent_id, idempotencyKey: idempotency_key }),
+          serviceFor(tx).triggerEvent(event, payload, {
+            userId,
+            agentId: agent_id,
+            idempotencyKey: idempotency_key,
+            channels,
+          }),
         ),
       );
       // After the commit, so the woken worker finds the messages.
       if (result.deliveries > 0 && !result.duplicate) wakeWebhookWorkers(ctx.db);
       return reply.code(202).send(result);
     },
-  );
-
-  app.get(
-    "/event-types",
-    {
-      preHandler: requireUser,
-      schema: {
-        tags: ["events"],
-        summary: "The event types webhooks can subscribe to",
-        response: { 200: z.object({ data: z.array(eventTypeSchema) }) },
-      },
-    },
-    async () => ({ data: [...serviceFor(ctx.db).listEventTypes()] }),
   );
 }

@@ -2,7 +2,7 @@
 // Anything else is refused with PGRST100, as PostgREST refuses what it cannot parse: never silently ignored.
 import { RequestRefused } from "./errors.js";
 
-export type Operator = "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "in" | "is" | "cs";
+export type Operator = "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "in" | "is" | "cs" | "ov";
 
 export interface ColumnFilter {
   column: string;
@@ -35,7 +35,7 @@ export interface ReadOptions {
   columns?: string[];
 }
 
-const OPERATORS = new Set<Operator>(["eq", "neq", "gt", "gte", "lt", "lte", "in", "is", "cs"]);
+const OPERATORS = new Set<Operator>(["eq", "neq", "gt", "gte", "lt", "lte", "in", "is", "cs", "ov"]);
 const RESERVED = new Set(["select", "order", "limit", "offset", "columns", "on_conflict"]);
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 

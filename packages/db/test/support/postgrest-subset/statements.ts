@@ -13,7 +13,7 @@ export function tableName(table: string): string {
   return `public.${quote(table)}`;
 }
 
-const SQL_OPERATOR = { eq: "=", neq: "<>", gt: ">", gte: ">=", lt: "<", lte: "<=", cs: "@>" } as const;
+const SQL_OPERATOR = { eq: "=", neq: "<>", gt: ">", gte: ">=", lt: "<", lte: "<=", cs: "@>", ov: "&&" } as const;
 
 /** WHERE conditions; values are untyped parameters, so Postgres reads them as the column's type. */
 export function where(table: string, filters: readonly Filter[], params: unknown[]): string {

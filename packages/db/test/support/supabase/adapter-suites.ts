@@ -11,13 +11,15 @@ import {
   describeUserDataRepository,
 } from "@vx/compliance/testing";
 import { describeIvrRepositories } from "@vx/ivr/testing";
-import { describeWebhookRepository } from "@vx/webhooks/testing";
+import { DEFAULT_EVENT_TYPES } from "@vx/webhooks";
+import { describeEventTypeRepository, describeWebhookRepository } from "@vx/webhooks/testing";
 import { describe, expect, it } from "vitest";
 import type { Database } from "../../../src/index.js";
 import {
   SupabaseApiKeyRepository,
   SupabaseAuditRepository,
   SupabaseConsentRepository,
+  SupabaseEventTypeRepository,
   SupabaseIvrMenuRepository,
   SupabaseIvrSessionRepository,
   SupabaseRetentionRepository,
@@ -65,6 +67,15 @@ export function describeSupabaseAdapter(name: string, target: SupabaseTarget): v
     peer: new SupabaseApiKeyRepository(service()),
     createUser: () => target.createUser(),
   }));
+
+  describeEventTypeRepository(`Supabase ${name}`, async () => {
+    await target
+      .db()
+      .query("DELETE FROM public.webhook_event_types WHERE NOT (name = ANY ($1))", [
+        DEFAULT_EVENT_TYPES.map((type) => type.name),
+      ]);
+    return new SupabaseEventTypeRepository(service());
+  });
 
   describeWebhookRepository(`Supabase ${name}`, async () => {
     // Each contract test starts from an empty outbox: claims see every due message in the database.
