@@ -14,6 +14,8 @@ export interface Config {
   databaseUrl?: string;
   /** A read replica of `databaseUrl` for read-heavy listings and stats; writes and verifications never use it. */
   databaseReadUrl?: string;
+  /** Read-your-writes on the replica: how long a read waits for it to catch up before it reads the primary. */
+  databaseReadMaxWaitMs?: number;
   /** Embedded PGlite folder and home of the development JWT secret; `memory` keeps nothing. */
   dataDir: string;
   databasePoolSize?: number;
@@ -93,6 +95,10 @@ export const variables = {
     schema: z.url({ protocol: /^postgres(ql)?$/ }),
     must: "be a postgres:// or postgresql:// connection string of a read replica",
     secret: true,
+  },
+  DATABASE_READ_MAX_WAIT_MS: {
+    schema: integer(0, 60_000),
+    must: "be milliseconds between 0 and 60000 (how long a replica read waits for the replica to catch up)",
   },
   VX_DATA_DIR: { schema: z.string().min(1), must: "be a folder path or `memory`" },
   DATABASE_POOL_SIZE: { schema: integer(1, 200), must: "be an integer between 1 and 200" },
@@ -184,6 +190,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: parsed.PORT ?? 3000,
     databaseUrl: parsed.DATABASE_URL,
     databaseReadUrl: parsed.DATABASE_READ_URL,
+    databaseReadMaxWaitMs: parsed.DATABASE_READ_MAX_WAIT_MS,
     dataDir: parsed.VX_DATA_DIR ?? "./.vx-data",
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     databaseWaitTimeoutMs: parsed.DATABASE_WAIT_TIMEOUT_MS ?? 60_000,

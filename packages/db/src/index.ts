@@ -3,8 +3,15 @@ export * from "./api-keys/index.js";
 export type { RestoreOptions } from "./backup.js";
 export { backupEmbedded, restoreEmbedded } from "./backup.js";
 export * from "./compliance/index.js";
-export type { DatabaseKind, DatabaseOptions, HealthStatus, QueryObserver, QueryTarget } from "./database.js";
-export { Database, operationName } from "./database.js";
+export type {
+  DatabaseKind,
+  DatabaseOptions,
+  HealthStatus,
+  QueryObserver,
+  QueryTarget,
+  ReplicaHealthStatus,
+} from "./database.js";
+export { Database, DEFAULT_READ_MAX_WAIT_MS, operationName } from "./database.js";
 export type { EmbeddedOptions, EmbeddedPostgres } from "./embedded.js";
 export { startEmbeddedPostgres } from "./embedded.js";
 export type { DbErrorCode } from "./errors.js";
@@ -17,6 +24,7 @@ export { migrationStatus } from "./migration-status.js";
 export type { OpenDatabaseOptions } from "./open-database.js";
 export { DEFAULT_DATA_DIR, openDatabase } from "./open-database.js";
 export type { JwtClaims, Queryable, QueryResult } from "./queryable.js";
+export type { ReplicaLag, ReplicaReadOutcome } from "./replica-reads.js";
 export type { WaitForDatabaseOptions } from "./wait-for-database.js";
 export { isDatabaseUnavailable, waitForDatabase } from "./wait-for-database.js";
 export * from "./webhooks/index.js";
