@@ -224,8 +224,8 @@ BEGIN
 END
 $$;
 
--- Retention batches (see 010), partition-aware. A partitioned target loses its expired months whole, one partition
--- per call: rows of monthly partitions are kept at least the retention period and at most a month longer. Only the
+-- Retention batches (see 010), partition-aware. A partitioned target loses its expired months whole, every one
+-- a call finds (each a short catalog change; the count returned includes their rows): rows of monthly partitions are kept at least the retention period and at most a month longer. Only the
 -- partition of everything before the first month (the table as it was before partitioning) is trimmed row by row,
 -- as before, until its own bound expires and it is dropped whole too. Through the parent, so the service role
 -- (Supabase) needs no access to vx_partitions.
@@ -237,22 +237,24 @@ DECLARE
     WHEN 'audit_logs' THEN 'created_at' WHEN 'webhook_logs' THEN 'created_at' WHEN 'ivr_sessions' THEN 'ended_at' END;
   v_cutoff timestamptz := p_cutoff;
   v_dropped bigint;
+  v_total bigint := 0;
   v_count integer;
 BEGIN
   IF v_column IS NULL THEN
     RAISE EXCEPTION 'unknown retention target: %', p_target USING ERRCODE = '22023';
   END IF;
   IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = format('public.%I', p_target)::regclass) = 'p' THEN
-    v_dropped := public.vx_drop_expired_partition(p_target, p_cutoff);
-    IF v_dropped IS NOT NULL THEN
-      RETURN least(v_dropped, 2147483647)::integer;
-    END IF;
+    LOOP
+      v_dropped := public.vx_drop_expired_partition(p_target, p_cutoff);
+      EXIT WHEN v_dropped IS NULL;
+      v_total := v_total + v_dropped;
+    END LOOP;
     SELECT least(p_cutoff, public.vx_partition_upper_bound(i.inhrelid)) INTO v_cutoff
     FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
     WHERE i.inhparent = format('public.%I', p_target)::regclass
       AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) LIKE 'FOR VALUES FROM (MINVALUE)%';
     IF v_cutoff IS NULL THEN
-      RETURN 0;
+      RETURN least(v_total, 2147483647)::integer;
     END IF;
   END IF;
   EXECUTE format(
@@ -260,13 +262,47 @@ BEGIN
     '(SELECT id, %2$I FROM public.%1$I WHERE %2$I < $1 ORDER BY %2$I LIMIT $2 FOR UPDATE SKIP LOCKED)',
     p_target, v_column) USING v_cutoff, p_limit;
   GET DIAGNOSTICS v_count = ROW_COUNT;
-  RETURN v_count;
+  RETURN least(v_total + v_count, 2147483647)::integer;
+END
+$$;
+
+-- What vx_delete_expired_batch would delete, as JSON rows, one keyset page at a time (ordered by the retention
+-- column, then id): `vx archive` writes them out before retention drops them. The same rules: expired months
+-- whole, the partition before the first month up to the cutoff, a plain table up to the cutoff.
+CREATE FUNCTION public.vx_expired_rows(
+  p_target text, p_cutoff timestamptz, p_after_at timestamptz, p_after_id uuid, p_limit integer
+) RETURNS TABLE (row_json jsonb, at timestamptz, id uuid)
+LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+DECLARE
+  v_column text := CASE p_target
+    WHEN 'audit_logs' THEN 'created_at' WHEN 'webhook_logs' THEN 'created_at' WHEN 'ivr_sessions' THEN 'ended_at' END;
+  v_parent regclass;
+  v_whole oid[] := '{}';
+  v_cutoff timestamptz := p_cutoff;
+BEGIN
+  IF v_column IS NULL THEN
+    RAISE EXCEPTION 'unknown retention target: %', p_target USING ERRCODE = '22023';
+  END IF;
+  v_parent := format('public.%I', p_target)::regclass;
+  IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = v_parent) = 'p' THEN
+    SELECT coalesce(array_agg(i.inhrelid), '{}') INTO v_whole FROM pg_catalog.pg_inherits i
+    WHERE i.inhparent = v_parent AND public.vx_partition_upper_bound(i.inhrelid) <= p_cutoff;
+    SELECT least(p_cutoff, public.vx_partition_upper_bound(i.inhrelid)) INTO v_cutoff
+    FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = v_parent AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) LIKE 'FOR VALUES FROM (MINVALUE)%';
+  END IF;
+  RETURN QUERY EXECUTE format(
+    'SELECT to_jsonb(t), t.%1$I, t.id FROM %2$s t '
+    'WHERE (t.tableoid = ANY ($1) OR t.%1$I < $2) AND ($3 IS NULL OR (t.%1$I, t.id) > ($3, $4)) '
+    'ORDER BY t.%1$I, t.id LIMIT $5', v_column, v_parent)
+  USING v_whole, v_cutoff, p_after_at, p_after_id, p_limit;
 END
 $$;
 
 REVOKE ALL ON FUNCTION public.vx_table_dependents_ddl(text), public.vx_row_type_functions_ddl(text),
   public.vx_rewrite_table_inserts(text, text, text), public.vx_partition_upper_bound(regclass),
-  public.vx_create_month_partitions(text, timestamptz), public.vx_drop_expired_partition(text, timestamptz)
+  public.vx_create_month_partitions(text, timestamptz), public.vx_drop_expired_partition(text, timestamptz),
+  public.vx_expired_rows(text, timestamptz, timestamptz, uuid, integer)
   FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.vx_create_month_partitions(text, timestamptz),
   public.vx_drop_expired_partition(text, timestamptz), public.vx_partition_upper_bound(regclass) TO service_role;
@@ -388,6 +424,7 @@ BEGIN
 END
 $$;
 
+DROP FUNCTION public.vx_expired_rows(text, timestamptz, timestamptz, uuid, integer);
 DROP FUNCTION public.vx_drop_expired_partition(text, timestamptz);
 DROP FUNCTION public.vx_create_month_partitions(text, timestamptz);
 DROP FUNCTION public.vx_partition_upper_bound(regclass);

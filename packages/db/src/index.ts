@@ -1,5 +1,7 @@
 // Repository adapters, one folder per domain package.
 export * from "./api-keys/index.js";
+export type { ArchivedFile, ArchiveTarget, RestoreReport } from "./archive.js";
+export { ARCHIVE_TARGETS, archiveExpired, archiveFileName, restoreArchive } from "./archive.js";
 export type { RestoreOptions } from "./backup.js";
 export { backupEmbedded, restoreEmbedded } from "./backup.js";
 export * from "./compliance/index.js";

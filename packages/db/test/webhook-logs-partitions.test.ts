@@ -94,12 +94,8 @@ describeDatabases("webhook_logs partitioned by month", ({ db }) => {
     await addLogs(db(), webhook, [...inM4, ...inM5]);
     const retention = new PgRetentionRepository(db());
     const cutoff = new Date(m5.getTime() + 5 * DAY);
-    // Oldest expired partition first, one per call: the months before (other tests' logs), then m4 with its two.
-    const dropped: number[] = [];
-    while ((await listPartitions(db(), "webhook_logs")).some((p) => p.to && p.to <= cutoff)) {
-      dropped.push(await retention.deleteExpiredBatch("webhook_logs", cutoff, 1000));
-    }
-    expect(dropped.at(-1)).toBe(2);
+    // Every expired partition in one call: the months before (other tests' logs), then m4 with its two.
+    expect(await retention.deleteExpiredBatch("webhook_logs", cutoff, 1000)).toBeGreaterThanOrEqual(2);
     expect(await partitionsOf(db(), webhook)).toEqual([monthName(m5), monthName(m5)]);
     const names = (await listPartitions(db(), "webhook_logs")).map((p) => p.name);
     expect(names).not.toContain(monthName(m4));
