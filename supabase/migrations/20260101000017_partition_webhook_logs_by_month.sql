@@ -31,7 +31,7 @@ REVOKE ALL ON SCHEMA vx_partitions FROM PUBLIC;
 COMMENT ON SCHEMA vx_partitions IS 'Monthly partitions of partitioned tables: read them through their public parent.';
 
 -- The statements that give a table named public.<p_table> what public.<p_table> has now besides its columns,
--- checks and primary key: foreign keys, other indexes, row level security, policies, grants, comment. Run while
+-- checks and primary key: foreign keys, other indexes, triggers, row level security, policies, grants, comment. Run while
 -- the table still has that name, so expressions print with it.
 CREATE FUNCTION public.vx_table_dependents_ddl(p_table text) RETURNS text[]
 LANGUAGE plpgsql STABLE SET search_path = '' AS $$
@@ -52,6 +52,12 @@ BEGIN
     JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
     WHERE i.indrelid = v_rel AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)
     ORDER BY c.relname
+  LOOP
+    v_ddl := v_ddl || v_row.def;
+  END LOOP;
+  FOR v_row IN
+    SELECT pg_catalog.pg_get_triggerdef(t.oid) AS def FROM pg_catalog.pg_trigger t
+    WHERE t.tgrelid = v_rel AND NOT t.tgisinternal AND t.tgparentid = 0 ORDER BY t.tgname
   LOOP
     v_ddl := v_ddl || v_row.def;
   END LOOP;
@@ -319,6 +325,11 @@ DECLARE
 BEGIN
   -- Catalog text printed schema-qualified, so it means the same when run again below.
   PERFORM set_config('search_path', '', true);
+  -- A view over the table would silently keep reading the old one, now only its first partition: refuse.
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+             WHERE d.refobjid = 'public.webhook_logs'::regclass AND r.ev_class <> 'public.webhook_logs'::regclass) THEN
+    RAISE EXCEPTION 'a view depends on public.webhook_logs: drop it before this migration and recreate it after';
+  END IF;
   v_dependents := public.vx_table_dependents_ddl('webhook_logs');
   v_functions := public.vx_row_type_functions_ddl('webhook_logs');
 
@@ -350,6 +361,10 @@ BEGIN
            WHERE conrelid = 'public.webhook_logs'::regclass AND contype = 'p');
   ALTER TABLE public.webhook_logs ADD CONSTRAINT webhook_logs_id_created_at_key
     PRIMARY KEY USING INDEX webhook_logs_id_created_at_key;
+  -- Its triggers move to the new table (which clones them onto every partition, this one included).
+  EXECUTE coalesce((SELECT string_agg(format('DROP TRIGGER %I ON public.webhook_logs', tgname), '; ')
+                     FROM pg_catalog.pg_trigger WHERE tgrelid = 'public.webhook_logs'::regclass AND NOT tgisinternal),
+                    'SELECT');
   ALTER TABLE public.webhook_logs SET SCHEMA vx_partitions;
   EXECUTE format('ALTER TABLE vx_partitions.webhook_logs RENAME TO %I', v_legacy);
   ALTER TABLE public.webhook_logs_partitioned RENAME TO webhook_logs;

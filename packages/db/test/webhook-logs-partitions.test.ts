@@ -130,6 +130,14 @@ describe.skipIf(!testPostgresUrl())(
           "SELECT $1, 'call.started', now() - make_interval(mins => i) FROM generate_series(1, 3000) i",
         [webhook],
       );
+      // What migrations before 017 (or a deployment) may have added: carried over from the catalog.
+      await db.query(`
+        ALTER TABLE webhook_logs ADD COLUMN latency_ms integer;
+        CREATE INDEX webhook_logs_latency ON webhook_logs (latency_ms);
+        CREATE POLICY "Service can read logs" ON webhook_logs FOR SELECT TO service_role USING (true);
+        CREATE FUNCTION public.test_touch() RETURNS trigger LANGUAGE plpgsql SET search_path = '' AS
+          $$BEGIN NEW.latency_ms := coalesce(NEW.latency_ms, 1); RETURN NEW; END$$;
+        CREATE TRIGGER webhook_logs_touch BEFORE INSERT ON webhook_logs FOR EACH ROW EXECUTE FUNCTION public.test_touch();`);
       // The online steps of docs/scaling.md: no lock that stops writes for longer than a catalog change.
       await db.query(
         "CREATE UNIQUE INDEX CONCURRENTLY webhook_logs_id_created_at_key ON webhook_logs (id, created_at)",
@@ -152,12 +160,29 @@ describe.skipIf(!testPostgresUrl())(
       expect(key.rows[0]?.oid).toBe(index.rows[0]?.oid); // the index made beforehand, not a rebuild
       expect(new Set(await partitionsOf(db, webhook))).toEqual(new Set([legacy]));
       expect((await partitionsOf(db, webhook)).length).toBe(3000);
+      const carried = await db.query<{ what: string }>(
+        `SELECT 'index ' || indexname AS what FROM pg_indexes WHERE schemaname = 'public' AND indexname = 'webhook_logs_latency'
+         UNION ALL SELECT 'policy ' || policyname FROM pg_policies WHERE tablename = 'webhook_logs' AND 'service_role' = ANY (roles)
+         UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgrelid = 'public.webhook_logs'::regclass AND NOT tgisinternal`,
+      );
+      expect(carried.rows.map((r) => r.what).sort()).toEqual([
+        "index webhook_logs_latency",
+        "policy Service can read logs",
+        "trigger webhook_logs_touch",
+      ]);
+      const next = new Date(monthStart(1).getTime() + DAY);
+      const inserted = await db.query<{ p: string; latency_ms: number }>(
+        "INSERT INTO webhook_logs (webhook_id, event, created_at) VALUES ($1, 'call.started', $2) " +
+          "RETURNING tableoid::regclass::text AS p, latency_ms",
+        [webhook, next],
+      );
+      expect(inserted.rows[0]).toEqual({ p: monthName(monthStart(1)), latency_ms: 1 });
 
       await migrate({ databaseUrl: db.url, direction: "down", count: 1 });
       const plain = await db.query<{ relkind: string; n: number }>(
         "SELECT relkind::text, (SELECT count(*)::int FROM webhook_logs) AS n FROM pg_class WHERE oid = 'webhook_logs'::regclass",
       );
-      expect(plain.rows[0]).toEqual({ relkind: "r", n: 3000 });
+      expect(plain.rows[0]).toEqual({ relkind: "r", n: 3001 });
     });
   },
 );
