@@ -329,19 +329,6 @@ BEGIN
              WHERE d.refobjid = 'public.webhook_logs'::regclass AND r.ev_class <> 'public.webhook_logs'::regclass) THEN
     RAISE EXCEPTION 'a view depends on public.webhook_logs: drop it before this migration and recreate it after';
   END IF;
-  v_dependents := public.vx_table_dependents_ddl('webhook_logs');
-  v_functions := public.vx_row_type_functions_ddl('webhook_logs');
-
-  -- The new table: the old one's columns, defaults and checks (names kept), partitioned by month.
-  CREATE TABLE public.webhook_logs_partitioned (
-    LIKE public.webhook_logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING IDENTITY
-      INCLUDING STORAGE INCLUDING COMPRESSION INCLUDING COMMENTS
-  ) PARTITION BY RANGE (created_at);
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = 'public.webhook_logs_partitioned'::regclass
-             AND conname = 'webhook_logs_created_at_partition_bound') THEN
-    ALTER TABLE public.webhook_logs_partitioned DROP CONSTRAINT webhook_logs_created_at_partition_bound;
-  END IF;
-
   -- The old table becomes the partition of everything before next month. Its unique (id, created_at) index and
   -- the check of its bound are made here unless made beforehand (online, for a large table: docs/scaling.md).
   IF to_regclass('public.webhook_logs_id_created_at_key') IS NULL THEN
@@ -360,6 +347,20 @@ BEGIN
            WHERE conrelid = 'public.webhook_logs'::regclass AND contype = 'p');
   ALTER TABLE public.webhook_logs ADD CONSTRAINT webhook_logs_id_created_at_key
     PRIMARY KEY USING INDEX webhook_logs_id_created_at_key;
+  -- Captured after the key moved to (id, created_at), so that index is not copied as a second one.
+  v_dependents := public.vx_table_dependents_ddl('webhook_logs');
+  v_functions := public.vx_row_type_functions_ddl('webhook_logs');
+
+  -- The new table: the old one's columns, defaults and checks (names kept), partitioned by month.
+  CREATE TABLE public.webhook_logs_partitioned (
+    LIKE public.webhook_logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING IDENTITY
+      INCLUDING STORAGE INCLUDING COMPRESSION INCLUDING COMMENTS
+  ) PARTITION BY RANGE (created_at);
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = 'public.webhook_logs_partitioned'::regclass
+             AND conname = 'webhook_logs_created_at_partition_bound') THEN
+    ALTER TABLE public.webhook_logs_partitioned DROP CONSTRAINT webhook_logs_created_at_partition_bound;
+  END IF;
+
   -- Its triggers move to the new table (which clones them onto every partition, this one included).
   EXECUTE coalesce((SELECT string_agg(format('DROP TRIGGER %I ON public.webhook_logs', tgname), '; ')
                      FROM pg_catalog.pg_trigger WHERE tgrelid = 'public.webhook_logs'::regclass AND NOT tgisinternal),
