@@ -162,7 +162,18 @@ async function replicaFigures(template: string): Promise<{ primary: number[]; st
   await runOnServer(SERVER_URL, `CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = withDatabase(SERVER_URL, name);
   const primary = await openDatabase({ url, migrate: true });
-  await new Promise((resolve) => setTimeout(resolve, 1000)); // the standby replays the new database
+  // The standby replays the new database (a copy of the template) before it can be connected to.
+  for (let tries = 0; ; tries++) {
+    const probe = new pg.Client({ connectionString: withDatabase(STANDBY_URL, name) });
+    try {
+      await probe.connect();
+      await probe.end();
+      break;
+    } catch (error) {
+      if (tries > 600) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   const standby = await openDatabase({ url, readUrl: withDatabase(STANDBY_URL, name), migrate: false });
   const figures = { primary: [] as number[], standby: [] as number[] };
   try {
