@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Database, listMigrationFiles, migrate, openDatabase } from "@vx/db";
+import { type Database, listMigrationFiles, migrate, openDatabase, prepareWebhookLogsPartitioning } from "@vx/db";
 import { runOnServer, withDatabase } from "@vx/db/testing";
 import pg from "pg";
 
@@ -98,11 +98,6 @@ const COPY = `
   ALTER TABLE webhook_logs_p RENAME TO webhook_logs;
   COMMIT;`;
 
-const nextMonth = () => {
-  const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString();
-};
-
 type Variant = "copy" | "plain" | "online";
 interface Figure {
   /** Seconds of preparation that blocks no writes. */
@@ -123,16 +118,7 @@ async function runVariant(template: string, variant: Variant): Promise<Figure> {
     await new Promise((resolve) => setTimeout(resolve, 200));
     let prepare = 0;
     if (variant === "online") {
-      prepare = await seconds(async () => {
-        await db.query(
-          "CREATE UNIQUE INDEX CONCURRENTLY webhook_logs_id_created_at_key ON webhook_logs (id, created_at)",
-        );
-        await db.query(
-          "ALTER TABLE webhook_logs ADD CONSTRAINT webhook_logs_created_at_partition_bound " +
-            `CHECK (created_at < '${nextMonth()}') NOT VALID`,
-        );
-        await db.query("ALTER TABLE webhook_logs VALIDATE CONSTRAINT webhook_logs_created_at_partition_bound");
-      });
+      prepare = await seconds(() => prepareWebhookLogsPartitioning(db));
     }
     const locked = await seconds(() => (variant === "copy" ? db.query(COPY) : migrate({ databaseUrl: url })));
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -9,6 +9,7 @@ import {
   migrate,
   openDatabase,
   PgRetentionRepository,
+  prepareWebhookLogsPartitioning,
 } from "@vx/db";
 import { createUser, describeDatabases, runOnServer, testPostgresUrl, withDatabase } from "@vx/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -139,14 +140,7 @@ describe.skipIf(!testPostgresUrl())(
           $$BEGIN NEW.latency_ms := coalesce(NEW.latency_ms, 1); RETURN NEW; END$$;
         CREATE TRIGGER webhook_logs_touch BEFORE INSERT ON webhook_logs FOR EACH ROW EXECUTE FUNCTION public.test_touch();`);
       // The online steps of docs/scaling.md: no lock that stops writes for longer than a catalog change.
-      await db.query(
-        "CREATE UNIQUE INDEX CONCURRENTLY webhook_logs_id_created_at_key ON webhook_logs (id, created_at)",
-      );
-      await db.query(
-        "ALTER TABLE webhook_logs ADD CONSTRAINT webhook_logs_created_at_partition_bound " +
-          `CHECK (created_at < '${monthStart(1).toISOString()}') NOT VALID`,
-      );
-      await db.query("ALTER TABLE webhook_logs VALIDATE CONSTRAINT webhook_logs_created_at_partition_bound");
+      await prepareWebhookLogsPartitioning(db);
       const index = await db.query<{ oid: number }>(
         "SELECT 'webhook_logs_id_created_at_key'::regclass::oid::int AS oid",
       );

@@ -6,6 +6,7 @@ export {
   type MonthlyPartitionedTable,
   PARTITION_MONTHS_AHEAD,
   type PartitionInfo,
+  prepareWebhookLogsPartitioning,
 } from "./partitions.js";
 export { PgAuditRepository } from "./pg-audit-repository.js";
 export { PgConsentRepository } from "./pg-consent-repository.js";

@@ -45,3 +45,21 @@ export async function listPartitions(db: Queryable, table: MonthlyPartitionedTab
   );
   return rows;
 }
+
+/**
+ * The online steps before migration 017 on a large `webhook_logs` (docs/scaling.md): its (id, created_at) index
+ * built CONCURRENTLY and the bound of its partition (before next month, UTC) checked with NOT VALID + VALIDATE,
+ * all while reads and writes go on, so that the migration itself only changes the catalog. Run it on the pool
+ * (never in a transaction), in the month the migration will run.
+ */
+export async function prepareWebhookLogsPartitioning(db: Queryable, now = new Date()): Promise<void> {
+  const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString();
+  await db.query(
+    "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS webhook_logs_id_created_at_key ON public.webhook_logs (id, created_at)",
+  );
+  await db.query(
+    "ALTER TABLE public.webhook_logs ADD CONSTRAINT webhook_logs_created_at_partition_bound " +
+      `CHECK (created_at < '${nextMonth}') NOT VALID`,
+  );
+  await db.query("ALTER TABLE public.webhook_logs VALIDATE CONSTRAINT webhook_logs_created_at_partition_bound");
+}
