@@ -11,7 +11,7 @@ mkdirSync(resultsDir, { recursive: true });
 
 const only = process.argv.slice(2);
 // The entry files; each writes its own section to bench/results/<name>.md.
-const ENTRIES = ["api.ts", "api-keys.ts", "webhooks.ts", "webhooks-catalog.ts", "ivr.ts"];
+const ENTRIES = ["api.ts", "api-keys.ts", "webhooks.ts", "webhooks-catalog.ts", "ivr.ts", "scaling.ts"];
 const present = new Set(readdirSync(dir));
 const benches = ENTRIES.filter((f) => present.has(f)).filter(
   (f) => only.length === 0 || only.some((name) => f === `${name}.ts`),

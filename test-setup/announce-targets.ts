@@ -17,7 +17,10 @@ export function targetLines(env: Record<string, string | undefined> = process.en
   const supabase = env.SUPABASE_URL
     ? `Supabase adapter: stand-in + real project (${new URL(env.SUPABASE_URL).host})`
     : "Supabase adapter: PostgREST-subset stand-in only. Real Supabase run SKIPPED: set SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY, SUPABASE_JWT_SECRET and SUPABASE_DB_URL to run it";
-  return [database, supabase];
+  const standby = env.TEST_STANDBY_URL
+    ? `read replica: real streaming standby (${new URL(env.TEST_STANDBY_URL).host})`
+    : "read replica: read-only stand-in only. Real standby SKIPPED: run `scripts/standby.sh up` (as root or postgres) and set TEST_STANDBY_URL to what it prints";
+  return url ? [database, standby, supabase] : [database, supabase];
 }
 
 /** The reason a skipped test gives, in its own name or the nearest suite's. */

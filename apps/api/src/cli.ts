@@ -24,6 +24,12 @@ const COMMANDS = {
     options: {},
     positionals: 0,
   },
+  archive: {
+    usage: `archive [--dir D] [--keep] | archive restore <file>…
+                                     write what retention would delete to gzipped NDJSON (and S3), then delete it`,
+    options: { dir: { type: "string" }, keep: { type: "boolean" } },
+    positionals: 100,
+  },
   backup: {
     usage: "backup [file]                      copy the embedded database to a .tar.gz (stop the server first)",
     options: {},
@@ -147,6 +153,17 @@ async function runCommand(command: CommandName, { values, positionals }: Parsed,
       return tokenCommand(loadConfig(env), values);
     case "cleanup":
       return (await import("./commands/maintenance.js")).cleanupCommand(loadConfig(env));
+    case "archive": {
+      const archive = await import("./commands/archive.js");
+      if (positionals[0] === "restore") {
+        if (positionals.length < 2) throw new UsageError("archive restore needs archive files", usageOf("archive"));
+        return archive.archiveRestoreCommand(loadConfig(env), positionals.slice(1));
+      }
+      if (positionals.length > 0)
+        throw new UsageError(`unknown archive action "${positionals[0]}"`, usageOf("archive"));
+      const dir = typeof values.dir === "string" ? values.dir : undefined;
+      return archive.archiveCommand(loadConfig(env), { dir, keep: values.keep === true });
+    }
     case "backup":
       return (await import("./commands/maintenance.js")).backupCommand(loadConfig(env), positionals);
     case "restore":

@@ -2,6 +2,7 @@
 
 import { parseKeyring, type SecretKey } from "@vx/webhooks";
 import { z } from "zod";
+import type { S3Target } from "./commands/s3-put.js";
 import { ApiError } from "./errors.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -14,6 +15,8 @@ export interface Config {
   databaseUrl?: string;
   /** A read replica of `databaseUrl` for read-heavy listings and stats; writes and verifications never use it. */
   databaseReadUrl?: string;
+  /** Read-your-writes on the replica: how long a read waits for it to catch up before it reads the primary. */
+  databaseReadMaxWaitMs?: number;
   /** Embedded PGlite folder and home of the development JWT secret; `memory` keeps nothing. */
   dataDir: string;
   databasePoolSize?: number;
@@ -41,6 +44,8 @@ export interface Config {
   production: boolean;
   /** Days kept per retention target (`null`: forever); unset targets keep the specification's defaults. */
   retention: { audit_logs?: number | null; webhook_logs?: number | null; ivr_sessions?: number | null };
+  /** Where `vx archive` also uploads its files (VX_ARCHIVE_S3_*), when set. */
+  archiveS3?: S3Target;
   /** VX_WEBHOOK_SECRET_KEYS: the keyring webhook secrets are encrypted with at rest (the first key encrypts). */
   webhookSecretKeys?: SecretKey[];
 }
@@ -94,6 +99,10 @@ export const variables = {
     must: "be a postgres:// or postgresql:// connection string of a read replica",
     secret: true,
   },
+  DATABASE_READ_MAX_WAIT_MS: {
+    schema: integer(0, 60_000),
+    must: "be milliseconds between 0 and 60000 (how long a replica read waits for the replica to catch up)",
+  },
   VX_DATA_DIR: { schema: z.string().min(1), must: "be a folder path or `memory`" },
   DATABASE_POOL_SIZE: { schema: integer(1, 200), must: "be an integer between 1 and 200" },
   DATABASE_WAIT_TIMEOUT_MS: { schema: integer(0, 3_600_000), must: "be milliseconds between 0 and 3600000" },
@@ -127,6 +136,13 @@ export const variables = {
   VX_RETENTION_AUDIT_LOG_DAYS: retentionDays,
   VX_RETENTION_WEBHOOK_LOG_DAYS: retentionDays,
   VX_RETENTION_IVR_SESSION_DAYS: retentionDays,
+  VX_ARCHIVE_S3_URL: {
+    schema: httpUrl,
+    must: "be the path-style URL of an S3-compatible bucket, e.g. https://s3.eu-west-1.amazonaws.com/my-bucket/vx",
+  },
+  VX_ARCHIVE_S3_REGION: { schema: z.string().min(1), must: "be a region name such as eu-west-1" },
+  VX_ARCHIVE_S3_ACCESS_KEY_ID: { schema: z.string().min(1), must: "be an access key id", secret: true },
+  VX_ARCHIVE_S3_SECRET_ACCESS_KEY: { schema: z.string().min(1), must: "be a secret access key", secret: true },
   VX_WEBHOOK_SECRET_KEYS: {
     schema: z.string().transform((text, ctx) => {
       try {
@@ -159,6 +175,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (parsed.DATABASE_READ_URL && !parsed.DATABASE_URL) {
     throw new ApiError("invalid_config", "DATABASE_READ_URL needs DATABASE_URL: embedded PGlite has no read replica");
   }
+  if (parsed.VX_ARCHIVE_S3_URL && !(parsed.VX_ARCHIVE_S3_ACCESS_KEY_ID && parsed.VX_ARCHIVE_S3_SECRET_ACCESS_KEY)) {
+    throw new ApiError(
+      "invalid_config",
+      "VX_ARCHIVE_S3_URL needs VX_ARCHIVE_S3_ACCESS_KEY_ID and VX_ARCHIVE_S3_SECRET_ACCESS_KEY",
+    );
+  }
   const production = parsed.NODE_ENV === "production";
   if (production && !parsed.SUPABASE_JWT_SECRET && !parsed.SUPABASE_URL) {
     throw new ApiError(
@@ -184,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: parsed.PORT ?? 3000,
     databaseUrl: parsed.DATABASE_URL,
     databaseReadUrl: parsed.DATABASE_READ_URL,
+    databaseReadMaxWaitMs: parsed.DATABASE_READ_MAX_WAIT_MS,
     dataDir: parsed.VX_DATA_DIR ?? "./.vx-data",
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     databaseWaitTimeoutMs: parsed.DATABASE_WAIT_TIMEOUT_MS ?? 60_000,
@@ -205,6 +228,14 @@ export function loadConfig(env: Env = process.env): Config {
       ivr_sessions: parsed.VX_RETENTION_IVR_SESSION_DAYS,
     },
     webhookSecretKeys: parsed.VX_WEBHOOK_SECRET_KEYS,
+    ...(parsed.VX_ARCHIVE_S3_URL && {
+      archiveS3: {
+        url: parsed.VX_ARCHIVE_S3_URL,
+        region: parsed.VX_ARCHIVE_S3_REGION ?? "us-east-1",
+        accessKeyId: parsed.VX_ARCHIVE_S3_ACCESS_KEY_ID!,
+        secretAccessKey: parsed.VX_ARCHIVE_S3_SECRET_ACCESS_KEY!,
+      },
+    }),
   };
 }
 

@@ -39,6 +39,7 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
   const db = await openDatabase({
     url: config.databaseUrl,
     readUrl: config.databaseReadUrl,
+    readMaxWaitMs: config.databaseReadMaxWaitMs,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
     migrate: true,

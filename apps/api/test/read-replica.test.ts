@@ -1,7 +1,7 @@
 // DATABASE_READ_URL: listings and stats read from the replica; writes, verifications and single reads never do.
 import { randomUUID } from "node:crypto";
 import { type Database, openDatabase, type QueryTarget } from "@vx/db";
-import { createReplicaStandIn, describeDatabases, type ReplicaStandIn } from "@vx/db/testing";
+import { createReplicaStandIn, describeDatabases, describeStandby, type ReplicaStandIn } from "@vx/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPLICA_READ_ROUTES } from "../src/http/replica-routes.js";
 import { createTestApp, type TestApp } from "../src/testing.js";
@@ -37,19 +37,7 @@ describeDatabases("read replica routes", ({ db, target }) => {
       await replica?.drop();
     });
 
-    /** The servers that ran the statements on `table` while `work` ran. */
-    async function targetsOf(table: string, work: () => Promise<unknown>): Promise<Set<QueryTarget>> {
-      const seen = new Set<QueryTarget>();
-      const stop = withReplica.observeQueries(({ operation, target }) => {
-        if (operation.endsWith(` ${table}`) || operation.startsWith("vx_")) seen.add(target);
-      });
-      try {
-        await work();
-      } finally {
-        stop();
-      }
-      return seen;
-    }
+    const targetsOf = (table: string, work: () => Promise<unknown>) => targetsOn(withReplica, table, work);
 
     it("creates on the primary, lists and counts from the replica, verifies keys on the primary", async () => {
       const user = await t.authHeaders(randomUUID());
@@ -99,4 +87,76 @@ describeDatabases("read replica routes", ({ db, target }) => {
       expect(res.json().checks.replica).toMatchObject({ ok: true });
     });
   });
+
+  describeStandby("on a real streaming standby", db, (standby) => {
+    let withStandby: Database;
+    let t: TestApp;
+    beforeAll(async () => {
+      // Past 500 ms a listing reads the primary: long enough for a busy machine's replay, short for a paused one.
+      withStandby = await openDatabase({ url: db().url, readUrl: standby().url, readMaxWaitMs: 500, migrate: false });
+      t = await createTestApp({ db: withStandby });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await withStandby?.close();
+    });
+
+    const createKey = async (user: Record<string, string>, name: string) => {
+      const res = await t.app.inject({ method: "POST", url: "/v1/api-keys", headers: user, payload: { name } });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().api_key.id as string;
+    };
+    const listKeys = async (user: Record<string, string>) => {
+      const res = await t.app.inject({ method: "GET", url: "/v1/api-keys", headers: user });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().data.map((k: { id: string }) => k.id);
+    };
+
+    it("lists a key created a moment before, from the standby", async () => {
+      const running = await standby().shared();
+      try {
+        const user = await t.authHeaders(randomUUID());
+        const id = await createKey(user, "fresh");
+        const targets = await targetsOn(withStandby, "api_keys", async () => {
+          expect(await listKeys(user)).toEqual([id]);
+        });
+        expect(targets).toEqual(new Set(["replica"]));
+      } finally {
+        await running.release();
+      }
+    });
+
+    it("while the standby's replay is paused, lists the key just created from the primary and reports the lag", async () => {
+      const user = await t.authHeaders(randomUUID());
+      await standby().whileReplayPaused(async () => {
+        const id = await createKey(user, "during the pause");
+        const targets = await targetsOn(withStandby, "api_keys", async () => {
+          expect(await listKeys(user)).toEqual([id]);
+        });
+        expect(targets).toEqual(new Set(["primary"]));
+        const ready = await t.app.inject({ method: "GET", url: "/ready" });
+        expect(ready.statusCode).toBe(200);
+        expect(ready.json().checks.replica).toMatchObject({ ok: true, lag_seconds: expect.any(Number) });
+        expect(ready.json().checks.replica.lag_bytes).toBeGreaterThan(0);
+        const metrics = (await t.app.inject({ method: "GET", url: "/metrics" })).body;
+        expect(Number(/^vx_db_replica_lag_bytes (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+        expect(metrics).toMatch(/^vx_db_replica_lag_seconds \d/m);
+        expect(metrics).toMatch(/^vx_db_replica_reads_total\{outcome="lagging"\} 1$/m);
+      });
+    });
+  });
 });
+
+/** The servers that ran the statements on `table` while `work` ran. */
+async function targetsOn(db: Database, table: string, work: () => Promise<unknown>): Promise<Set<QueryTarget>> {
+  const seen = new Set<QueryTarget>();
+  const stop = db.observeQueries(({ operation, target }) => {
+    if (operation.endsWith(` ${table}`) || operation.startsWith("vx_")) seen.add(target);
+  });
+  try {
+    await work();
+  } finally {
+    stop();
+  }
+  return seen;
+}

@@ -1,6 +1,13 @@
 /** A Postgres database (real or embedded PGlite) behind a pg Pool, with RLS-aware ways to run work. */
 import pg from "pg";
 import type { JwtClaims, Queryable, QueryResult } from "./queryable.js";
+import {
+  measureReplicaLag,
+  type ReplicaLag,
+  type ReplicaReadOutcome,
+  WriteFence,
+  waitForReplay,
+} from "./replica-reads.js";
 
 export type DatabaseKind = "postgres" | "pglite";
 
@@ -8,6 +15,11 @@ export interface HealthStatus {
   healthy: boolean;
   latencyMs: number;
   error?: string;
+}
+
+/** A read replica's health, with its lag behind the primary when it answered. */
+export interface ReplicaHealthStatus extends HealthStatus {
+  lag?: ReplicaLag;
 }
 
 /** Which server ran a statement: the primary, or the read replica given as `readUrl`. */
@@ -30,6 +42,11 @@ export interface DatabaseOptions {
    * Writes, verifications and system work never go there.
    */
   readUrl?: string;
+  /**
+   * Read-your-writes: how long a replica read waits for the replica to replay what the primary had written when
+   * the read began (default 100 ms). Past it, the read runs on the primary. 0: never wait.
+   */
+  readMaxWaitMs?: number;
   /** Runs after the pool is closed: stops the embedded server. */
   onClose?: () => Promise<void>;
 }
@@ -40,6 +57,7 @@ type Work<T> = (tx: Queryable) => Promise<T>;
 const REPLICA_RETRY_MS = 5_000;
 /** A replica that does not answer must not hold a request for the OS's TCP timeout. */
 const REPLICA_CONNECT_TIMEOUT_MS = 2_000;
+export const DEFAULT_READ_MAX_WAIT_MS = 100;
 /**
  * Nor must the primary: while Postgres is down or full, a request waits at most this long for a connection, then
  * fails with an error `isDatabaseUnavailable` recognises (a 503). Embedded PGlite runs in this process: no limit.
@@ -53,6 +71,9 @@ export class Database implements Queryable {
   /** The read replica's pool, when `readUrl` was given. */
   readonly replicaPool?: pg.Pool;
   private replicaRetryAt = 0;
+  private readonly fence: WriteFence;
+  private readonly readMaxWaitMs: number;
+  private readonly replicaReads: Record<ReplicaReadOutcome, number> = { replica: 0, lagging: 0, unreachable: 0 };
   private readonly onClose?: () => Promise<void>;
   private closed = false;
   private readonly observers: QueryObserver[] = [];
@@ -68,6 +89,8 @@ export class Database implements Queryable {
     });
     // An idle client losing its server must not crash the process; the pool replaces it.
     this.pool.on("error", () => {});
+    this.fence = new WriteFence(this.pool);
+    this.readMaxWaitMs = options.readMaxWaitMs ?? DEFAULT_READ_MAX_WAIT_MS;
     if (options.readUrl) {
       this.replicaPool = new pg.Pool({
         connectionString: options.readUrl,
@@ -112,8 +135,8 @@ export class Database implements Queryable {
 
   /**
    * `asUser` for read-heavy listings and stats: a READ ONLY transaction, on the read replica when `readUrl` was
-   * given (falling back to the primary while the replica refuses connections). A replica may lag behind the
-   * primary, so never use it to read what the same request, or one just before it, wrote.
+   * given. It sees every write committed before it began (read-your-writes): it waits up to `readMaxWaitMs` for
+   * the replica to replay them, and runs on the primary past that or while the replica refuses connections.
    */
   readAsUser<T>(userId: string, work: Work<T>, claims: Partial<JwtClaims> = {}): Promise<T> {
     return this.inTransaction(userBegin("BEGIN READ ONLY", userId, claims), work, "replica");
@@ -129,9 +152,24 @@ export class Database implements Queryable {
     return probe(this.pool);
   }
 
-  /** The read replica's health, or undefined when there is none. Reads fall back to the primary when it is down. */
-  async replicaHealth(): Promise<HealthStatus | undefined> {
-    return this.replicaPool ? probe(this.replicaPool) : undefined;
+  /**
+   * The read replica's health and lag, or undefined when there is none. Reads fall back to the primary when it
+   * is down or lags.
+   */
+  async replicaHealth(): Promise<ReplicaHealthStatus | undefined> {
+    if (!this.replicaPool) return undefined;
+    const health: ReplicaHealthStatus = await probe(this.replicaPool);
+    if (!health.healthy) return health;
+    try {
+      return { ...health, lag: await measureReplicaLag(this.pool, this.replicaPool) };
+    } catch {
+      return health;
+    }
+  }
+
+  /** How many `readAsUser` transactions ran where, and why on the primary: counters since the pool opened. */
+  replicaReadCounts(): Readonly<Record<ReplicaReadOutcome, number>> {
+    return { ...this.replicaReads };
   }
 
   async close(): Promise<void> {
@@ -164,16 +202,39 @@ export class Database implements Queryable {
     }
   }
 
-  /** A client of the wanted server; the primary's when the replica is absent or refusing connections. */
+  /** A client of the wanted server; the primary's when the replica is absent, refusing connections or lagging. */
   private async connect(wanted: QueryTarget): Promise<{ client: pg.PoolClient; target: QueryTarget }> {
-    if (wanted === "replica" && this.replicaPool && Date.now() >= this.replicaRetryAt) {
-      try {
-        return { client: await this.replicaPool.connect(), target: "replica" };
-      } catch {
-        this.replicaRetryAt = Date.now() + REPLICA_RETRY_MS;
-      }
+    if (wanted === "replica" && this.replicaPool) {
+      const replica = await this.caughtUpReplica(this.replicaPool);
+      if (replica) return { client: replica, target: "replica" };
     }
     return { client: await this.pool.connect(), target: "primary" };
+  }
+
+  /** A replica client that has replayed every write committed before this call, or undefined (read the primary). */
+  private async caughtUpReplica(replicaPool: pg.Pool): Promise<pg.PoolClient | undefined> {
+    if (Date.now() < this.replicaRetryAt) return this.counted("unreachable", undefined);
+    const [fence, connected] = await Promise.allSettled([this.fence.current(), replicaPool.connect()]);
+    if (connected.status === "rejected") {
+      this.replicaRetryAt = Date.now() + REPLICA_RETRY_MS;
+      return this.counted("unreachable", undefined);
+    }
+    const client = connected.value;
+    try {
+      // The primary did not answer: the read fails as all primary work does (a 503), never serves a stale view.
+      if (fence.status === "rejected") throw fence.reason;
+      if (await waitForReplay(client, fence.value, this.readMaxWaitMs)) return this.counted("replica", client);
+    } catch (error) {
+      client.release();
+      throw error;
+    }
+    client.release();
+    return this.counted("lagging", undefined);
+  }
+
+  private counted<T>(outcome: ReplicaReadOutcome, value: T): T {
+    this.replicaReads[outcome] += 1;
+    return value;
   }
 
   /** Runs a statement, telling observers how long it took. */

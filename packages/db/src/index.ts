@@ -1,10 +1,19 @@
 // Repository adapters, one folder per domain package.
 export * from "./api-keys/index.js";
+export type { ArchivedFile, ArchiveTarget, RestoreReport } from "./archive.js";
+export { ARCHIVE_TARGETS, archiveExpired, archiveFileName, restoreArchive } from "./archive.js";
 export type { RestoreOptions } from "./backup.js";
 export { backupEmbedded, restoreEmbedded } from "./backup.js";
 export * from "./compliance/index.js";
-export type { DatabaseKind, DatabaseOptions, HealthStatus, QueryObserver, QueryTarget } from "./database.js";
-export { Database, operationName } from "./database.js";
+export type {
+  DatabaseKind,
+  DatabaseOptions,
+  HealthStatus,
+  QueryObserver,
+  QueryTarget,
+  ReplicaHealthStatus,
+} from "./database.js";
+export { Database, DEFAULT_READ_MAX_WAIT_MS, operationName } from "./database.js";
 export type { EmbeddedOptions, EmbeddedPostgres } from "./embedded.js";
 export { startEmbeddedPostgres } from "./embedded.js";
 export type { DbErrorCode } from "./errors.js";
@@ -17,6 +26,7 @@ export { migrationStatus } from "./migration-status.js";
 export type { OpenDatabaseOptions } from "./open-database.js";
 export { DEFAULT_DATA_DIR, openDatabase } from "./open-database.js";
 export type { JwtClaims, Queryable, QueryResult } from "./queryable.js";
+export type { ReplicaLag, ReplicaReadOutcome } from "./replica-reads.js";
 // The generated Supabase schema types (also exported as `Database` from @vx/db/supabase, where no class is named so).
 export type {
   Database as SupabaseDatabase,

@@ -20,6 +20,8 @@ export interface OpenDatabaseOptions {
    * Only with `url`: embedded PGlite has no replicas.
    */
   readUrl?: string;
+  /** Read-your-writes bound for replica reads (default 100 ms): see `DatabaseOptions.readMaxWaitMs`. */
+  readMaxWaitMs?: number;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   /** Told in plain words about a slow step before it starts (creating the embedded database takes seconds). */
@@ -41,7 +43,13 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     return openEmbedded(options);
   }
   await waitForDatabase(options.url, { timeoutMs: options.waitTimeoutMs ?? 0, onRetry: options.onWait });
-  const db = new Database({ kind: "postgres", url: options.url, poolSize: options.poolSize, readUrl: options.readUrl });
+  const db = new Database({
+    kind: "postgres",
+    url: options.url,
+    poolSize: options.poolSize,
+    readUrl: options.readUrl,
+    readMaxWaitMs: options.readMaxWaitMs,
+  });
   if (options.migrate !== false) await migrateOrClose(db);
   return db;
 }

@@ -1,6 +1,13 @@
 // readAsUser: read-only user transactions, on the read replica when one is configured, the primary otherwise.
 import { type Database, openDatabase, type QueryTarget } from "@vx/db";
-import { createReplicaStandIn, createUser, describeDatabases, type ReplicaStandIn } from "@vx/db/testing";
+import {
+  createReplicaStandIn,
+  createUser,
+  describeDatabases,
+  describeStandby,
+  type ReplicaStandIn,
+} from "@vx/db/testing";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const insertKey =
@@ -74,6 +81,71 @@ describeDatabases("readAsUser", ({ db, target }) => {
         expect(await db2.healthCheck()).toBe(true);
       } finally {
         await db2.close();
+      }
+    });
+  });
+
+  describeStandby("on a real streaming standby", db, (standby) => {
+    let withStandby: Database;
+    const names = (tx: { query: Database["query"] }) =>
+      tx.query<{ name: string }>("SELECT name FROM api_keys ORDER BY name").then((r) => r.rows.map((k) => k.name));
+    beforeAll(async () => {
+      // A generous bound: on a busy machine replay may take a while, and this block asserts where reads ran.
+      withStandby = await openDatabase({ url: db().url, readUrl: standby().url, readMaxWaitMs: 5_000, migrate: false });
+    });
+    afterAll(async () => {
+      await withStandby?.close();
+    });
+
+    it("reads on the standby, which refuses writes, and sees a write committed just before", async () => {
+      const running = await standby().shared();
+      try {
+        const userId = await createUser(withStandby);
+        await withStandby.asUser(userId, (tx) => tx.query(insertKey, [userId, "just written"]));
+        const before = withStandby.replicaReadCounts();
+        const read = await withStandby.readAsUser(userId, async (tx) => ({
+          names: await names(tx),
+          standby: (await tx.query<{ r: boolean }>("SELECT pg_is_in_recovery() AS r")).rows[0]?.r,
+        }));
+        expect(read).toEqual({ names: ["just written"], standby: true });
+        expect(withStandby.replicaReadCounts().replica).toBe(before.replica + 1);
+        const onStandby = new pg.Client({ connectionString: standby().url });
+        await onStandby.connect();
+        try {
+          await expect(onStandby.query("CREATE TABLE refused (id int)")).rejects.toMatchObject({ code: "25006" });
+        } finally {
+          await onStandby.end();
+        }
+      } finally {
+        await running.release();
+      }
+    });
+
+    it("reads its own write from the primary while the standby's replay is paused, and reports the lag", async () => {
+      const userId = await createUser(withStandby);
+      const impatient = await openDatabase({
+        url: db().url,
+        readUrl: standby().url,
+        readMaxWaitMs: 50,
+        migrate: false,
+      });
+      try {
+        await standby().whileReplayPaused(async () => {
+          await withStandby.asUser(userId, (tx) => tx.query(insertKey, [userId, "written while paused"]));
+          const targets = await observedTargets(impatient, async () => {
+            expect(await impatient.readAsUser(userId, names)).toEqual(["written while paused"]);
+          });
+          expect(targets.every((t) => t === "primary")).toBe(true);
+          expect(impatient.replicaReadCounts()).toMatchObject({ replica: 0, lagging: 1 });
+          const health = await impatient.replicaHealth();
+          expect(health).toMatchObject({ healthy: true, lag: { bytes: expect.any(Number) } });
+          expect(health?.lag?.bytes).toBeGreaterThan(0);
+        });
+        await standby().caughtUp();
+        expect(await impatient.readAsUser(userId, names)).toEqual(["written while paused"]);
+        expect(impatient.replicaReadCounts()).toMatchObject({ replica: 1, lagging: 1 });
+      } finally {
+        await impatient.close();
       }
     });
   });

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import type { Config } from "../config.js";
+import { withDatabase } from "./with-database.js";
 
 export const WEBHOOK_KEYS_USAGE = `usage: vx webhook-keys new <id> | check | reencrypt [--batch-size N]`;
 
@@ -49,19 +50,4 @@ async function reencrypt(config: Config, db: Db, batchSize: number): Promise<voi
     onBatch: (progress) => console.log(`scanned ${progress.scanned}, re-encrypted ${progress.reencrypted}`),
   });
   console.log(`done: ${result.reencrypted} of ${result.scanned} secrets re-encrypted under the first key`);
-}
-
-/** Opens the configured database for one piece of work; a refusal (a wrong key, say) is one line. */
-async function withDatabase(config: Config, work: (config: Config, db: Db) => Promise<void>): Promise<number> {
-  const { openDatabase } = await import("@vx/db");
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await work(config, db);
-    return 0;
-  } catch (error) {
-    console.error(`vx: ${(error as Error).message}`);
-    return 1;
-  } finally {
-    await db.close();
-  }
 }

@@ -1,5 +1,5 @@
 /** Prometheus metrics: request counts and latencies per route, process metrics, and the registry domain counters join. */
-import type { Database } from "@vx/db";
+import type { Database, ReplicaLag } from "@vx/db";
 import type { FastifyInstance } from "fastify";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
@@ -80,6 +80,40 @@ export function installDatabaseUpGauge(db: Database, registry: Registry): void {
     async collect() {
       const health = await withinScrapeBudget(db.health());
       this.set(health?.healthy ? 1 : 0);
+    },
+  });
+}
+
+/**
+ * With a read replica: its lag (`vx_db_replica_lag_bytes`, `vx_db_replica_lag_seconds`, skipped when it does not
+ * answer within the scrape budget) and where replica reads ran (`vx_db_replica_reads_total{outcome}`: `replica`,
+ * or on the primary because the replica was `lagging` past DATABASE_READ_MAX_WAIT_MS or `unreachable`).
+ */
+export function installReplicaMetrics(db: Database, registry: Registry): void {
+  if (!db.replicaPool || registry.getSingleMetric("vx_db_replica_lag_bytes")) return;
+  const lagGauges = {
+    bytes: "Bytes of WAL the primary wrote that the read replica has not replayed yet",
+    seconds: "Age of the last transaction the read replica replayed while it has WAL left to replay (0 when caught up)",
+  } as const;
+  for (const [unit, help] of Object.entries(lagGauges) as [keyof ReplicaLag, string][]) {
+    new Gauge({
+      name: `vx_db_replica_lag_${unit}`,
+      help,
+      registers: [registry],
+      async collect() {
+        const lag = (await withinScrapeBudget(db.replicaHealth()))?.lag;
+        if (lag) this.set(lag[unit]);
+      },
+    });
+  }
+  new Counter({
+    name: "vx_db_replica_reads_total",
+    help: "Replica reads (listings and stats), by where they ran: replica, or the primary because it was lagging or unreachable",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [outcome, count] of Object.entries(db.replicaReadCounts())) this.inc({ outcome }, count);
     },
   });
 }

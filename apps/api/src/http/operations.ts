@@ -3,7 +3,7 @@ import { migrationStatus } from "@vx/db";
 import { z } from "zod";
 import type { AppContext, ZodApp } from "../context.js";
 import { VERSION } from "../version.js";
-import { installDatabaseUpGauge } from "./metrics.js";
+import { installDatabaseUpGauge, installReplicaMetrics } from "./metrics.js";
 import { DATABASE_RETRY_AFTER_SECONDS, problemType, sendProblem } from "./problems.js";
 
 const ops = { rateLimit: false } as const;
@@ -16,11 +16,20 @@ const readyChecks = z.object({
   }),
   migrations: z.object({ ok: z.boolean(), pending: z.array(z.string()) }),
   /** Only with DATABASE_READ_URL. Informational: while it is down, reads fall back to the primary. */
-  replica: z.object({ ok: z.boolean(), latency_ms: z.number() }).optional(),
+  replica: z
+    .object({
+      ok: z.boolean(),
+      latency_ms: z.number(),
+      /** Bytes of WAL it has not replayed, and the age of its last replayed transaction while it is behind. */
+      lag_bytes: z.number().optional(),
+      lag_seconds: z.number().optional(),
+    })
+    .optional(),
 });
 
 export async function operationsRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
   installDatabaseUpGauge(ctx.db, ctx.metrics.registry);
+  installReplicaMetrics(ctx.db, ctx.metrics.registry);
   app.get(
     "/health",
     {
@@ -89,7 +98,11 @@ async function readiness(ctx: AppContext): Promise<z.output<typeof readyChecks>>
   // The driver's message names hosts and ports: operators read it in the log, anonymous callers never see it.
   if (health.error) ctx.log.warn({ error: health.error }, "readiness: database unreachable");
   if (replicaHealth?.error) ctx.log.warn({ error: replicaHealth.error }, "readiness: read replica unreachable");
-  const replica = replicaHealth && { ok: replicaHealth.healthy, latency_ms: replicaHealth.latencyMs };
+  const replica = replicaHealth && {
+    ok: replicaHealth.healthy,
+    latency_ms: replicaHealth.latencyMs,
+    ...(replicaHealth.lag ? { lag_bytes: replicaHealth.lag.bytes, lag_seconds: replicaHealth.lag.seconds } : {}),
+  };
   const database = { ok: health.healthy, kind: ctx.db.kind, latency_ms: health.latencyMs };
   const extra = replica ? { replica } : {};
   if (!health.healthy) return { database, migrations: { ok: false, pending: [] }, ...extra };

@@ -1,4 +1,13 @@
 // Adapters for @vx/compliance: Postgres repositories, the wired services and the clean-up job.
+export {
+  createMonthPartitions,
+  listPartitions,
+  MONTHLY_PARTITIONED_TABLES,
+  type MonthlyPartitionedTable,
+  PARTITION_MONTHS_AHEAD,
+  type PartitionInfo,
+  prepareWebhookLogsPartitioning,
+} from "./partitions.js";
 export { PgAuditRepository } from "./pg-audit-repository.js";
 export { PgConsentRepository } from "./pg-consent-repository.js";
 export { PgRetentionRepository } from "./pg-retention-repository.js";

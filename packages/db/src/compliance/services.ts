@@ -1,4 +1,5 @@
 // The compliance services wired to this database, and the one-call jobs the CLI and the worker run.
+
 import {
   AuditService,
   type BatchOptions,
@@ -12,6 +13,7 @@ import {
 } from "@vx/compliance";
 import type { Database } from "../database.js";
 import type { Queryable } from "../queryable.js";
+import { createMonthPartitions } from "./partitions.js";
 import { PgAuditRepository } from "./pg-audit-repository.js";
 import { PgConsentRepository } from "./pg-consent-repository.js";
 import { PgRetentionRepository } from "./pg-retention-repository.js";
@@ -58,10 +60,12 @@ export interface CleanupOptions extends ComplianceClock, BatchOptions {
 }
 
 /**
- * One retention pass (`vx cleanup`, the worker's schedule): deletes expired audit logs, webhook logs and
- * ended IVR sessions in bounded batches, each its own short statement on the pool. API-key usage is kept.
+ * One retention pass (`vx cleanup`, the worker's schedule): creates the coming months' partitions of webhook_logs,
+ * then deletes expired audit logs, webhook logs (whole expired months) and ended IVR sessions in bounded batches,
+ * each its own short statement on the pool. API-key usage is kept.
  */
-export function runCleanup(db: Database, options: CleanupOptions = {}): Promise<CleanupReport> {
+export async function runCleanup(db: Database, options: CleanupOptions = {}): Promise<CleanupReport> {
+  await createMonthPartitions(db, "webhook_logs", (options.now ?? systemClock)());
   return new RetentionService({
     repository: new PgRetentionRepository(db),
     now: options.now ?? systemClock,
