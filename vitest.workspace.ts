@@ -38,5 +38,6 @@ export default [
   project("db", "packages/db"),
   project("compliance", "packages/compliance"),
   project("api", "apps/api"),
+  project("console", "apps/console"),
   project("repo", "."),
 ] satisfies TestProjectConfiguration[];
