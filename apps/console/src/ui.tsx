@@ -63,7 +63,7 @@ export function SecretOnce({ label, value, note }: { label: string; value: strin
     setCopied(true);
   }
   return (
-    <section class="secret" aria-label={label}>
+    <div class="secret">
       <label for="secret-once">{label}</label>
       <div class="row">
         <input id="secret-once" class="mono" readOnly value={value} onFocus={(e) => e.currentTarget.select()} />
@@ -72,7 +72,7 @@ export function SecretOnce({ label, value, note }: { label: string; value: strin
         </button>
       </div>
       <p class="hint">{note}</p>
-    </section>
+    </div>
   );
 }
 

@@ -43,7 +43,8 @@ export interface ConsoleEnv {
 
 const WEBHOOK_ENV = { WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true" };
 
-export async function startConsoleEnv(): Promise<ConsoleEnv> {
+/** `workers`: run the webhook delivery worker and the other background work in the server (off by default). */
+export async function startConsoleEnv(options: { workers?: boolean } = {}): Promise<ConsoleEnv> {
   // Builds only when a source is newer than the last build (about 0.1 s when it does).
   execFileSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: CONSOLE_DIR, stdio: "inherit" });
   // Route plugins read the webhook settings from the environment when the app is built.
@@ -51,7 +52,13 @@ export async function startConsoleEnv(): Promise<ConsoleEnv> {
   Object.assign(process.env, WEBHOOK_ENV);
   let server: RunningServer;
   try {
-    server = await serve(loadConfig({ PORT: "0", VX_DATA_DIR: "memory", LOG_LEVEL: "silent" }), { print: () => {} });
+    const config = loadConfig({
+      PORT: "0",
+      VX_DATA_DIR: "memory",
+      LOG_LEVEL: "silent",
+      VX_WORKERS: options.workers ? "on" : "off",
+    });
+    server = await serve(config, { print: () => {} });
   } finally {
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];
