@@ -118,3 +118,8 @@ export function layoutTree(root: TreeNode): { nodes: PlacedNode[]; width: number
   place(root, 0);
   return { nodes, width: (depthMax + 1) * COLUMN, height: Math.max(1, nextRow) * ROW + 10 };
 }
+
+/** The ids of the menus a tree shows, so problems can be listed for that tree only. */
+export function menuIdsOf(node: TreeNode): string[] {
+  return [...(node.menuId ? [node.menuId] : []), ...node.children.flatMap(menuIdsOf)];
+}

@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Page } from "../api";
 import { MenuDiagram } from "../ivr/menu-diagram";
 import { menuIssues } from "../ivr/menu-issues";
-import type { MenuJson } from "../ivr/menu-tree";
+import { buildTree, type MenuJson, menuIdsOf } from "../ivr/menu-tree";
 import { type Session, Simulator } from "../ivr/simulator";
 import { navigate } from "../router";
 import { ErrorMessage, Notice, useAction } from "../ui";
@@ -23,7 +23,8 @@ export function IvrPage({ id }: { id?: string }) {
   const roots = (menus ?? []).filter((m) => m.parent_menu_id === null);
   const selected = id ? byId.get(id) : roots[0];
   const issues = menus ? menuIssues(menus) : [];
-  const selectedIssues = issues.filter((i) => byId.has(i.menuId));
+  const inTree = new Set(selected ? menuIdsOf(buildTree(selected.id, byId)) : []);
+  const selectedIssues = issues.filter((i) => inTree.has(i.menuId));
 
   return (
     <>
