@@ -8,13 +8,7 @@ import uPlot from "uplot";
 import { api } from "./api";
 import type { ApiKey } from "./pages/keys";
 import { ErrorMessage, formatDate } from "./ui";
-
-interface Point {
-  hour: string;
-  requests: number;
-  outcomes?: Record<string, number>;
-  [field: string]: unknown;
-}
+import { normalizeOutcomes, outcomesOf, type Point, sumOutcomes } from "./usage-outcomes";
 
 interface Stats {
   total_requests: number;
@@ -25,20 +19,10 @@ interface Stats {
   rate_limit_reset: string;
   last_used_at: string | null;
   series: Point[];
-  outcomes?: Record<string, number>;
+  outcomes?: unknown;
 }
 
 const COLORS = ["#1d4ed8", "#047857", "#b45309", "#b91c1c", "#6d28d9", "#0e7490", "#4d7c0f"];
-
-/** Outcome counts of one point, whichever of the two shapes the API uses. */
-export function outcomesOf(point: Point): Record<string, number> {
-  if (point.outcomes && typeof point.outcomes === "object") return point.outcomes;
-  const extra: Record<string, number> = {};
-  for (const [field, value] of Object.entries(point)) {
-    if (field !== "hour" && field !== "requests" && typeof value === "number") extra[field] = value;
-  }
-  return extra;
-}
 
 export function UsageChart({ apiKey }: { apiKey: ApiKey }) {
   const [stats, setStats] = useState<Stats | null>(null);
@@ -81,7 +65,8 @@ export function UsageChart({ apiKey }: { apiKey: ApiKey }) {
     return () => chart.destroy();
   }, [stats]);
 
-  const totals = stats?.outcomes ?? sumOutcomes(stats?.series ?? []);
+  const reported = normalizeOutcomes(stats?.outcomes);
+  const totals = Object.keys(reported).length > 0 ? reported : sumOutcomes(stats?.series ?? []);
   return (
     <section class="card" aria-labelledby="usage-heading">
       <h2 id="usage-heading">Usage of "{apiKey.name}"</h2>
@@ -125,14 +110,6 @@ export function UsageChart({ apiKey }: { apiKey: ApiKey }) {
       )}
     </section>
   );
-}
-
-function sumOutcomes(series: Point[]): Record<string, number> {
-  const totals: Record<string, number> = {};
-  for (const point of series) {
-    for (const [name, count] of Object.entries(outcomesOf(point))) totals[name] = (totals[name] ?? 0) + count;
-  }
-  return totals;
 }
 
 function chartSummary(stats: Stats): string {
