@@ -117,11 +117,8 @@ describeInBrowser("console webhooks", () => {
 
   it("rotates the signing secret and lists endpoint health", async () => {
     const { page } = env;
-    const before = await env.call<{ secret: string }>(
-      USER,
-      "GET",
-      page.url().replace(/.*#\/webhooks\//, "/v1/webhooks/") + "/secret",
-    );
+    const webhookId = page.url().replace(/.*#\/webhooks\//, "");
+    const before = await env.call<{ secret: string }>(USER, "GET", `/v1/webhooks/${webhookId}/secret`);
     await page.getByRole("button", { name: "Rotate secret" }).click();
     const rotated = await page.getByLabel("New signing secret").inputValue();
     expect(rotated).toMatch(/^whsec_/);

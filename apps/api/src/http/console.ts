@@ -44,7 +44,7 @@ const devTokenBody = z.strictObject({
 export async function consoleRoutes(app: ZodApp, ctx: AppContext): Promise<void> {
   ctx.errors.register({ console_not_built: { status: 503, title: "Console not built" } });
   const devTokens = ctx.config.jwtSecretIsDevelopment && ctx.config.jwtSecret !== undefined;
-  const noLimit = { rateLimit: false };
+  const noLimit = { rateLimit: false as const };
   const hidden = { hide: true };
 
   app.get("/console", { schema: hidden, config: noLimit }, (_request, reply) => reply.redirect("/console/", 301));
