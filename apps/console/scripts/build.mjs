@@ -6,7 +6,7 @@
 //   node scripts/build.mjs --out <dir>           build elsewhere (the API's `pnpm build` puts it in its dist/console)
 //   node scripts/build.mjs --if-stale            build only when dist is missing or older than a source file
 //   node scripts/build.mjs --watch               rebuild on every change (the running API serves what is on disk)
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -65,13 +65,28 @@ async function writeIndex(out, metafile) {
   await writeFile(join(out, "index.html"), template.replace("%SCRIPT%", script).replace("%STYLE%", style));
 }
 
-/** One full build into `out` (emptied first, so old hashed files do not pile up). */
+/**
+ * One full build into `out`. It is written beside `out` and swapped in with two renames, so a server reading `out`
+ * meanwhile (or a second build started at the same time) never sees a half-written folder, and old hashed files do
+ * not pile up.
+ */
 export async function buildConsole(out = DEFAULT_OUT) {
   const esbuild = await import("esbuild");
-  await rm(out, { recursive: true, force: true });
-  await mkdir(out, { recursive: true });
-  const result = await esbuild.build(options(out));
-  await writeIndex(out, result.metafile);
+  const next = `${out}.next-${process.pid}`;
+  const old = `${out}.old-${process.pid}`;
+  await rm(next, { recursive: true, force: true });
+  await mkdir(next, { recursive: true });
+  try {
+    const result = await esbuild.build(options(next));
+    await writeIndex(next, result.metafile);
+    await rename(out, old).catch((error) => {
+      if (error.code !== "ENOENT") throw error;
+    });
+    await rename(next, out);
+  } finally {
+    await rm(next, { recursive: true, force: true });
+    await rm(old, { recursive: true, force: true });
+  }
 }
 
 async function watch(out) {

@@ -2,7 +2,6 @@
  * One API on an in-memory embedded database, serving the built console, and one headless Debian chromium driven by
  * playwright-core: what each browser test file starts once. No browser is ever downloaded.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -15,7 +14,6 @@ import { signToken } from "../../../api/src/token.js";
 export const CHROMIUM = process.env.VX_CHROMIUM ?? "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const SKIPPED = "[SKIPPED: install Debian's chromium (apt-get install -y chromium) or set VX_CHROMIUM to run]";
-const CONSOLE_DIR = fileURLToPath(new URL("../..", import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL("../../screenshots/", import.meta.url));
 
 /** A describe block that runs only where chromium is installed, and says why it was skipped elsewhere. */
@@ -45,8 +43,6 @@ const WEBHOOK_ENV = { WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "t
 
 /** `workers`: run the webhook delivery worker and the other background work in the server (off by default). */
 export async function startConsoleEnv(options: { workers?: boolean } = {}): Promise<ConsoleEnv> {
-  // Builds only when a source is newer than the last build (about 0.1 s when it does).
-  execFileSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: CONSOLE_DIR, stdio: "inherit" });
   // Route plugins read the webhook settings from the environment when the app is built.
   const saved = Object.fromEntries(Object.keys(WEBHOOK_ENV).map((name) => [name, process.env[name]]));
   Object.assign(process.env, WEBHOOK_ENV);
