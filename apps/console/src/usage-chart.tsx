@@ -62,7 +62,16 @@ export function UsageChart({ apiKey }: { apiKey: ApiKey }) {
       [xs, ...lines.map((line) => line.values)],
       target.current,
     );
-    return () => chart.destroy();
+    // Follows the page's width (a phone turned sideways, a resized window).
+    const resize = new ResizeObserver(() => {
+      const next = target.current?.clientWidth;
+      if (next) chart.setSize({ width: Math.max(240, Math.min(next, 960)), height: 240 });
+    });
+    resize.observe(target.current);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+    };
   }, [stats]);
 
   const reported = normalizeOutcomes(stats?.outcomes);

@@ -1,7 +1,7 @@
 // The audit log, the GDPR data export and consents in a real browser, checked against the API.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { expectAccessible } from "./support/accessibility.js";
+import { expectAccessible, expectFitsPhoneWidth } from "./support/accessibility.js";
 import { type ConsoleEnv, describeInBrowser, startConsoleEnv } from "./support/console-env.js";
 
 const USER = "2d4e6f80-1a3c-4b5d-9e7f-0a1b2c3d4e5f";
@@ -59,6 +59,7 @@ describeInBrowser("console audit log and privacy", () => {
     await page.reload();
     await page.getByRole("table").getByText("api_key.created").waitFor();
     await expectAccessible(page);
+    await expectFitsPhoneWidth(page);
     await env.screenshot("audit-log");
   });
 });

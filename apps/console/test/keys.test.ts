@@ -1,7 +1,7 @@
 // API keys in a real browser: create (the plain key shown once, copyable), edit, the usage chart, rotate with a
 // grace period, revoke; each checked against the API itself.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { expectAccessible } from "./support/accessibility.js";
+import { expectAccessible, expectFitsPhoneWidth } from "./support/accessibility.js";
 import { type ConsoleEnv, describeInBrowser, startConsoleEnv } from "./support/console-env.js";
 
 const USER = "0b6a7f1c-51a4-4f0e-9d8e-2f61c0a9b7d3";
@@ -98,14 +98,18 @@ describeInBrowser("console API keys", () => {
     plainKey = replacement;
   });
 
+  it("fits a phone's width: nothing but the tables scrolls sideways", async () => {
+    await expectFitsPhoneWidth(env.page);
+  });
+
   it("revokes a key at once", async () => {
     const { page } = env;
     const rows = page.getByRole("row", { name: /billing/ });
-    await expect(rows.count()).resolves.toBe(2);
+    await expect.poll(() => rows.count()).toBe(2);
     const newest = rows.first();
     await newest.getByRole("button", { name: /^Revoke/ }).click();
     await page.getByText('Revoked "billing".').waitFor();
-    await expect(newest.getByText("revoked").count()).resolves.toBe(1);
+    await expect.poll(() => newest.getByText("revoked").count()).toBe(1);
     expect(await verify(plainKey)).toBe(401);
   });
 });

@@ -3,7 +3,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { expectAccessible } from "./support/accessibility.js";
+import { expectAccessible, expectFitsPhoneWidth } from "./support/accessibility.js";
 import { type ConsoleEnv, describeInBrowser, startConsoleEnv } from "./support/console-env.js";
 
 const USER = "4f2d9c8b-7a61-4e3f-b5d2-9c0e1f2a3b4c";
@@ -130,6 +130,7 @@ describeInBrowser("console webhooks", () => {
     const healthy = page.getByRole("row", { name: new RegExp(`${base}/ok`) });
     await expect.poll(() => healthy.locator(".badge").nth(1).textContent()).toMatch(/^100% of \d+$/);
     await expectAccessible(page);
+    await expectFitsPhoneWidth(page);
     await env.screenshot("webhooks");
   });
 });

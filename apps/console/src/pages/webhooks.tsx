@@ -34,23 +34,40 @@ export interface EventType {
   description: string;
 }
 
-/** Success rate of recent attempts: from the stats route where the API has one, else from the latest 50 logs. */
-export async function healthOf(webhook: Webhook): Promise<{ rate: number | null; attempts: number }> {
-  try {
-    const stats = await api<{ success_rate?: number; attempts?: number; total?: number }>(
-      "GET",
-      `/v1/webhooks/${webhook.id}/stats`,
-    );
-    if (typeof stats.success_rate === "number") {
-      return { rate: stats.success_rate, attempts: stats.attempts ?? stats.total ?? 0 };
-    }
-  } catch {
-    // No stats route on this API version: count the recent attempts instead.
-  }
+/** Hourly delivery counts, as `GET /v1/webhooks/:id/stats` reports them on API versions that have the route. */
+interface StatsHour {
+  delivered?: number;
+  failed?: number;
+  p95_ms?: number | null;
+}
+
+export interface HealthSummary {
+  /** Delivered share of attempts, 0-1; null before any attempt. */
+  rate: number | null;
+  attempts: number;
+  /** Slowest 5% of the last day's attempts took at least this long, where the stats route reports it. */
+  p95Ms?: number;
+}
+
+/** Success rate over the last day from the stats route where the API has one, else over the latest 50 attempts. */
+export async function healthOf(webhook: Webhook): Promise<HealthSummary> {
+  const stats = await api<{ data?: StatsHour[] }>("GET", `/v1/webhooks/${webhook.id}/stats`).catch(() => null);
+  if (stats && Array.isArray(stats.data)) return summarizeStats(stats.data);
   const logs = (await api<Page<WebhookLog>>("GET", `/v1/webhooks/${webhook.id}/logs?limit=50`)).data;
   if (logs.length === 0) return { rate: null, attempts: 0 };
   const ok = logs.filter((l) => l.delivered_at !== null).length;
   return { rate: ok / logs.length, attempts: logs.length };
+}
+
+function summarizeStats(hours: StatsHour[]): HealthSummary {
+  const delivered = hours.reduce((n, h) => n + (h.delivered ?? 0), 0);
+  const attempts = delivered + hours.reduce((n, h) => n + (h.failed ?? 0), 0);
+  const p95s = hours.map((h) => h.p95_ms).filter((v): v is number => typeof v === "number");
+  return {
+    rate: attempts === 0 ? null : delivered / attempts,
+    attempts,
+    ...(p95s.length ? { p95Ms: Math.max(...p95s) } : {}),
+  };
 }
 
 export function useEventTypes(): EventType[] {
@@ -136,7 +153,7 @@ function WebhookList() {
 }
 
 export function Health({ webhook }: { webhook: Webhook }) {
-  const [health, setHealth] = useState<{ rate: number | null; attempts: number } | null>(null);
+  const [health, setHealth] = useState<HealthSummary | null>(null);
   useEffect(() => {
     healthOf(webhook).then(setHealth, () => setHealth(null));
   }, [webhook.id, webhook.last_triggered_at]);
@@ -144,9 +161,12 @@ export function Health({ webhook }: { webhook: Webhook }) {
   if (health.rate === null) return <span>no attempts yet</span>;
   const percent = Math.round(health.rate * 100);
   return (
-    <span class={`badge ${percent >= 95 ? "ok" : percent >= 50 ? "warn" : "bad"}`}>
-      {percent}% of {health.attempts}
-    </span>
+    <>
+      <span class={`badge ${percent >= 95 ? "ok" : percent >= 50 ? "warn" : "bad"}`}>
+        {percent}% of {health.attempts}
+      </span>
+      {health.p95Ms !== undefined && <span class="hint"> · p95 {Math.round(health.p95Ms)} ms</span>}
+    </>
   );
 }
 

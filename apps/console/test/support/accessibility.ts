@@ -62,3 +62,17 @@ export async function accessibilityProblems(page: Page): Promise<AccessibilityRe
 export async function expectAccessible(page: Page): Promise<void> {
   expect(await accessibilityProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
 }
+
+/** At a phone's width (390 px) nothing makes the page scroll sideways; wide tables and diagrams scroll in place. */
+export async function expectFitsPhoneWidth(page: Page): Promise<void> {
+  const desktop = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBe(0);
+  } finally {
+    if (desktop) await page.setViewportSize(desktop);
+  }
+}
