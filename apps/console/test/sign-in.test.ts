@@ -85,6 +85,15 @@ describeInBrowser("console sign-in", () => {
       payload: {},
     });
     expect(rebound.statusCode).toBe(404);
+    // Nor does another machine on the network, when the server listens on every interface.
+    const remote = await env.server.app.inject({
+      method: "POST",
+      url: "/console/dev-token",
+      remoteAddress: "192.168.1.20",
+      headers: { "content-type": "application/json" },
+      payload: {},
+    });
+    expect(remote.statusCode).toBe(404);
   });
 });
 
