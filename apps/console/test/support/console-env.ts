@@ -16,8 +16,14 @@ const HAS_CHROMIUM = existsSync(CHROMIUM);
 const SKIPPED = "[SKIPPED: install Debian's chromium (apt-get install -y chromium) or set VX_CHROMIUM to run]";
 const SCREENSHOTS = fileURLToPath(new URL("../../screenshots/", import.meta.url));
 
-/** A describe block that runs only where chromium is installed, and says why it was skipped elsewhere. */
+/**
+ * A describe block that runs only where chromium is installed, and says why it was skipped elsewhere. In CI
+ * (`CI=true`), which installs chromium, a missing browser fails instead: the browser tests must never vanish there.
+ */
 export function describeInBrowser(title: string, body: () => void): void {
+  if (!HAS_CHROMIUM && process.env.CI === "true") {
+    throw new Error(`${CHROMIUM} not found: CI must install Debian's chromium (.ci/run does) for the console tests`);
+  }
   describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? title : `${title} ${SKIPPED}`, body);
 }
 
