@@ -29,13 +29,3 @@ export async function fetchDevToken(): Promise<string> {
   localStorage.setItem(DEV_USER_KEY, user_id);
   return token;
 }
-
-/** The JWT's `sub` and expiry, read without verifying (the API verifies). */
-export function describeToken(token: string): { sub?: string; exp?: number } {
-  try {
-    const payload = token.split(".")[1] ?? "";
-    return JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
-  } catch {
-    return {};
-  }
-}

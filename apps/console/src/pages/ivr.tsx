@@ -99,7 +99,7 @@ export function IvrPage({ id }: { id?: string }) {
 }
 
 /** Lines of `<keys> <submenu|agent|transfer> <target> [label]`; a submenu target may be a menu's name. */
-export function parseItems(text: string, menus: MenuJson[]): MenuJson["items"] {
+function parseItems(text: string, menus: MenuJson[]): MenuJson["items"] {
   return text
     .split("\n")
     .map((line) => line.trim())

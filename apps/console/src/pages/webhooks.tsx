@@ -41,7 +41,7 @@ interface StatsHour {
   p95_ms?: number | null;
 }
 
-export interface HealthSummary {
+interface HealthSummary {
   /** Delivered share of attempts, 0-1; null before any attempt. */
   rate: number | null;
   attempts: number;
