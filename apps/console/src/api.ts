@@ -38,9 +38,18 @@ export async function api<T>(method: Method, path: string, body?: unknown, token
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   const json = text ? safeJson(text) : undefined;
-  if (!response.ok) throw toProblem(response.status, json);
+  if (!response.ok) {
+    const problem = toProblem(response.status, json);
+    // An expired or revoked token: the shell goes back to sign-in and says why.
+    if (response.status === 401 && token)
+      window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT, { detail: problem }));
+    throw problem;
+  }
   return json as T;
 }
+
+/** Dispatched on `window` when the API refuses the signed-in token; `detail` is the ApiProblem. */
+export const UNAUTHORIZED_EVENT = "vx:unauthorized";
 
 function safeJson(text: string): unknown {
   try {

@@ -1,6 +1,6 @@
 /** The shell: sign-in gate, navigation and the page for the current route. */
 import { useEffect, useState } from "preact/hooks";
-import { api } from "./api";
+import { api, UNAUTHORIZED_EVENT } from "./api";
 import { AuditPage } from "./pages/audit";
 import { IvrPage } from "./pages/ivr";
 import { KeysPage } from "./pages/keys";
@@ -32,13 +32,20 @@ export function App() {
     if (!token) return;
     api<Me>("GET", "/v1/me")
       .then(setMe)
-      .catch((e) => {
-        // An expired or foreign token: back to sign-in, saying why.
-        setToken(null);
-        setTokenState(null);
-        setError(e);
-      });
+      // A refused token comes back through UNAUTHORIZED_EVENT; anything else is shown here.
+      .catch(setError);
   }, [token]);
+
+  useEffect(() => {
+    const onUnauthorized = (event: Event) => {
+      setToken(null);
+      setTokenState(null);
+      setMe(null);
+      setError((event as CustomEvent).detail);
+    };
+    window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+    return () => window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+  }, []);
 
   function signIn(next: string) {
     setToken(next);

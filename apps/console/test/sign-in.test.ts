@@ -3,6 +3,7 @@
 import { createPgliteTestDatabase } from "@vx/db/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestApp } from "../../api/src/testing.js";
+import { signToken } from "../../api/src/token.js";
 import { expectAccessible } from "./support/accessibility.js";
 import { type ConsoleEnv, describeInBrowser, startConsoleEnv } from "./support/console-env.js";
 
@@ -38,6 +39,24 @@ describeInBrowser("console sign-in", () => {
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
+  });
+
+  it("goes back to sign-in, saying why, when the stored token has expired", async () => {
+    const { page } = env;
+    const config = env.server.app.appContext.config;
+    const expired = await signToken({
+      userId: USER,
+      secret: config.jwtSecret!,
+      audience: config.jwtAudience,
+      now: () => new Date(Date.now() - 7_200_000),
+      expiresIn: "1h",
+    });
+    await page.goto(env.consoleUrl);
+    await page.evaluate((t) => localStorage.setItem("vx-console-token", t), expired);
+    await page.reload();
+    await expect(page.getByRole("alert").textContent()).resolves.toMatch(/^Token expired/);
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await expect(page.evaluate(() => localStorage.getItem("vx-console-token"))).resolves.toBeNull();
   });
 
   it("signs in with one click on the development secret, using only the keyboard", async () => {
