@@ -18,7 +18,7 @@ const alias = Object.entries(packageDirs).flatMap(([name, dir]) => [
   { find: new RegExp(`^@vx/${name}$`), replacement: `${root}${dir}/src/index.ts` },
 ]);
 
-function project(name: string, dir: string): TestProjectConfiguration {
+function project(name: string, dir: string, extra: { globalSetup?: string } = {}): TestProjectConfiguration {
   return {
     resolve: { alias },
     test: {
@@ -27,6 +27,7 @@ function project(name: string, dir: string): TestProjectConfiguration {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: 30_000,
       hookTimeout: 120_000,
+      ...extra,
     },
   };
 }
@@ -38,5 +39,7 @@ export default [
   project("db", "packages/db"),
   project("compliance", "packages/compliance"),
   project("api", "apps/api"),
+  // The console is built once, before its browser tests start their servers.
+  project("console", "apps/console", { globalSetup: "test/support/build-console.ts" }),
   project("repo", "."),
 ] satisfies TestProjectConfiguration[];

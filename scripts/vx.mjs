@@ -6,7 +6,8 @@
  * modules goes through tsx's loader), which alone put the zero-config start over its 3 s target. A JS-only build
  * (no type declarations) of the packages the CLI loads takes a few seconds, once after each change of the sources;
  * every start after that runs plain JavaScript. The CLI runs in this process, so signals reach it directly.
- * Set VX_FROM_SOURCE=1 to skip the build and run the TypeScript sources through tsx instead.
+ * Set VX_FROM_SOURCE=1 to skip the build and run the TypeScript sources through tsx instead. `serve` also builds the
+ * web console when one of its sources is newer than its build (unless VX_CONSOLE=off).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -24,6 +25,7 @@ process.stderr.on("error", () => {});
 await main();
 
 async function main() {
+  if (process.argv[2] === "serve" && process.env.VX_CONSOLE !== "off") await buildConsoleIfStale();
   if (process.env.VX_FROM_SOURCE !== "1") {
     const stale = stalePackages();
     if (stale.length === 0 || (await build())) {
@@ -35,6 +37,16 @@ async function main() {
   const { register } = await import("tsx/esm/api");
   register({ tsconfig: join(ROOT, "tsconfig.json") });
   await import(pathToFileURL(join(ROOT, API, "src", "cli.ts")).href);
+}
+
+/** The web console `vx serve` serves at /console: static files, built by esbuild in a fraction of a second. */
+async function buildConsoleIfStale() {
+  const script = join(ROOT, "apps", "console", "scripts", "build.mjs");
+  if (!existsSync(script)) return;
+  const { buildConsole, isBuildFresh } = await import(pathToFileURL(script).href);
+  if (await isBuildFresh()) return;
+  // A failed console build must not stop the API: /console answers 503 console_not_built and says how to build it.
+  await buildConsole().catch((error) => process.stderr.write(`vx: the console was not built: ${error.message}\n`));
 }
 
 /** The API and the workspace packages it depends on (`@vx/<name>` lives in packages/<name>). */

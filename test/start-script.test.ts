@@ -30,6 +30,9 @@ it("serves on the embedded database and shuts down gracefully on SIGTERM to pnpm
       child.on("exit", () => reject(new Error(`pnpm start exited early:\n${output}`)));
     });
     expect((await fetch(`${url}/health`)).status).toBe(200);
+    // pnpm start builds the console when it is missing or stale, and the banner says where it is.
+    await expect.poll(() => output).toContain(`Console: ${url}/console/`);
+    expect((await fetch(`${url}/console/`)).status).toBe(200);
 
     child.kill("SIGTERM");
     expect(await exited, output).toBe(0);

@@ -11,6 +11,7 @@ import type { AppContext, RoutePlugin, ZodApp } from "./context.js";
 import { createJwtStrategy, installAuth } from "./http/auth.js";
 import { createAuthUserSync } from "./http/auth-users.js";
 import { handleClientError } from "./http/client-errors.js";
+import { consoleRoutes } from "./http/console.js";
 import { registerDocs, registerOpenApi } from "./http/docs.js";
 import { createJwtVerifier } from "./http/jwt.js";
 import { meRoutes } from "./http/me.js";
@@ -142,6 +143,8 @@ export async function buildApp(options: BuildAppOptions): Promise<ZodApp> {
     { prefix: "/v1" },
   );
   await registerDocs(app, { webhooks: async () => openApiWebhooks(await eventCatalog(db, now).list()) });
+  if (config.console)
+    await app.register(async (scope) => consoleRoutes(scope.withTypeProvider<ZodTypeProvider>(), ctx));
   return app;
 }
 
@@ -161,6 +164,13 @@ async function registerSecurityHeaders(app: ZodApp, config: Config): Promise<voi
             "upgrade-insecure-requests": null,
           },
         },
+      };
+    }
+    // The console loads only its own script and stylesheet: helmet's strict policy, minus the upgrade that plain
+    // http on 127.0.0.1 cannot honour.
+    if (route.url === "/console" || route.url.startsWith("/console/")) {
+      (route as { helmet?: unknown }).helmet = {
+        contentSecurityPolicy: { directives: { "upgrade-insecure-requests": null } },
       };
     }
   });

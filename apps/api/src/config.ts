@@ -34,6 +34,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Run background workers inside `vx serve` (VX_WORKERS=on|off). */
   workers: boolean;
+  /** Serve the web console at /console (VX_CONSOLE=on|off). */
+  console: boolean;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
   /** Per-IP budget for unauthenticated and failed-auth requests. */
@@ -126,6 +128,7 @@ export const variables = {
     must: "be one of fatal, error, warn, info, debug, trace, silent",
   },
   VX_WORKERS: { schema: boolean, must: "be on or off" },
+  VX_CONSOLE: { schema: boolean, must: "be on or off" },
   BODY_LIMIT: { schema: integer(1024, 100 * 1024 * 1024), must: "be a byte count between 1024 and 104857600" },
   RATE_LIMIT_MAX: { schema: integer(1, 1_000_000), must: "be an integer between 1 and 1000000" },
   RATE_LIMIT_WINDOW_MS: { schema: integer(1000, 86_400_000), must: "be milliseconds between 1000 and 86400000" },
@@ -217,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: parsed.CORS_ORIGIN ?? [],
     logLevel: parsed.LOG_LEVEL ?? "info",
     workers: parsed.VX_WORKERS ?? true,
+    console: parsed.VX_CONSOLE ?? true,
     bodyLimit: parsed.BODY_LIMIT ?? 1024 * 1024,
     rateLimit: { max: parsed.RATE_LIMIT_MAX ?? 100, windowMs: parsed.RATE_LIMIT_WINDOW_MS ?? 60_000 },
     trustProxy: parsed.TRUST_PROXY ?? false,

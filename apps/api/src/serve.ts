@@ -10,6 +10,7 @@ import type { Config } from "./config.js";
 import type { ZodApp } from "./context.js";
 import { devSecretPath, withDevSecret } from "./dev-secret.js";
 import { ApiError } from "./errors.js";
+import { consoleAssetsDir } from "./http/console.js";
 import { createLogger } from "./logger.js";
 import { type BackgroundWorkers, startBackgroundWorkers } from "./workers/index.js";
 
@@ -66,6 +67,7 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
   const url = listeningUrl(app, config);
   print(`vx API listening on ${url} (${db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "Postgres"})`);
   print(`API reference: ${url}/docs`);
+  if (config.console) print(consoleLine(url));
   if (config.jwtSecretIsDevelopment) {
     const where = devSecretPath(config) ?? "memory (tokens die with this process)";
     print(`Auth: development JWT secret in ${where}; get a token with: pnpm vx token --user <uuid>`);
@@ -172,6 +174,12 @@ export function shutdownOnSignals(shutdown: () => Promise<void>, timeoutMs: numb
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+}
+
+function consoleLine(url: string): string {
+  return consoleAssetsDir()
+    ? `Console: ${url}/console/`
+    : "Console: not built yet; run `pnpm --filter @vx/console build` (pnpm start builds it when missing)";
 }
 
 function listeningUrl(app: FastifyInstance, config: Config): string {

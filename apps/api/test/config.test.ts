@@ -22,6 +22,7 @@ describe("loadConfig", () => {
       jwtAudience: "authenticated",
       corsOrigins: [],
       workers: true,
+      console: true,
       rateLimit: { max: 100, windowMs: 60_000 },
       production: false,
     });
@@ -35,6 +36,7 @@ describe("loadConfig", () => {
     expect(errorOf({ SUPABASE_URL: "not a url" })).toMatch(/^SUPABASE_URL must be an http\(s\) URL/);
     expect(errorOf({ CORS_ORIGIN: "https://a.example/path" })).toMatch(/^CORS_ORIGIN must be/);
     expect(errorOf({ VX_WORKERS: "maybe" })).toBe('VX_WORKERS must be on or off, got "maybe"');
+    expect(errorOf({ VX_CONSOLE: "maybe" })).toBe('VX_CONSOLE must be on or off, got "maybe"');
   });
 
   it("never echoes secrets or connection strings in its errors", () => {

@@ -67,10 +67,16 @@ function validator() {
   return ajv.compile(schema);
 }
 
-/** Routes served but absent from the document (the docs themselves and HEAD twins excepted). */
+/** Routes served but absent from the document (the docs and the web console themselves, and HEAD twins, excepted). */
 function undocumented(t: TestApp, document: Document): string[] {
   return servedRoutes(t.app.printRoutes({ commonPrefix: false }))
-    .filter((r) => r.method !== "HEAD" && !r.path.startsWith("/docs") && r.path !== "/openapi.json")
+    .filter(
+      (r) =>
+        r.method !== "HEAD" &&
+        !r.path.startsWith("/docs") &&
+        !r.path.startsWith("/console") &&
+        r.path !== "/openapi.json",
+    )
     .map((r) => ({ method: r.method.toLowerCase(), path: r.path.replace(/:(\w+)/g, "{$1}") }))
     .filter((r) => document.paths[r.path]?.[r.method] === undefined)
     .map((r) => `${r.method} ${r.path}`);

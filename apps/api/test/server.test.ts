@@ -19,6 +19,10 @@ describe("vx serve", () => {
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(lines).toContain(`API reference: ${server.url}/docs`);
+      // The console's URL once it is built (pnpm start builds it), else how to build it.
+      expect(lines.join("\n")).toMatch(
+        new RegExp(`^Console: (${server.url}/console/|not built yet; run \`pnpm --filter @vx/console build\`)`, "m"),
+      );
       expect(lines.join("\n")).toMatch(/development JWT secret/);
       expect(server.db.kind).toBe("pglite");
 

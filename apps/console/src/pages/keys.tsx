@@ -1,0 +1,264 @@
+/** API keys: list, create (the plain key shown once), edit, revoke, rotate with a grace period, and usage. */
+import { useEffect, useState } from "preact/hooks";
+import { api, type Page } from "../api";
+import { ErrorMessage, formatDate, Notice, optionalInt, SecretOnce, splitList, useAction } from "../ui";
+import { UsageChart } from "../usage-chart";
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  key_prefix: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  rate_limit: number | null;
+  usage_quota: number | null;
+  usage_count: number;
+  enabled: boolean;
+  scopes: string[];
+  created_at: string;
+}
+
+type Panel = { kind: "edit" | "rotate" | "usage"; key: ApiKey } | null;
+
+export function KeysPage() {
+  const [keys, setKeys] = useState<ApiKey[] | null>(null);
+  const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
+  const [panel, setPanel] = useState<Panel>(null);
+  const [notice, setNotice] = useState("");
+  const action = useAction();
+
+  const load = () => action.run(async () => setKeys((await api<Page<ApiKey>>("GET", "/v1/api-keys?limit=100")).data));
+  useEffect(() => {
+    load();
+  }, []);
+
+  const revoke = (key: ApiKey) =>
+    action.run(async () => {
+      if (!confirm(`Revoke "${key.name}"? It stops working at once.`)) return;
+      await api("POST", `/v1/api-keys/${key.id}/revoke`);
+      setNotice(`Revoked "${key.name}".`);
+      await load();
+    });
+
+  return (
+    <>
+      <h1>API keys</h1>
+      <ErrorMessage error={action.error} />
+      {notice && <Notice>{notice}</Notice>}
+      {secret && (
+        <SecretOnce
+          label={secret.label}
+          value={secret.value}
+          note="This is the only time the key is shown: copy it now and keep it somewhere safe."
+        />
+      )}
+      <CreateKeyForm
+        onCreated={(plain, key) => {
+          setSecret({ label: `New key "${key.name}"`, value: plain });
+          setNotice("");
+          load();
+        }}
+      />
+      <h2>Your keys</h2>
+      {keys && keys.length === 0 && <p>No keys yet.</p>}
+      {keys && keys.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Limits</th>
+                <th scope="col">Used</th>
+                <th scope="col">State</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map((key) => (
+                <tr key={key.id}>
+                  <th scope="row">{key.name}</th>
+                  <td class="mono">{key.key_prefix}…</td>
+                  <td>{key.scopes.length ? key.scopes.join(", ") : "all"}</td>
+                  <td>
+                    {key.rate_limit ?? "∞"}/h · quota {key.usage_quota ?? "∞"}
+                  </td>
+                  <td>
+                    {key.usage_count} · last {formatDate(key.last_used_at)}
+                  </td>
+                  <td>
+                    <KeyState keyInfo={key} />
+                  </td>
+                  <td class="actions">
+                    <button type="button" onClick={() => setPanel({ kind: "usage", key })}>
+                      Usage<span class="sr-only"> of {key.name}</span>
+                    </button>
+                    <button type="button" onClick={() => setPanel({ kind: "edit", key })}>
+                      Edit<span class="sr-only"> {key.name}</span>
+                    </button>
+                    <button type="button" disabled={!key.enabled} onClick={() => setPanel({ kind: "rotate", key })}>
+                      Rotate<span class="sr-only"> {key.name}</span>
+                    </button>
+                    <button type="button" class="danger" disabled={!key.enabled} onClick={() => revoke(key)}>
+                      Revoke<span class="sr-only"> {key.name}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {panel?.kind === "usage" && <UsageChart key={panel.key.id} apiKey={panel.key} />}
+      {panel?.kind === "edit" && (
+        <EditKeyForm
+          key={panel.key.id}
+          apiKey={panel.key}
+          onDone={(message) => {
+            setPanel(null);
+            setNotice(message);
+            load();
+          }}
+        />
+      )}
+      {panel?.kind === "rotate" && (
+        <RotateKeyForm
+          key={panel.key.id}
+          apiKey={panel.key}
+          onRotated={(plain) => {
+            setSecret({ label: `Replacement for "${panel.key.name}"`, value: plain });
+            setPanel(null);
+            load();
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function KeyState({ keyInfo }: { keyInfo: ApiKey }) {
+  if (!keyInfo.enabled) return <span class="badge bad">revoked</span>;
+  if (keyInfo.expires_at && new Date(keyInfo.expires_at) <= new Date()) return <span class="badge bad">expired</span>;
+  if (keyInfo.expires_at) return <span class="badge warn">expires {formatDate(keyInfo.expires_at)}</span>;
+  return <span class="badge ok">active</span>;
+}
+
+function CreateKeyForm({ onCreated }: { onCreated: (plain: string, key: ApiKey) => void }) {
+  const [form, setForm] = useState({ name: "", scopes: "", rate_limit: "", usage_quota: "", expires_in_days: "" });
+  const action = useAction();
+  const field = (name: keyof typeof form) => ({
+    id: `create-${name}`,
+    value: form[name],
+    onInput: (e: Event) => setForm({ ...form, [name]: (e.currentTarget as HTMLInputElement).value }),
+  });
+  return (
+    <form
+      class="card"
+      aria-labelledby="create-key-heading"
+      onSubmit={(e) => {
+        e.preventDefault();
+        action.run(async () => {
+          const created = await api<{ api_key: ApiKey; plain_key: string }>("POST", "/v1/api-keys", {
+            name: form.name,
+            scopes: splitList(form.scopes),
+            rate_limit: optionalInt(form.rate_limit),
+            usage_quota: optionalInt(form.usage_quota),
+            expires_in_days: optionalInt(form.expires_in_days),
+          });
+          setForm({ name: "", scopes: "", rate_limit: "", usage_quota: "", expires_in_days: "" });
+          onCreated(created.plain_key, created.api_key);
+        });
+      }}
+    >
+      <h2 id="create-key-heading">Create a key</h2>
+      <ErrorMessage error={action.error} />
+      <div class="grid">
+        <label for="create-name">Name</label>
+        <input {...field("name")} required />
+        <label for="create-scopes">Scopes (comma separated; empty: all)</label>
+        <input {...field("scopes")} placeholder="ivr:read, webhooks:*" />
+        <label for="create-rate_limit">Rate limit per hour (empty: none)</label>
+        <input {...field("rate_limit")} inputMode="numeric" />
+        <label for="create-usage_quota">Lifetime quota (empty: none)</label>
+        <input {...field("usage_quota")} inputMode="numeric" />
+        <label for="create-expires_in_days">Expires in days (empty: never)</label>
+        <input {...field("expires_in_days")} inputMode="numeric" />
+      </div>
+      <button type="submit" disabled={action.busy}>
+        Create key
+      </button>
+    </form>
+  );
+}
+
+function EditKeyForm({ apiKey, onDone }: { apiKey: ApiKey; onDone: (message: string) => void }) {
+  const [name, setName] = useState(apiKey.name);
+  const [scopes, setScopes] = useState(apiKey.scopes.join(", "));
+  const [rate, setRate] = useState(apiKey.rate_limit?.toString() ?? "");
+  const [quota, setQuota] = useState(apiKey.usage_quota?.toString() ?? "");
+  const action = useAction();
+  return (
+    <form
+      class="card"
+      aria-labelledby="edit-key-heading"
+      onSubmit={(e) => {
+        e.preventDefault();
+        action.run(async () => {
+          await api("PATCH", `/v1/api-keys/${apiKey.id}`, {
+            name,
+            scopes: splitList(scopes),
+            rate_limit: optionalInt(rate),
+            usage_quota: optionalInt(quota),
+          });
+          onDone(`Saved "${name}".`);
+        });
+      }}
+    >
+      <h2 id="edit-key-heading">Edit "{apiKey.name}"</h2>
+      <ErrorMessage error={action.error} />
+      <div class="grid">
+        <label for="edit-name">Name</label>
+        <input id="edit-name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        <label for="edit-scopes">Scopes</label>
+        <input id="edit-scopes" value={scopes} onInput={(e) => setScopes(e.currentTarget.value)} />
+        <label for="edit-rate">Rate limit per hour</label>
+        <input id="edit-rate" value={rate} onInput={(e) => setRate(e.currentTarget.value)} inputMode="numeric" />
+        <label for="edit-quota">Lifetime quota</label>
+        <input id="edit-quota" value={quota} onInput={(e) => setQuota(e.currentTarget.value)} inputMode="numeric" />
+      </div>
+      <button type="submit" disabled={action.busy}>
+        Save
+      </button>
+    </form>
+  );
+}
+
+function RotateKeyForm({ apiKey, onRotated }: { apiKey: ApiKey; onRotated: (plain: string) => void }) {
+  const [grace, setGrace] = useState("24");
+  const action = useAction();
+  return (
+    <form
+      class="card"
+      aria-labelledby="rotate-heading"
+      onSubmit={(e) => {
+        e.preventDefault();
+        action.run(async () => {
+          const rotated = await api<{ plain_key: string }>("POST", `/v1/api-keys/${apiKey.id}/rotate`, {
+            grace_period_hours: Number(grace),
+          });
+          onRotated(rotated.plain_key);
+        });
+      }}
+    >
+      <h2 id="rotate-heading">Rotate "{apiKey.name}"</h2>
+      <p>A replacement key is issued. The old key keeps working for the grace period, then expires.</p>
+      <ErrorMessage error={action.error} />
+      <label for="grace">Grace period (hours, 0 stops the old key at once)</label>
+      <input id="grace" value={grace} onInput={(e) => setGrace(e.currentTarget.value)} inputMode="decimal" />
+      <button type="submit" disabled={action.busy}>
+        Rotate key
+      </button>
+    </form>
+  );
+}

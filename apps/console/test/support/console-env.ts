@@ -1,0 +1,113 @@
+/**
+ * One API on an in-memory embedded database, serving the built console, and one headless Debian chromium driven by
+ * playwright-core: what each browser test file starts once. No browser is ever downloaded.
+ */
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { describe } from "vitest";
+import { loadConfig } from "../../../api/src/config.js";
+import { type RunningServer, serve } from "../../../api/src/serve.js";
+import { signToken } from "../../../api/src/token.js";
+
+export const CHROMIUM = process.env.VX_CHROMIUM ?? "/usr/bin/chromium";
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+const SKIPPED = "[SKIPPED: install Debian's chromium (apt-get install -y chromium) or set VX_CHROMIUM to run]";
+const SCREENSHOTS = fileURLToPath(new URL("../../screenshots/", import.meta.url));
+
+/**
+ * A describe block that runs only where chromium is installed, and says why it was skipped elsewhere. In CI
+ * (`CI=true`), which installs chromium, a missing browser fails instead: the browser tests must never vanish there.
+ */
+export function describeInBrowser(title: string, body: () => void): void {
+  if (!HAS_CHROMIUM && process.env.CI === "true") {
+    throw new Error(`${CHROMIUM} not found: CI must install Debian's chromium (.ci/run does) for the console tests`);
+  }
+  describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? title : `${title} ${SKIPPED}`, body);
+}
+
+export interface ConsoleEnv {
+  server: RunningServer;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** The console's address: `http://127.0.0.1:<port>/console/`. */
+  consoleUrl: string;
+  /** A token for `userId`, signed with this server's development secret. */
+  token(userId: string): Promise<string>;
+  /** A request to the API as `userId`. */
+  call<T = unknown>(userId: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Opens the console signed in as `userId` (the token is put where the sign-in page would put it). */
+  openAs(userId: string, hash?: string): Promise<void>;
+  /** A full-page screenshot into apps/console/screenshots/<name>.png, for the README. */
+  screenshot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const WEBHOOK_ENV = { WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true" };
+
+/** `workers`: run the webhook delivery worker and the other background work in the server (off by default). */
+export async function startConsoleEnv(options: { workers?: boolean } = {}): Promise<ConsoleEnv> {
+  // Route plugins read the webhook settings from the environment when the app is built.
+  const saved = Object.fromEntries(Object.keys(WEBHOOK_ENV).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, WEBHOOK_ENV);
+  let server: RunningServer;
+  try {
+    const config = loadConfig({
+      PORT: "0",
+      VX_DATA_DIR: "memory",
+      LOG_LEVEL: "silent",
+      VX_WORKERS: options.workers ? "on" : "off",
+    });
+    server = await serve(config, { print: () => {} });
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const consoleUrl = `${server.url}/console/`;
+  const config = server.app.appContext.config;
+  const token = (userId: string) =>
+    signToken({ userId, secret: config.jwtSecret!, audience: config.jwtAudience, expiresIn: "2h" });
+  return {
+    server,
+    browser,
+    context,
+    page,
+    consoleUrl,
+    token,
+    async call<T>(userId: string, method: string, path: string, body?: unknown) {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${await token(userId)}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    async openAs(userId: string, hash = "keys") {
+      const signed = await token(userId);
+      await page.goto(consoleUrl);
+      await page.evaluate((t) => localStorage.setItem("vx-console-token", t), signed);
+      await page.goto(`${consoleUrl}#/${hash}`);
+      await page.reload();
+      await page.getByText(`Signed in as ${userId}`).waitFor();
+    },
+    async screenshot(name: string) {
+      await mkdir(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+    },
+    async close() {
+      await browser.close();
+      await server.shutdown();
+    },
+  };
+}
