@@ -96,7 +96,9 @@ await app.listen({ port: Number(process.env.PORT), host: "127.0.0.1" });`,
 
 const cli = join(ROOT, "apps/api/src/cli.ts");
 // `pnpm start` builds what is stale once, then runs the built JavaScript: build before timing, as a second start finds it.
-await new Promise((resolve) => spawn("pnpm", ["-s", "vx", "--help"], { cwd: ROOT, stdio: "ignore" }).on("exit", resolve));
+await new Promise((resolve) =>
+  spawn("pnpm", ["-s", "vx", "--help"], { cwd: ROOT, stdio: "ignore" }).on("exit", resolve),
+);
 const rows: Record<string, Sample[]> = { bare: [], fresh: [], warm: [], source: [] };
 for (let round = 0; round < ROUNDS; round++) {
   const dataDir = join(dir, `data-${round}`);
@@ -130,7 +132,7 @@ Baseline: a bare Fastify process answering \`/health\`, started with \`node\`. M
 ${line("bare Fastify", rows.bare!)}
 ${line("vx API, first start (empty data folder, from the snapshot)", rows.fresh!)}
 ${line("vx API, later start (data folder exists)", rows.warm!)}
-${line("later start from the sources (\`node --import tsx apps/api/src/cli.ts serve\`, no pnpm)", rows.source!)}
+${line("later start from the sources (`node --import tsx apps/api/src/cli.ts serve`, no pnpm)", rows.source!)}
 
 Target: under 3 s to the first 200 on \`/health\`: first start **${(median(rows.fresh!.map((s) => s.startMs)) / 1000).toFixed(2)} s**, later starts **${(median(rows.warm!.map((s) => s.startMs)) / 1000).toFixed(2)} s**.
 Where the time goes: pnpm itself (~0.5 s before it starts node), the PGlite WASM runtime (~0.6 s to open a folder), and

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, type TestDatabase, testPostgresUrl } from "@vx/db/testing";
+import { createPostgresTestDatabase, type TestDatabase, testPostgresUrl } from "@vx/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { signToken } from "../src/token.js";
 import { startVx } from "./support/vx-process.js";
@@ -25,7 +25,9 @@ function pglite(): Target {
       dir ??= await mkdtemp(join(tmpdir(), "vx-load-"));
       return { VX_DATA_DIR: join(dir, "data") };
     },
-    cleanup: async () => dir && rm(dir, { recursive: true, force: true }),
+    cleanup: async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -34,7 +36,7 @@ function postgres(): Target {
   return {
     name: "Postgres",
     async env() {
-      db ??= await createTestDatabase(testPostgresUrl()!);
+      db ??= await createPostgresTestDatabase(testPostgresUrl()!);
       return { DATABASE_URL: db.db.url };
     },
     cleanup: async () => db?.drop(),
@@ -88,8 +90,11 @@ describe.each(targets)("a vx serve process under concurrent load on $name", (tar
     };
 
     let vx = await startVx("serve", env);
-    const api = (path: string, init: RequestInit & { auth: Record<string, string> }, family: string) =>
-      call(vx.url, path, init, family, tally);
+    const api = (
+      path: string,
+      init: Omit<RequestInit, "body"> & { auth: Record<string, string>; body?: unknown },
+      family: string,
+    ) => call(vx.url, path, init, family, tally);
     // Each user's fixtures: a subscription (its deliveries go to the receiver) and a menu.
     const fixtures = await Promise.all(
       users.map(async (auth) => {
@@ -206,11 +211,11 @@ async function newUser(): Promise<Record<string, string>> {
 async function call(
   base: string,
   path: string,
-  init: RequestInit & { auth: Record<string, string>; body?: unknown },
+  init: Omit<RequestInit, "body"> & { auth: Record<string, string>; body?: unknown },
   family: string,
   tally: Tally,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const { auth, body, ...rest } = init as RequestInit & { auth: Record<string, string>; body?: unknown };
+  const { auth, body, ...rest } = init;
   const res = await fetch(`${base}${path}`, {
     ...rest,
     headers: { ...auth, ...(body === undefined ? {} : { "content-type": "application/json" }) },

@@ -12,9 +12,13 @@ import type { AppContext, ZodApp } from "../context.js";
 import { ApiError } from "../errors.js";
 import { signToken } from "../token.js";
 
-/** Where built assets are looked for: beside the bundled API (`pnpm build`), then the workspace's own build. */
+/**
+ * Where built assets are looked for: beside the bundled API (`pnpm build`), then the workspace's own build as seen
+ * from the API's dist/ (what `pnpm start` runs) and from its sources (tsx, tests).
+ */
 const CANDIDATE_DIRS = [
   fileURLToPath(new URL("./console/", import.meta.url)),
+  fileURLToPath(new URL("../../console/dist/", import.meta.url)),
   fileURLToPath(new URL("../../../console/dist/", import.meta.url)),
 ];
 

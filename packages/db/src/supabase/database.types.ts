@@ -33,38 +33,105 @@ export type Database = {
         }
         Relationships: []
       }
-      api_key_usage_hourly: {
+      api_key_identities: {
         Row: {
-          hour: string
-          key_id: string
-          request_count: number
+          created_at: string
+          credits_refill: Json | null
+          credits_refilled_at: string | null
+          credits_remaining: number | null
+          external_id: string
+          id: string
+          meta: Json | null
+          ratelimit_state: NonNullable<Json>
+          ratelimits: NonNullable<Json>
+          updated_at: string
           user_id: string
         }
         Insert: {
-          hour: string
-          key_id: string
-          request_count?: number
+          created_at?: string
+          credits_refill?: Json | null
+          credits_refilled_at?: string | null
+          credits_remaining?: number | null
+          external_id: string
+          id?: string
+          meta?: Json | null
+          ratelimit_state?: NonNullable<Json>
+          ratelimits?: NonNullable<Json>
+          updated_at?: string
           user_id: string
         }
         Update: {
-          hour?: string
-          key_id?: string
-          request_count?: number
+          created_at?: string
+          credits_refill?: Json | null
+          credits_refilled_at?: string | null
+          credits_remaining?: number | null
+          external_id?: string
+          id?: string
+          meta?: Json | null
+          ratelimit_state?: NonNullable<Json>
+          ratelimits?: NonNullable<Json>
+          updated_at?: string
           user_id?: string
+        }
+        Relationships: []
+      }
+      api_key_usage_hourly: {
+        Row: {
+          disabled_count: number
+          expired_count: number
+          hour: string
+          insufficient_scope_count: number
+          key_id: string
+          rate_limited_count: number
+          request_count: number
+          usage_exceeded_count: number
+          user_id: string
+          valid_count: number
+        }
+        Insert: {
+          disabled_count?: number
+          expired_count?: number
+          hour: string
+          insufficient_scope_count?: number
+          key_id: string
+          rate_limited_count?: number
+          request_count?: number
+          usage_exceeded_count?: number
+          user_id: string
+          valid_count?: number
+        }
+        Update: {
+          disabled_count?: number
+          expired_count?: number
+          hour?: string
+          insufficient_scope_count?: number
+          key_id?: string
+          rate_limited_count?: number
+          request_count?: number
+          usage_exceeded_count?: number
+          user_id?: string
+          valid_count?: number
         }
         Relationships: []
       }
       api_keys: {
         Row: {
           created_at: string
+          credits_refill: Json | null
+          credits_refilled_at: string | null
+          credits_remaining: number | null
           enabled: boolean
           expires_at: string | null
           id: string
+          identity_id: string | null
           key_hash: string
           key_prefix: string
           last_used_at: string | null
+          meta: Json | null
           name: string
           rate_limit: number | null
+          ratelimit_state: NonNullable<Json>
+          ratelimits: NonNullable<Json>
           scopes: string[]
           updated_at: string
           usage_count: number
@@ -73,14 +140,21 @@ export type Database = {
         }
         Insert: {
           created_at?: string
+          credits_refill?: Json | null
+          credits_refilled_at?: string | null
+          credits_remaining?: number | null
           enabled?: boolean
           expires_at?: string | null
           id?: string
+          identity_id?: string | null
           key_hash: string
           key_prefix: string
           last_used_at?: string | null
+          meta?: Json | null
           name: string
           rate_limit?: number | null
+          ratelimit_state?: NonNullable<Json>
+          ratelimits?: NonNullable<Json>
           scopes?: string[]
           updated_at?: string
           usage_count?: number
@@ -89,21 +163,36 @@ export type Database = {
         }
         Update: {
           created_at?: string
+          credits_refill?: Json | null
+          credits_refilled_at?: string | null
+          credits_remaining?: number | null
           enabled?: boolean
           expires_at?: string | null
           id?: string
+          identity_id?: string | null
           key_hash?: string
           key_prefix?: string
           last_used_at?: string | null
+          meta?: Json | null
           name?: string
           rate_limit?: number | null
+          ratelimit_state?: NonNullable<Json>
+          ratelimits?: NonNullable<Json>
           scopes?: string[]
           updated_at?: string
           usage_count?: number
           usage_quota?: number | null
           user_id?: string
         }
-        Relationships: []
+        Relationships: [
+          {
+            foreignKeyName: "api_keys_identity_fkey"
+            columns: ["identity_id", "user_id"]
+            isOneToOne: false
+            referencedRelation: "api_key_identities"
+            referencedColumns: ["id", "user_id"]
+          },
+        ]
       }
       audit_logs: {
         Row: {
@@ -295,10 +384,98 @@ export type Database = {
           },
         ]
       }
+      ratelimit_overrides: {
+        Row: {
+          created_at: string
+          duration_ms: number
+          id: string
+          identifier: string
+          limit: number
+          namespace: string
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          duration_ms: number
+          id?: string
+          identifier: string
+          limit: number
+          namespace: string
+          updated_at?: string
+          user_id: string
+        }
+        Update: {
+          created_at?: string
+          duration_ms?: number
+          id?: string
+          identifier?: string
+          limit?: number
+          namespace?: string
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: []
+      }
+      ratelimit_states: {
+        Row: {
+          identifier: string
+          namespace: string
+          state: Json | null
+          user_id: string
+        }
+        Insert: {
+          identifier: string
+          namespace: string
+          state?: Json | null
+          user_id: string
+        }
+        Update: {
+          identifier?: string
+          namespace?: string
+          state?: Json | null
+          user_id?: string
+        }
+        Relationships: []
+      }
+      webhook_event_types: {
+        Row: {
+          archived: boolean
+          created_at: string
+          deprecated: boolean
+          description: string
+          example: Json | null
+          name: string
+          schema: Json | null
+          updated_at: string
+        }
+        Insert: {
+          archived?: boolean
+          created_at?: string
+          deprecated?: boolean
+          description: string
+          example?: Json | null
+          name: string
+          schema?: Json | null
+          updated_at?: string
+        }
+        Update: {
+          archived?: boolean
+          created_at?: string
+          deprecated?: boolean
+          description?: string
+          example?: Json | null
+          name?: string
+          schema?: Json | null
+          updated_at?: string
+        }
+        Relationships: []
+      }
       webhook_events: {
         Row: {
           agent_id: string | null
           body: string
+          channels: string[] | null
           created_at: string
           event: string
           id: string
@@ -309,6 +486,7 @@ export type Database = {
         Insert: {
           agent_id?: string | null
           body: string
+          channels?: string[] | null
           created_at?: string
           event: string
           id?: string
@@ -319,6 +497,7 @@ export type Database = {
         Update: {
           agent_id?: string | null
           body?: string
+          channels?: string[] | null
           created_at?: string
           event?: string
           id?: string
@@ -356,6 +535,7 @@ export type Database = {
           attempt_number: number
           created_at: string
           delivered_at: string | null
+          duration_ms: number | null
           error: string | null
           event: string
           id: string
@@ -368,6 +548,7 @@ export type Database = {
           attempt_number?: number
           created_at?: string
           delivered_at?: string | null
+          duration_ms?: number | null
           error?: string | null
           event: string
           id?: string
@@ -380,6 +561,7 @@ export type Database = {
           attempt_number?: number
           created_at?: string
           delivered_at?: string | null
+          duration_ms?: number | null
           error?: string | null
           event?: string
           id?: string
@@ -490,16 +672,48 @@ export type Database = {
           },
         ]
       }
+      webhook_throttles: {
+        Row: {
+          blocked_until: string | null
+          sent: number
+          webhook_id: string
+          window_start: string
+        }
+        Insert: {
+          blocked_until?: string | null
+          sent: number
+          webhook_id: string
+          window_start: string
+        }
+        Update: {
+          blocked_until?: string | null
+          sent?: number
+          webhook_id?: string
+          window_start?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "webhook_throttles_webhook_id_fkey"
+            columns: ["webhook_id"]
+            isOneToOne: true
+            referencedRelation: "webhooks"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       webhooks: {
         Row: {
           agent_id: string | null
+          channels: string[] | null
           created_at: string
           enabled: boolean
           events: string[]
+          headers: NonNullable<Json>
           id: string
           last_error: string | null
           last_status: number | null
           last_triggered_at: string | null
+          rate_limit_per_second: number | null
           retry_count: number
           secret: string
           updated_at: string
@@ -508,13 +722,16 @@ export type Database = {
         }
         Insert: {
           agent_id?: string | null
+          channels?: string[] | null
           created_at?: string
           enabled?: boolean
           events: string[]
+          headers?: NonNullable<Json>
           id?: string
           last_error?: string | null
           last_status?: number | null
           last_triggered_at?: string | null
+          rate_limit_per_second?: number | null
           retry_count?: number
           secret: string
           updated_at?: string
@@ -523,13 +740,16 @@ export type Database = {
         }
         Update: {
           agent_id?: string | null
+          channels?: string[] | null
           created_at?: string
           enabled?: boolean
           events?: string[]
+          headers?: NonNullable<Json>
           id?: string
           last_error?: string | null
           last_status?: number | null
           last_triggered_at?: string | null
+          rate_limit_per_second?: number | null
           retry_count?: number
           secret?: string
           updated_at?: string
@@ -551,6 +771,87 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      vx_api_key_credits: {
+        Args: {
+          p_amount: number
+          p_id: string
+          p_now: string
+          p_op: string
+          p_target: string
+          p_user_id: string
+        }
+        Returns: number
+      }
+      vx_api_key_verify: {
+        Args: {
+          p_cost: number
+          p_hash: string
+          p_now: string
+          p_ratelimits: string
+          p_scopes: string[]
+        }
+        Returns: {
+          code: string
+          created_at: string
+          credits_refill: Json
+          credits_remaining: number
+          enabled: boolean
+          expires_at: string
+          id: string
+          identity: Json
+          identity_id: string
+          key_prefix: string
+          last_used_at: string
+          limits: Json
+          meta: Json
+          name: string
+          ord: number
+          rate_limit: number
+          ratelimits: Json
+          scopes: string[]
+          updated_at: string
+          usage_count: number
+          usage_quota: number
+          user_id: string
+          window_count: number
+          window_reset: string
+        }[]
+      }
+      vx_api_key_verify_batch: {
+        Args: {
+          p_costs: number[]
+          p_hashes: string[]
+          p_now: string
+          p_ratelimits: string[]
+          p_scopes: string[]
+        }
+        Returns: {
+          code: string
+          created_at: string
+          credits_refill: Json
+          credits_remaining: number
+          enabled: boolean
+          expires_at: string
+          id: string
+          identity: Json
+          identity_id: string
+          key_prefix: string
+          last_used_at: string
+          limits: Json
+          meta: Json
+          name: string
+          ord: number
+          rate_limit: number
+          ratelimits: Json
+          scopes: string[]
+          updated_at: string
+          usage_count: number
+          usage_quota: number
+          user_id: string
+          window_count: number
+          window_reset: string
+        }[]
+      }
       vx_apply_consents: {
         Args: {
           p_at: string
@@ -578,15 +879,71 @@ export type Database = {
           user_id: string
         }[]
       }
+      vx_check_ratelimits: {
+        Args: {
+          p_config: Json
+          p_cost: number
+          p_now_ms: number
+          p_requested: Json
+          p_source: string
+          p_state: Json
+        }
+        Returns: Record<string, unknown>
+      }
+      vx_create_month_partitions: {
+        Args: { p_table: string; p_through: string }
+        Returns: number
+      }
+      vx_credits_last_refill: {
+        Args: { p_now: string; p_refill: Json }
+        Returns: string
+      }
+      vx_credits_now: {
+        Args: {
+          p_now: string
+          p_refill: Json
+          p_refilled_at: string
+          p_remaining: number
+        }
+        Returns: number
+      }
       vx_delete_expired_batch: {
         Args: { p_cutoff: string; p_limit: number; p_target: string }
+        Returns: number
+      }
+      vx_drop_expired_partition: {
+        Args: { p_cutoff: string; p_table: string }
         Returns: number
       }
       vx_erase_user_data: {
         Args: { p_at: string; p_subject_sha256: string; p_user_id: string }
         Returns: Json
       }
+      vx_expired_rows: {
+        Args: {
+          p_after_at: string
+          p_after_id: string
+          p_cutoff: string
+          p_limit: number
+          p_target: string
+        }
+        Returns: {
+          at: string
+          id: string
+          row_json: Json
+        }[]
+      }
       vx_export_user_data: { Args: { p_user_id: string }; Returns: Json }
+      vx_gcra: {
+        Args: {
+          p_cost: number
+          p_duration_ms: number
+          p_limit: number
+          p_now_ms: number
+          p_state: Json
+        }
+        Returns: Record<string, unknown>
+      }
       vx_ivr_close_idle_sessions: {
         Args: { p_grace_ms: number; p_now: string }
         Returns: {
@@ -674,18 +1031,50 @@ export type Database = {
         Args: { p_hashes: string[] }
         Returns: undefined
       }
+      vx_partition_upper_bound: {
+        Args: { p_partition: unknown }
+        Returns: string
+      }
+      vx_ratelimit_batch: {
+        Args: {
+          p_costs: number[]
+          p_durations: number[]
+          p_identifiers: string[]
+          p_limits: number[]
+          p_namespaces: string[]
+          p_now: string
+          p_user_ids: string[]
+        }
+        Returns: {
+          duration_ms: number
+          limit: number
+          ord: number
+          overridden: boolean
+          remaining: number
+          reset: number
+          retry_at: number
+          success: boolean
+        }[]
+      }
       vx_record_api_key_usage: {
         Args: { p_at: string; p_cost: number; p_key_id: string }
         Returns: {
           created_at: string
+          credits_refill: Json | null
+          credits_refilled_at: string | null
+          credits_remaining: number | null
           enabled: boolean
           expires_at: string | null
           id: string
+          identity_id: string | null
           key_hash: string
           key_prefix: string
           last_used_at: string | null
+          meta: Json | null
           name: string
           rate_limit: number | null
+          ratelimit_state: NonNullable<Json>
+          ratelimits: NonNullable<Json>
           scopes: string[]
           updated_at: string
           usage_count: number
@@ -698,6 +1087,10 @@ export type Database = {
           isOneToOne: false
           isSetofReturn: true
         }
+      }
+      vx_rewrite_table_inserts: {
+        Args: { p_from: string; p_table: string; p_to: string }
+        Returns: number
       }
       vx_rotate_api_key: {
         Args: {
@@ -710,14 +1103,21 @@ export type Database = {
         }
         Returns: {
           created_at: string
+          credits_refill: Json | null
+          credits_refilled_at: string | null
+          credits_remaining: number | null
           enabled: boolean
           expires_at: string | null
           id: string
+          identity_id: string | null
           key_hash: string
           key_prefix: string
           last_used_at: string | null
+          meta: Json | null
           name: string
           rate_limit: number | null
+          ratelimit_state: NonNullable<Json>
+          ratelimits: NonNullable<Json>
           scopes: string[]
           updated_at: string
           usage_count: number
@@ -731,6 +1131,11 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      vx_row_type_functions_ddl: {
+        Args: { p_table: string }
+        Returns: string[]
+      }
+      vx_table_dependents_ddl: { Args: { p_table: string }; Returns: string[] }
       vx_user_tables: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -816,6 +1221,7 @@ export type Database = {
           enabled: boolean
           event: string
           event_id: string
+          headers: Json
           id: string
           max_attempts: number
           secrets: string[]
@@ -839,6 +1245,7 @@ export type Database = {
           attempt_number: number
           created_at: string
           delivered_at: string | null
+          duration_ms: number | null
           error: string | null
           event: string
           id: string
@@ -858,6 +1265,7 @@ export type Database = {
         Args: {
           p_agent_id: string
           p_body: string
+          p_channels?: string[]
           p_event: string
           p_idempotency_key: string
           p_now: string
@@ -873,6 +1281,7 @@ export type Database = {
         Args: {
           p_agent_ids: string[]
           p_bodies: string[]
+          p_channels?: Json
           p_events: string[]
           p_idempotency_keys: string[]
           p_nows: string[]
@@ -884,6 +1293,10 @@ export type Database = {
           event_id: string
           ord: number
         }[]
+      }
+      vx_webhook_event_patterns: {
+        Args: { p_event: string }
+        Returns: string[]
       }
       vx_webhook_logs: {
         Args: {
@@ -898,6 +1311,7 @@ export type Database = {
           attempt_number: number
           created_at: string
           delivered_at: string | null
+          duration_ms: number | null
           error: string | null
           event: string
           id: string
@@ -919,6 +1333,7 @@ export type Database = {
           attempt_number: number
           created_at: string
           delivered_at: string | null
+          duration_ms: number | null
           error: string | null
           event: string
           id: string
@@ -951,6 +1366,7 @@ export type Database = {
           p_attempt_numbers: number[]
           p_disable_after_ms: number
           p_disable_reasons: string[]
+          p_durations?: number[]
           p_errors: string[]
           p_message_ids: string[]
           p_next_attempts: string[]
@@ -1005,13 +1421,16 @@ export type Database = {
         }
         Returns: {
           agent_id: string | null
+          channels: string[] | null
           created_at: string
           enabled: boolean
           events: string[]
+          headers: NonNullable<Json>
           id: string
           last_error: string | null
           last_status: number | null
           last_triggered_at: string | null
+          rate_limit_per_second: number | null
           retry_count: number
           secret: string
           updated_at: string
@@ -1037,6 +1456,22 @@ export type Database = {
       vx_webhook_signing_secrets: {
         Args: { p_now: string; p_user_id: string; p_webhook_id: string }
         Returns: string[]
+      }
+      vx_webhook_stats: {
+        Args: {
+          p_since: string
+          p_until: string
+          p_user_id: string
+          p_webhook_id: string
+        }
+        Returns: {
+          delivered: number
+          failed: number
+          hour: string
+          p50_ms: number
+          p95_ms: number
+          p99_ms: number
+        }[]
       }
     }
     Enums: {

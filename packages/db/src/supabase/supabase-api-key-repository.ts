@@ -24,6 +24,7 @@ import {
   toUsageBucket,
   toVerificationOutcome,
 } from "../api-keys/rows.js";
+import type { Json } from "./database.types.js";
 import { counted, data, iso, owned, rpc, SupabaseRequestError, type VxSupabaseClient, withDates } from "./postgrest.js";
 
 const COLUMNS = [
@@ -68,8 +69,10 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
       expires_at: row.expires_at && iso(row.expires_at),
       created_at: iso(row.created_at),
       credits_remaining,
-      credits_refill: credits?.refill ?? null,
+      credits_refill: asJson(credits?.refill),
       credits_refilled_at: refill === null ? null : iso(row.created_at),
+      meta: asJson(rest.meta),
+      ratelimits: rest.ratelimits as unknown as Json[],
     };
     const inserted = await data<Row>(
       this.keys()
@@ -162,7 +165,7 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
 
   async changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null> {
     return data<number | null>(
-      this.client.rpc("vx_api_key_credits", {
+      rpc(this.client, "vx_api_key_credits", {
         p_target: change.target ?? "key",
         p_id: id,
         p_user_id: userId ?? null,
@@ -178,10 +181,10 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
     const values = {
       user_id: row.user_id,
       external_id: row.external_id,
-      meta: row.meta,
-      ratelimits: row.ratelimits,
+      meta: asJson(row.meta),
+      ratelimits: row.ratelimits as unknown as Json[],
       credits_remaining: row.credits?.remaining ?? null,
-      credits_refill: row.credits?.refill ?? null,
+      credits_refill: asJson(row.credits?.refill),
       credits_refilled_at: at,
       created_at: at,
       updated_at: at,
@@ -268,4 +271,9 @@ function givenColumns(changes: ApiKeyChanges | IdentityChanges): Row {
     given.credits_refilled_at = credits_set_at ? iso(credits_set_at) : null;
   }
   return given;
+}
+
+/** Our typed JSON values (refills, meta) as the generated `Json` column type; undefined is SQL NULL. */
+function asJson(value: object | null | undefined): Json | null {
+  return (value ?? null) as Json | null;
 }

@@ -1,13 +1,14 @@
 // SupabaseEventTypeRepository: the event catalog (`webhook_event_types`) through PostgREST. Everyone signed in reads
 // it; writing it needs the service-role client.
 import type { EventType, EventTypeRepository, EventTypeUpdates } from "@vx/webhooks";
-import { type AnySupabaseClient, data, SupabaseRequestError } from "./postgrest.js";
+import type { Json } from "./database.types.js";
+import { data, SupabaseRequestError, type VxSupabaseClient } from "./postgrest.js";
 
 const COLUMNS = "name,description,schema,example,deprecated,archived";
 const UNIQUE_VIOLATION = "23505";
 
 export class SupabaseEventTypeRepository implements EventTypeRepository {
-  constructor(private readonly client: AnySupabaseClient) {}
+  constructor(private readonly client: VxSupabaseClient) {}
 
   listEventTypes(): Promise<EventType[]> {
     return data<EventType[]>(this.table().select(COLUMNS).order("name", { ascending: true }));
@@ -15,7 +16,12 @@ export class SupabaseEventTypeRepository implements EventTypeRepository {
 
   async createEventType(type: EventType): Promise<EventType | null> {
     try {
-      return await data<EventType>(this.table().insert(type).select(COLUMNS).single());
+      return await data<EventType>(
+        this.table()
+          .insert(type as EventType & { example?: Json; schema?: Json })
+          .select(COLUMNS)
+          .single(),
+      );
     } catch (error) {
       if (error instanceof SupabaseRequestError && error.code === UNIQUE_VIOLATION) return null;
       throw error;
