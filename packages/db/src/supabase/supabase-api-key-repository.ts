@@ -25,7 +25,7 @@ import {
   toVerificationOutcome,
 } from "../api-keys/rows.js";
 import type { Json } from "./database.types.js";
-import { counted, data, iso, owned, rpc, SupabaseRequestError, type VxSupabaseClient, withDates } from "./postgrest.js";
+import { counted, data, iso, owned, rpc, SupabaseRequestError, type VxSupabaseClient } from "./postgrest.js";
 
 const COLUMNS = [
   "id",
