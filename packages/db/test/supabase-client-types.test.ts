@@ -22,7 +22,7 @@ describe("@vx/db/supabase's generated Database types", () => {
     expectTypeOf(client).toExtend<VxSupabaseClient>();
     const repositories = createSupabaseRepositories({ client });
     expect(Object.keys(repositories).sort()).toEqual(
-      ["apiKeys", "audit", "consents", "ivrMenus", "ivrSessions", "retention", "webhooks"].sort(),
+      ["apiKeys", "audit", "consents", "eventTypes", "ivrMenus", "ivrSessions", "retention", "webhooks"].sort(),
     );
   });
 
