@@ -19,6 +19,8 @@ interface Attempt {
   query?: (b: Tenant) => string;
   /** The status A must get, by how A authenticates. */
   expect: Record<Auth, number>;
+  /** More to assert on a response with that status (what A gets is A's own, not B's). */
+  check?: (body: unknown, where: string) => void;
 }
 
 const NOT_FOUND = { jwt: 404, api_key: 404 };
@@ -43,6 +45,14 @@ const ATTEMPTS: Record<string, Attempt[]> = {
   "POST /v1/api-keys/{id}/revoke": [{ expect: KEY_ROUTE }],
   "POST /v1/api-keys/{id}/rotate": [{ body: () => ({ grace_period_hours: 1 }), expect: KEY_ROUTE }],
   "GET /v1/api-keys/{id}/stats": [{ expect: KEY_ROUTE }],
+  "POST /v1/api-keys/{id}/credits": [{ body: () => ({ op: "set", amount: 1_000_000 }), expect: KEY_ROUTE }],
+  // Identities are managed like keys (a user token through RLS); external ids are unique per user, so B's is free to A.
+  "POST /v1/identities": [{ body: () => ({ external_id: THEIR_EXTERNAL_ID }), expect: { jwt: 201, api_key: 403 } }],
+  "GET /v1/identities": [{ expect: { jwt: 200, api_key: 403 } }],
+  "GET /v1/identities/{id}": [{ expect: KEY_ROUTE }],
+  "PATCH /v1/identities/{id}": [{ body: () => ({ meta: { taken: "over" } }), expect: KEY_ROUTE }],
+  "DELETE /v1/identities/{id}": [{ expect: KEY_ROUTE }],
+  "POST /v1/identities/{id}/credits": [{ body: () => ({ op: "set", amount: 1_000_000 }), expect: KEY_ROUTE }],
   // Verification is for services (service-role tokens); a user may not count B's key at all.
   "POST /v1/api-keys/verify": [{ body: (b) => ({ key: b.apiKey.plain }), expect: OK(403) }],
   "GET /v1/webhooks": [{ expect: OK(200) }],
@@ -58,6 +68,7 @@ const ATTEMPTS: Record<string, Attempt[]> = {
   "POST /v1/webhooks/{id}/test": [{ expect: NOT_FOUND }],
   "GET /v1/webhooks/{id}/logs": [{ query: () => "?limit=1000", expect: NOT_FOUND }],
   "POST /v1/webhooks/{id}/recover": [{ body: () => ({ since: "2000-01-01T00:00:00Z" }), expect: NOT_FOUND }],
+  "GET /v1/webhooks/{id}/stats": [{ expect: NOT_FOUND }],
   "GET /v1/webhooks/{id}/messages": [{ query: () => "?status=failed", expect: NOT_FOUND }],
   "GET /v1/webhooks/{id}/messages/{message_id}": [{ expect: NOT_FOUND }],
   "POST /v1/webhooks/{id}/messages/{message_id}/replay": [{ expect: NOT_FOUND }],
@@ -68,7 +79,34 @@ const ATTEMPTS: Record<string, Attempt[]> = {
       expect: OK(202),
     },
   ],
+  // The event catalog is global: everyone reads it, only the service role (never a user, never a key) writes it.
   "GET /v1/event-types": [{ expect: OK(200) }],
+  "POST /v1/event-types": [{ body: () => ({ name: "cross.tenant", description: "A's own" }), expect: OK(403) }],
+  "PATCH /v1/event-types/{name}": [{ body: () => ({ description: "taken over", archived: true }), expect: OK(403) }],
+  // Rate-limit namespaces belong to the caller: B's (namespace, identifier) is a fresh limit of A's own, and B's
+  // override neither applies to A's calls nor shows in A's list, nor goes away with A's delete.
+  "POST /v1/ratelimits/limit": [
+    {
+      body: () => ({ ...THEIR_LIMIT, limit: 50, duration_ms: 60_000 }),
+      expect: OK(200),
+      check: (body, where) => expect(body, where).toMatchObject({ success: true, limit: 50, overridden: false }),
+    },
+  ],
+  "PUT /v1/ratelimits/overrides": [
+    { body: () => ({ ...THEIR_LIMIT, limit: 99, duration_ms: 1_000 }), expect: OK(200) },
+  ],
+  "GET /v1/ratelimits/overrides": [
+    {
+      query: () => `?namespace=${THEIR_LIMIT.namespace}`,
+      expect: OK(200),
+      check: (body, where) => expect(body, where).toEqual([{ ...THEIR_LIMIT, limit: 99, duration_ms: 1_000 }]),
+    },
+  ],
+  "DELETE /v1/ratelimits/overrides": [
+    // A's own override (set just above) goes; then A has none, and B's is not A's to delete.
+    { query: () => `?${new URLSearchParams(THEIR_LIMIT)}`, expect: OK(204) },
+    { query: () => `?${new URLSearchParams(THEIR_LIMIT)}`, expect: OK(404) },
+  ],
   "GET /v1/ivr/menus": [{ expect: OK(200) }],
   // Submenus and parents must be A's own menus.
   "POST /v1/ivr/menus": [
@@ -118,6 +156,9 @@ function theirs(op: Operation, b: Tenant): Record<string, string> {
     else if (name === "message_id") values[name] = b.message.id;
     else if (name === "menu_id" || op.path.startsWith("/v1/ivr/menus")) values[name] = b.menus.main;
     else if (op.path.startsWith("/v1/api-keys")) values[name] = b.apiKey.id;
+    else if (op.path.startsWith("/v1/identities")) values[name] = theirIdentityId;
+    // Event types are a global catalog, named rather than owned: the one every seeded webhook subscribes to.
+    else if (op.path.startsWith("/v1/event-types")) values[name] = "call.started";
     else if (op.path.startsWith("/v1/webhooks")) values[name] = b.webhook.id;
     else throw new Error(`no id of B's for {${name}} in ${op.path}: teach theirs() about this route`);
   }
@@ -129,6 +170,10 @@ const restoreEnv = setEnv(ENV);
 
 /** A `next_cursor` from B's own audit trail, set once B is seeded. */
 let theirAuditCursor = "";
+/** B's identity (seeded with B's external id), and B's rate limit with an override of B's. */
+let theirIdentityId = "";
+const THEIR_EXTERNAL_ID = "customer-of-b";
+const THEIR_LIMIT = { namespace: "login-by-ip", identifier: "203.0.113.7" };
 
 const receiver: Receiver = await startReceiver();
 const receiverUrl = receiver.url;
@@ -154,6 +199,14 @@ describeIsolation(
     // The per-IP limiter counts refusals; this test refuses on purpose.
     app: { config: { rateLimit: { max: 1_000_000, windowMs: 60_000 } } },
     seeded: async (t, b) => {
+      const seed = async (method: "POST" | "PUT", url: string, payload: object, status: number) => {
+        const response = await t.app.inject({ method, url, headers: b.jwt, payload });
+        if (response.statusCode !== status) throw new Error(`seeding ${url}: ${response.statusCode} ${response.body}`);
+        return response.json();
+      };
+      theirIdentityId = (await seed("POST", "/v1/identities", { external_id: THEIR_EXTERNAL_ID }, 201)).id;
+      await seed("PUT", "/v1/ratelimits/overrides", { ...THEIR_LIMIT, limit: 3, duration_ms: 60_000 }, 200);
+      await seed("POST", "/v1/ratelimits/limit", { ...THEIR_LIMIT, limit: 10, duration_ms: 60_000 }, 200);
       const page = await t.app.inject({ url: "/v1/audit-logs?limit=1", headers: b.jwt });
       theirAuditCursor = page.json().next_cursor;
     },
@@ -172,7 +225,7 @@ describeIsolation(
         const { t, other: b, before } = ctx();
         const a = await seedTenant(t, receiverUrl);
         const headers = auth === "jwt" ? a.jwt : { authorization: `Bearer ${a.apiKey.plain}` };
-        const secrets = [...b.identifiers, b.webhook.secret, b.apiKey.plain];
+        const secrets = [...b.identifiers, theirIdentityId, b.webhook.secret, b.apiKey.plain];
         let sent = "";
         for (const op of ordered) {
           for (const attempt of ATTEMPTS[op.key] ?? []) {
@@ -181,6 +234,7 @@ describeIsolation(
             const response = await t.app.inject({ method: op.method, url, headers, ...(payload ? { payload } : {}) });
             const where = `${auth} ${op.key} ${JSON.stringify(payload ?? {})}: ${response.statusCode} ${response.body}`;
             expect(response.statusCode, where).toBe(attempt.expect[auth]);
+            if (response.statusCode < 300 && response.body) attempt.check?.(response.json(), where);
             // Nothing of B's comes back beyond what A itself sent, now or before (problems echo the path as
             // `instance`; A's export holds A's own event, which A labelled with B's agent id).
             sent += ` ${url} ${JSON.stringify(payload ?? {})}`;

@@ -6,14 +6,17 @@
 import { RateLimiter, type RateLimitOverride } from "@vx/api-keys";
 import { PgRateLimitRepository } from "@vx/db";
 import type { FastifyRequest } from "fastify";
-import { type AppContext, requirePrincipal, requireUser, withUser, type ZodApp } from "../../route-kit.js";
+import { z } from "zod";
+import { ApiError, type AppContext, requirePrincipal, requireUser, withUser, type ZodApp } from "../../route-kit.js";
 import { domain } from "../api-keys/errors.js";
+import { RATELIMIT_PROBLEMS, type RateLimitProblemCode } from "./errors.js";
 import { limitBody, limitResultSchema, overrideBody, overrideKey, overrideSchema, overridesQuery } from "./schemas.js";
 
 const tags = ["ratelimits"];
 const config = { apiKeyScopes: ["ratelimits:write"] };
 
 export default async function routes(app: ZodApp, ctx: AppContext): Promise<void> {
+  ctx.errors.register(RATELIMIT_PROBLEMS);
   // One process-wide limiter on the connection role, so concurrent calls share statements; the owner is the caller.
   const limiter = new RateLimiter({ repository: new PgRateLimitRepository(ctx.db), now: ctx.now });
   const overrides = <T>(request: FastifyRequest, work: (repo: PgRateLimitRepository, userId: string) => Promise<T>) =>
@@ -76,12 +79,24 @@ export default async function routes(app: ZodApp, ctx: AppContext): Promise<void
     {
       preHandler: requireUser,
       config,
-      schema: { tags, summary: "Remove an override (204, or 404 when there was none)", querystring: overrideKey },
+      schema: {
+        tags,
+        summary: "Remove an override (204, or 404 when there was none)",
+        querystring: overrideKey,
+        response: { 204: z.null().describe("Removed") },
+      },
     },
     async (request, reply) => {
       const { namespace, identifier } = request.query;
       const deleted = await overrides(request, (repo, userId) => repo.deleteOverride(userId, namespace, identifier));
-      return reply.code(deleted ? 204 : 404).send(deleted ? null : undefined);
+      // A miss is a problem like every other refusal: an empty 404 would carry no problem+json and no code.
+      if (!deleted) {
+        throw new ApiError<RateLimitProblemCode>(
+          "ratelimit_override_not_found",
+          "No override for this namespace and identifier",
+        );
+      }
+      return reply.code(204).send(null);
     },
   );
 }
