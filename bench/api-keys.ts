@@ -2,7 +2,8 @@
 // (a) bare Fastify route, (r) the one-round-trip ceiling (one atomic UPDATE … RETURNING per request), (b) the route
 // behind our API-key auth (micro-batched, and one statement per request), the whole API, POST /v1/api-keys/verify,
 // keys with an hourly rate_limit or with three named limits plus monthly credits, and the standalone rate limiter.
-// Writes bench/results/api-keys.md. Settings: BENCH_ROUNDS (3), BENCH_DURATION seconds (5), BENCH_POSTGRES_URL.
+// Writes bench/results/api-keys.md. Settings: BENCH_ROUNDS (3), BENCH_DURATION seconds (5), BENCH_POSTGRES_URL;
+// BENCH_ONLY=r-spread,b-spread (figure ids) measures just those and prints them, writing no report (for tuning).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -30,6 +31,7 @@ const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = 50;
+const ONLY = process.env.BENCH_ONLY?.split(",").filter(Boolean);
 const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const here = import.meta.dirname;
 
@@ -273,18 +275,28 @@ async function main(): Promise<void> {
     const loads: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       loads.push(loadavg()[0]!);
-      for (const figure of FIGURES) {
+      for (const figure of FIGURES.filter((f) => !ONLY || ONLY.includes(f.id))) {
         const sample = await measure(figure, env, keySets, token);
         samples.get(figure.id)!.push(sample);
         console.log(
           `round ${round} ${figure.id}: ${fmt(sample.rps)} req/s, p99 ${sample.p99} ms, failures ${sample.failures}`,
         );
       }
+      if (ONLY) continue;
       for (const figure of Object.keys(SQL_FIGURES) as SqlFigure[]) {
         const rate = await sqlRate(url, figure, hashKey(keys[0]!), DURATION);
         sqlSamples.get(figure)!.push(rate);
         console.log(`round ${round} ${figure}: ${fmt(rate)} statements/s`);
       }
+    }
+    if (ONLY) {
+      for (const id of ONLY) {
+        const ratios = samples.get(id)!.map((x, i) => x.rps / (samples.get("r-spread")?.[i]?.rps ?? Number.NaN));
+        console.log(
+          `${id}: median ${fmt(median(samples.get(id)!.map((x) => x.rps)))} req/s, ÷ (r-spread) ${ratios.map((x) => fmt(x, 2)).join(", ")}`,
+        );
+      }
+      return;
     }
     const exact = await exactness(env, service, userId);
     console.log("exactness", exact);

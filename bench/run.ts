@@ -41,9 +41,11 @@ Written by \`pnpm bench\` (one benchmark: \`pnpm bench <name>\`, e.g. \`pnpm ben
 every figure beside a baseline measured in the same run, as a ratio; medians of at
 least 3 runs with the range; load only on 127.0.0.1, bounded in count and time.
 
-Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM,
+Machine of the latest run (${only.length ? only.join(", ") : "all"}): ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM,
 Node ${process.version}; pg ${pkg("pg")}, undici ${pkg("undici")}, autocannon ${pkg("autocannon")}, pg-boss ${pkg("pg-boss")}.
 Postgres: the machine's server at 127.0.0.1:5432 with its default configuration (unless a section says otherwise).
+A section a later run did not repeat keeps the figures of the run that wrote it, possibly on another machine of this
+size: compare ratios within a section, never absolute figures across sections.
 `;
 
 writeFileSync(join(dir, "RESULTS.md"), `${[header, ...sections].join("\n\n")}\n`);

@@ -5,14 +5,13 @@ import { createServer } from "node:net";
 import { type Database, openDatabase } from "@vx/db";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { buildApp } from "./app.js";
 import type { Config } from "./config.js";
 import type { ZodApp } from "./context.js";
 import { devSecretPath, withDevSecret } from "./dev-secret.js";
 import { ApiError } from "./errors.js";
 import { consoleAssetsDir } from "./http/console.js";
 import { createLogger } from "./logger.js";
-import { type BackgroundWorkers, startBackgroundWorkers } from "./workers/index.js";
+import type { BackgroundWorkers } from "./workers/index.js";
 
 export interface RunningServer {
   app: ZodApp;
@@ -37,7 +36,7 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
   }
   const config = await withDevSecret(baseConfig, { create: true });
   const log = options.logger ?? createLogger(config.logLevel, { production: config.production });
-  const db = await openDatabase({
+  const opening = openDatabase({
     url: config.databaseUrl,
     readUrl: config.databaseReadUrl,
     readMaxWaitMs: config.databaseReadMaxWaitMs,
@@ -47,9 +46,15 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
     waitTimeoutMs: config.databaseWaitTimeoutMs,
     onWait: (line) => log.warn(line),
   });
+  // The app's modules load while the database starts (PGlite's WASM compiles and its files are read meanwhile):
+  // a few hundred milliseconds of every start. A failed open is awaited first, so its error is the one reported.
+  const loading = Promise.all([import("./app.js"), import("./workers/index.js")]);
+  loading.catch(() => {});
+  const db = await opening;
   let app: ZodApp;
   let workers: BackgroundWorkers;
   try {
+    const [{ buildApp }, { startBackgroundWorkers }] = await loading;
     app = await buildApp({ db, config, logger: log });
     await app.ready();
     workers = config.workers ? await startBackgroundWorkers(app.appContext) : { stop: async () => {} };

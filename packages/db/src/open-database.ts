@@ -5,7 +5,7 @@ import { startEmbeddedPostgres } from "./embedded.js";
 import { DbError } from "./errors.js";
 import { listMigrationFiles, migrate } from "./migrate.js";
 import { migrationStatus } from "./migration-status.js";
-import { removePostgresFiles } from "./postgres-files.js";
+import { extractPostgresFiles, removePostgresFiles } from "./postgres-files.js";
 import { isFreshDataDir, readSnapshot, saveSnapshot } from "./snapshot.js";
 import { waitForDatabase } from "./wait-for-database.js";
 
@@ -79,7 +79,7 @@ async function startAndMigrate(
   const fresh = isFreshDataDir(folder);
   let snapshot = migrating && fresh ? await readSnapshot() : undefined;
   if (fresh && folder) options.progress?.(`creating the embedded database in ${folder} (first start only)…`);
-  const embedded = await startEmbeddedPostgres({ dataDir: folder, loadDataDir: snapshot }).catch(async (error) => {
+  const embedded = await startFrom(folder, snapshot).catch(async (error) => {
     if (!fresh) throw damaged(folder, error);
     if (!snapshot) throw error;
     // A damaged snapshot must never stop a start: clear what it left in the new folder and run initdb instead.
@@ -97,6 +97,14 @@ async function startAndMigrate(
   await migrateOrClose(db);
   if (fresh && !snapshot) await saveSnapshot(await embedded.dump()).catch(() => {});
   return db;
+}
+
+/** A folder gets the snapshot's files written straight into it; an in-memory database loads it through PGlite. */
+async function startFrom(folder: string | undefined, snapshot: Uint8Array<ArrayBuffer> | undefined) {
+  if (!snapshot) return startEmbeddedPostgres({ dataDir: folder });
+  if (!folder) return startEmbeddedPostgres({ loadDataDir: new Blob([snapshot]) });
+  extractPostgresFiles(snapshot, folder);
+  return startEmbeddedPostgres({ dataDir: folder });
 }
 
 /** PGlite aborts on a folder it cannot read: say which folder, and the ways out. */

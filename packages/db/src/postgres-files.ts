@@ -3,8 +3,9 @@
  * holds our secrets (the development JWT secret, webhook keys) and the lock, which must never travel to another
  * folder or machine inside a tarball.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, normalize } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { PGlite } from "@electric-sql/pglite";
 
@@ -63,6 +64,47 @@ export function onlyPostgresEntries(archive: Uint8Array): Uint8Array {
   }
   kept.push(new Uint8Array(BLOCK * 2));
   return Buffer.concat(kept);
+}
+
+/**
+ * Writes a tarball of Postgres files (a snapshot: directories and regular files) into `folder`. What PGlite's
+ * `loadDataDir` does through its WASM file system, in about a tenth of the time: a first start saves a second.
+ * Entries that are not Postgres files, or would land outside the folder, are refused.
+ */
+export function extractPostgresFiles(archive: Uint8Array, folder: string): void {
+  const tar = archive[0] === 0x1f && archive[1] === 0x8b ? gunzipSync(archive) : archive;
+  let longName: string | undefined;
+  let version: Uint8Array | undefined;
+  for (let at = 0; at + BLOCK <= tar.length; ) {
+    const header = tar.subarray(at, at + BLOCK);
+    if (header.every((byte) => byte === 0)) break;
+    const size = Number.parseInt(text(header, 124, 12).trim() || "0", 8);
+    const body = tar.subarray(at + BLOCK, at + BLOCK + size);
+    at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+    const type = String.fromCharCode(header[156]!);
+    if (type === "L" || type === "x") {
+      longName =
+        type === "L" ? text(body, 0, size) : (/(?:^|\n)\d+ path=([^\n]*)\n/.exec(text(body, 0, size))?.[1] ?? longName);
+      continue;
+    }
+    const prefix = text(header, 345, 155);
+    const name = longName ?? (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
+    longName = undefined;
+    const relative = normalize(name.replace(/^\.?\/+/, ""));
+    if (!isPostgresFile(relative) || relative.startsWith("..")) {
+      throw new Error(`the snapshot holds an unexpected entry: ${name}`);
+    }
+    // Synchronous on purpose: a thousand small files one after another through the thread pool took 0.45 s, here
+    // 0.1 s; nothing else waits on this process's event loop while its database is being created.
+    if (type === "5") mkdirSync(join(folder, relative), { recursive: true, mode: 0o700 });
+    else if (relative === "PG_VERSION") version = body;
+    else if (type === "0" || type === "\0") writeFileSync(join(folder, relative), body, { mode: 0o600 });
+    else throw new Error(`the snapshot holds an entry of unexpected type ${JSON.stringify(type)}: ${name}`);
+  }
+  // Written last: PG_VERSION is what marks a folder as holding a database, so an extraction cut short (a crash, a
+  // full disk) leaves a folder the next start still treats as new, and fills again.
+  if (!version) throw new Error("the snapshot holds no PG_VERSION");
+  writeFileSync(join(folder, "PG_VERSION"), version, { mode: 0o600 });
 }
 
 function text(bytes: Uint8Array, from: number, length: number): string {

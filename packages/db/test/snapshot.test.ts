@@ -81,3 +81,29 @@ it("a damaged snapshot is ignored in favour of initdb and migrations", async () 
   expect(db).not.toBeInstanceOf(Error);
   if (!(db instanceof Error)) await db.close();
 });
+
+it("a damaged snapshot never stops a data folder's first start: initdb and migrations instead", async () => {
+  const [name] = await readdir(join(dir, "snapshots"));
+  await writeFile(join(dir, "snapshots", name!), "not a tarball, and no Postgres file in it either".repeat(20));
+  const folder = join(dir, "after-damaged-snapshot");
+  const db = await openDatabase({ dataDir: folder });
+  try {
+    expect((await db.query("SELECT count(*)::int AS n FROM public.vx_migrations")).rows[0]?.n).toBeGreaterThan(10);
+  } finally {
+    await db.close();
+  }
+  expect(existsSync(join(folder, "PG_VERSION"))).toBe(true);
+});
+
+it("a first start cut short while the snapshot was written is started again, not taken for a damaged database", async () => {
+  // What a crash half-way through leaves: some of Postgres's files, but not PG_VERSION (written last).
+  const folder = join(dir, "cut-short");
+  await mkdir(join(folder, "base", "1"), { recursive: true });
+  await writeFile(join(folder, "base", "1", "1259"), Buffer.alloc(8192));
+  const db = await openDatabase({ dataDir: folder });
+  try {
+    expect((await db.query("SELECT count(*)::int AS n FROM public.vx_migrations")).rows[0]?.n).toBeGreaterThan(10);
+  } finally {
+    await db.close();
+  }
+});

@@ -1,5 +1,6 @@
 /** Payload schemas: JSON Schema draft 2020-12 compiled once (Ajv) and checked on every triggered event. */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { WebhookError } from "./errors.js";
 import type { JsonSchema } from "./events.js";
 
@@ -17,7 +18,15 @@ export type PayloadValidator = (payload: unknown) => PayloadProblem[];
 // Unknown keywords (x-…, example) are annotations, as 2020-12 says; `format` is an annotation too unless an
 // assertion vocabulary is asked for, so formats are not checked. Schemas are not registered by $id: two event types
 // may reuse one.
-const ajv = new Ajv2020({ strict: false, validateFormats: false, addUsedSchema: false, allErrors: true });
+// Ajv (some 80 modules) loads with the first schema, not with every process that imports the package.
+let ajv: Ajv2020 | undefined;
+function compiler(): Ajv2020 {
+  if (!ajv) {
+    const { Ajv2020 } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+    ajv = new Ajv2020({ strict: false, validateFormats: false, addUsedSchema: false, allErrors: true });
+  }
+  return ajv;
+}
 
 /** Compiles a schema, or refuses it (`invalid_schema`) naming what is wrong with it. */
 export function compilePayloadSchema(schema: JsonSchema, field = "schema"): PayloadValidator {
@@ -29,7 +38,7 @@ export function compilePayloadSchema(schema: JsonSchema, field = "schema"): Payl
   }
   let validate: ValidateFunction;
   try {
-    validate = ajv.compile(schema);
+    validate = compiler().compile(schema);
   } catch (error) {
     throw new WebhookError("invalid_schema", `${field} is not a valid JSON Schema: ${(error as Error).message}`, {
       cause: error,

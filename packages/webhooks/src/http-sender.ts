@@ -1,7 +1,7 @@
 /** The default way deliveries leave: undici with keep-alive, a per-request timeout and a DNS check on connect. */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "node:dns";
 import { isIP } from "node:net";
-import { Agent, request } from "undici";
+import type { Agent } from "undici";
 import { isPrivateAddress } from "./private-address.js";
 
 export interface HttpRequest {
@@ -41,15 +41,23 @@ export const MAX_RESPONSE_BYTES = 4096;
 export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
   const allowPrivate = options.allowPrivateUrls ?? false;
   const limit = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-  const agent = new Agent({
-    connections: options.connections ?? 64,
-    keepAliveTimeout: 30_000,
-    // Checking the resolved addresses at connect time is what defeats DNS rebinding.
-    connect: allowPrivate ? {} : { lookup: publicOnlyLookup },
-  });
+  // undici (over 100 modules) loads with the first delivery, not with every process that merely can deliver:
+  // a tenth of a second of each API start.
+  let client: Promise<{ agent: Agent; request: typeof import("undici").request }> | undefined;
+  const connect = () =>
+    (client ??= import("undici").then(({ Agent, request }) => ({
+      agent: new Agent({
+        connections: options.connections ?? 64,
+        keepAliveTimeout: 30_000,
+        // Checking the resolved addresses at connect time is what defeats DNS rebinding.
+        connect: allowPrivate ? {} : { lookup: publicOnlyLookup },
+      }),
+      request,
+    })));
   return {
     async send(req) {
       if (!allowPrivate) refuseLiteralPrivateHost(req.url);
+      const { agent, request } = await connect();
       const response = await request(req.url, {
         method: "POST",
         headers: req.headers,
@@ -64,7 +72,9 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
       };
     },
     // destroy, not close: a socket left hanging by a timed-out request must not hold shutdown.
-    close: () => agent.destroy(),
+    close: async () => {
+      if (client) await (await client).agent.destroy();
+    },
   };
 }
 
