@@ -1,5 +1,6 @@
 // Compliance on PGlite and Postgres: the four repository contracts, the audit triggers, GDPR export and
 // erasure end to end, consents through RLS, and a retention pass with the specification's defaults.
+import { ApiKeyService } from "@vx/api-keys";
 import { AuditService, ConsentService, subjectSha256 } from "@vx/compliance";
 import {
   describeAuditRepository,
@@ -13,6 +14,7 @@ import {
   type Database,
   eraseUserData,
   exportUserData,
+  PgApiKeyRepository,
   PgAuditRepository,
   PgConsentRepository,
   runCleanup,
@@ -108,6 +110,29 @@ describeDatabases("compliance", ({ db, target }) => {
         [user.userId],
       );
       expect(await trail(db(), user.userId)).toEqual(before);
+    });
+
+    it("writes nothing for verifications that spend credits and named limits, and records an owner's credit change", async () => {
+      const user = await createUser(db());
+      const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()) });
+      const { apiKey, plainKey } = await keys.createApiKey({
+        user_id: user,
+        name: "metered",
+        ratelimits: [{ name: "second", limit: 100, duration_ms: 1000, auto_apply: true }],
+        credits: { remaining: 50, refill: { interval: "monthly", amount: 50 } },
+      });
+      const before = await trail(db(), user);
+      // One at a time (the one-statement path) and several at once (one micro-batched statement).
+      for (let i = 0; i < 3; i++) expect((await keys.verifyApiKey(plainKey)).valid).toBe(true);
+      const together = await Promise.all(Array.from({ length: 5 }, () => keys.verifyApiKey(plainKey)));
+      expect(together.every((result) => result.valid)).toBe(true);
+      expect(await trail(db(), user)).toEqual(before);
+
+      await keys.changeCredits(apiKey.id, user, { op: "increment", amount: 10 });
+      const after = await trail(db(), user);
+      expect(after.slice(before.length).map((r) => [r.action, r.metadata.changed])).toEqual([
+        ["api_key.updated", ["credits_remaining"]],
+      ]);
     });
 
     it("is part of the change's transaction: a rolled-back change leaves no entry", async () => {
