@@ -17,7 +17,7 @@ export async function backupEmbedded(dataDir: string, file: string): Promise<{ b
   try {
     const pglite = await PGlite.create({ dataDir });
     try {
-      const bytes = new Uint8Array(await (await dumpPostgresFiles(pglite)).arrayBuffer());
+      const bytes = await dumpPostgresFiles(pglite);
       await writeFile(file, bytes);
       return { bytes: bytes.length };
     } finally {

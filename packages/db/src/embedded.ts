@@ -11,8 +11,11 @@ export interface EmbeddedPostgres {
   /** Connections beyond this are refused ("too many clients"), so pools must stay below it. */
   maxConnections: number;
   stop(): Promise<void>;
-  /** A gzipped tarball of the data directory's Postgres files (what `loadDataDir` takes): no secrets, no lock. */
-  dump(): Promise<Blob>;
+  /**
+   * A tarball of the data directory's Postgres files (what `loadDataDir` takes): no secrets, no lock. Gzipped
+   * unless `compress` is false.
+   */
+  dump(options?: { compress?: boolean }): Promise<Blob>;
 }
 
 export interface EmbeddedOptions {
@@ -64,7 +67,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   return {
     url,
     maxConnections,
-    dump: () => dumpPostgresFiles(pglite),
+    dump: async (options) => new Blob([await dumpPostgresFiles(pglite, options)]),
     async stop() {
       await server.stop();
       await pglite.close();

@@ -95,7 +95,10 @@ async function startAndMigrate(
   const db = new Database({ kind: "pglite", url: embedded.url, poolSize, onClose });
   if (!migrating) return db;
   await migrateOrClose(db);
-  if (fresh && !snapshot) await saveSnapshot(await embedded.dump()).catch(() => {});
+  if (fresh && !snapshot) {
+    const tar = new Uint8Array(await (await embedded.dump({ compress: false })).arrayBuffer());
+    await saveSnapshot(tar).catch(() => {});
+  }
   return db;
 }
 
