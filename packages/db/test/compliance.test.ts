@@ -135,6 +135,28 @@ describeDatabases("compliance", ({ db, target }) => {
       ]);
     });
 
+    it("records a settings change made in the same update as a usage count, and a later owner's change of a new kind", async () => {
+      const user = await createUser(db());
+      const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()) });
+      const { apiKey } = await keys.createApiKey({ user_id: user, name: "counted" });
+      const before = await trail(db(), user);
+      // Migration 019 compares a verification (usage_count moves) on the settings columns only: a setting changed in
+      // the same statement must still be audited.
+      await db().query("UPDATE api_keys SET usage_count = usage_count + 1, name = 'renamed' WHERE id = $1", [
+        apiKey.id,
+      ]);
+      await db().query("UPDATE api_keys SET usage_count = usage_count + 1, last_used_at = now() WHERE id = $1", [
+        apiKey.id,
+      ]);
+      // Without a usage change, the whole row (minus bookkeeping) is compared, whatever the column.
+      await db().query(`UPDATE api_keys SET meta = '{"plan": "pro"}' WHERE id = $1`, [apiKey.id]);
+      const after = await trail(db(), user);
+      expect(after.slice(before.length).map((r) => [r.action, r.metadata.changed])).toEqual([
+        ["api_key.updated", ["name"]],
+        ["api_key.updated", ["meta"]],
+      ]);
+    });
+
     it("is part of the change's transaction: a rolled-back change leaves no entry", async () => {
       const user = await createUser(db());
       const failed = db().asUser(user, async (tx) => {
