@@ -96,13 +96,13 @@ DECLARE
   v_n_disabled integer[];
   v_n_expired integer[];
   v_n_scope integer[];
-  v_idns public.api_key_identities[] := '{}';
+  v_idns public.api_key_identities[] := ARRAY[]::public.api_key_identities[];
   v_idn public.api_key_identities;
-  v_idn_ids uuid[] := '{}';
-  v_icredits integer[] := '{}';
-  v_irefill_at timestamptz[] := '{}';
-  v_istate jsonb[] := '{}';
-  v_icounted boolean[] := '{}';
+  v_idn_ids uuid[] := ARRAY[]::uuid[];
+  v_icredits integer[] := ARRAY[]::integer[];
+  v_irefill_at timestamptz[] := ARRAY[]::timestamptz[];
+  v_istate jsonb[] := ARRAY[]::jsonb[];
+  v_icounted boolean[] := ARRAY[]::boolean[];
   v_limited boolean;
   v_with_identity boolean;
   v_code text;
@@ -207,7 +207,7 @@ BEGIN
     v_cost := p_costs[i];
     k := CASE WHEN v_key.identity_id IS NULL THEN NULL ELSE array_position(v_idn_ids, v_key.identity_id) END;
     v_idn := CASE WHEN k IS NULL THEN NULL ELSE v_idns[k] END;
-    v_limits := '{}';
+    v_limits := ARRAY[]::json[];
     v_key_state := NULL;
     v_idn_state := NULL;
     v_code := CASE
@@ -221,7 +221,7 @@ BEGIN
     END;
     IF v_code = 'VALID' AND (v_key.ratelimits <> '[]' OR (k IS NOT NULL AND v_idn.ratelimits <> '[]')) THEN
       IF p_ratelimits[i] = '' THEN
-        v_requested := '{}';
+        v_requested := '{}'::jsonb;
       ELSE
         v_requested := (SELECT jsonb_object_agg(split_part(r, ':', 1), nullif(split_part(r, ':', 2), '')::integer)
           FROM unnest(string_to_array(p_ratelimits[i], ' ')) AS r);
