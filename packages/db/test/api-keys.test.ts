@@ -107,6 +107,65 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
       expect(renamed.updated_at.getTime()).not.toBe(apiKey.updated_at.getTime());
     });
 
+    it("refills credits in verification at the moment vx_credits_last_refill names, at every month edge", async () => {
+      // The verification function computes the refill moment inline (migration 021); the owner's credit changes
+      // call vx_credits_last_refill. A key refilled just at that moment must not refill again, and one refilled a
+      // microsecond before it must: so the two agree to the microsecond, or this fails.
+      const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()), batching: false });
+      const alice = await createUser(db());
+      const refills = [
+        { interval: "daily", amount: 5 },
+        { interval: "monthly", amount: 5 },
+        ...[1, 15, 28, 29, 30, 31].map((refill_day) => ({ interval: "monthly", amount: 5, refill_day })),
+      ];
+      const instants = [
+        "2031-02-27T12:00:00Z",
+        "2031-02-28T00:00:00Z",
+        "2031-02-28T23:59:59.999Z",
+        "2031-03-01T00:00:00Z",
+        "2031-03-30T12:00:00Z",
+        "2031-03-31T00:00:00Z",
+        "2031-06-14T23:59:59Z",
+        "2031-06-15T00:00:00Z",
+        "2031-12-31T23:59:00Z",
+        "2032-01-01T00:00:00Z",
+        "2032-02-29T10:00:00Z",
+      ];
+      const verifyAt = async (hash: string, at: string) => {
+        const { rows } = await db().query<{ code: string; credits_remaining: number }>(
+          "SELECT code, credits_remaining FROM public.vx_api_key_verify_batch(ARRAY[$1], ARRAY[''], ARRAY[1], ARRAY[''], $2)",
+          [hash, at],
+        );
+        return rows[0];
+      };
+      for (const refill of refills) {
+        const { apiKey, plainKey } = await keys.createApiKey({
+          user_id: alice,
+          name: `refill ${JSON.stringify(refill)}`,
+          credits: { remaining: 0, refill: refill as never },
+        });
+        for (const at of instants) {
+          for (const [before, expected] of [
+            [0, { code: "USAGE_EXCEEDED", credits_remaining: 0 }],
+            [1, { code: "VALID", credits_remaining: 4 }],
+          ] as const) {
+            await db().query(
+              `UPDATE public.api_keys SET credits_remaining = 0,
+                 credits_refilled_at = public.vx_credits_last_refill($2::jsonb, $3) - make_interval(secs => $4 / 1e6)
+               WHERE id = $1`,
+              [apiKey.id, JSON.stringify(refill), at, before],
+            );
+            expect({ refill, at, before, ...(await verifyAt(hashKey(plainKey), at)) }).toEqual({
+              refill,
+              at,
+              before,
+              ...expected,
+            });
+          }
+        }
+      }
+    });
+
     it("removes a user's usage history with the user", async () => {
       const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()), batching: false });
       const alice = await createUser(db());
