@@ -107,6 +107,63 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
       expect(renamed.updated_at.getTime()).not.toBe(apiKey.updated_at.getTime());
     });
 
+    it("moves updated_at when a statement changes any settings column, never for a count, credits or a no-op", async () => {
+      // The trigger is considered only for statements that set a settings column (migration 022's UPDATE OF):
+      // each of the 13 must still move updated_at, directly in SQL as a Supabase user would write.
+      const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()), batching: false });
+      const alice = await createUser(db());
+      const bob = await createUser(db());
+      const { apiKey, plainKey } = await keys.createApiKey({ user_id: alice, name: "k", credits: { remaining: 50 } });
+      const identity = (
+        await db().query<{ id: string }>(
+          "INSERT INTO public.api_key_identities (user_id, external_id) VALUES ($1, 'customer') RETURNING id",
+          [alice],
+        )
+      ).rows[0]!.id;
+      const OLD = "2001-01-01T00:00:00.000Z";
+      const updatedAfter = async (set: string, params: unknown[] = []) => {
+        await db().query("UPDATE public.api_keys SET updated_at = $2 WHERE id = $1", [apiKey.id, OLD]);
+        await db().query(`UPDATE public.api_keys SET ${set} WHERE id = $1`, [apiKey.id, ...params]);
+        const { rows } = await db().query<{ updated_at: Date }>(
+          "SELECT updated_at FROM public.api_keys WHERE id = $1",
+          [apiKey.id],
+        );
+        return rows[0]!.updated_at.toISOString();
+      };
+      const changes: [string, unknown[]][] = [
+        ["name = 'renamed'", []],
+        ["key_prefix = 'vx_zzzzzzz'", []],
+        ["key_hash = md5('a') || md5('b')", []],
+        ["expires_at = '2200-01-01'", []],
+        ["rate_limit = 5", []],
+        ["usage_quota = 500", []],
+        ["enabled = false", []],
+        ["scopes = '{ivr:read}'", []],
+        [`meta = '{"plan": "pro"}'`, []],
+        [`ratelimits = '[{"name": "s", "limit": 9, "duration_ms": 1000, "auto_apply": false}]'`, []],
+        [`credits_refill = '{"interval": "daily", "amount": 5}'`, []],
+        ["identity_id = $2", [identity]],
+        ["identity_id = NULL, user_id = $2", [bob]],
+      ];
+      for (const [set, params] of changes) expect([set, await updatedAfter(set, params)]).not.toEqual([set, OLD]);
+      for (const set of [
+        "name = name",
+        "usage_count = usage_count + 1, last_used_at = now()",
+        "credits_remaining = 7",
+        `ratelimit_state = '{"s": [1, 9]}', credits_refilled_at = now()`,
+      ]) {
+        expect([set, await updatedAfter(set)]).toEqual([set, OLD]);
+      }
+      await db().query("UPDATE public.api_keys SET enabled = true, user_id = $2, key_hash = $3 WHERE id = $1", [
+        apiKey.id,
+        alice,
+        hashKey(plainKey),
+      ]);
+      await db().query("UPDATE public.api_keys SET updated_at = $2 WHERE id = $1", [apiKey.id, OLD]);
+      expect((await keys.verifyApiKey(plainKey, { scopes: ["ivr:read"] })).code).toBe("VALID");
+      expect((await keys.getApiKey(apiKey.id, alice)).updated_at.toISOString()).toBe(OLD);
+    });
+
     it("refills credits in verification at the moment vx_credits_last_refill names, at every month edge", async () => {
       // The verification function computes the refill moment inline (migration 021); the owner's credit changes
       // call vx_credits_last_refill. A key refilled just at that moment must not refill again, and one refilled a
