@@ -4,8 +4,13 @@ import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/pro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { backupEmbedded, openDatabase } from "@vx/db";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { schemaSnapshot } from "./schema-snapshot.js";
+
+// Each test here starts an empty data folder: initdb and every migration on PGlite, then a snapshot. Alone that is
+// 4–9 s, but beside the Postgres files of a full run (two at a time on 2 cores) it once took over the default 30 s:
+// the assertions are about what the folder holds, not how fast it fills.
+vi.setConfig({ testTimeout: 90_000 });
 
 let dir: string;
 const previous = process.env.VX_PGLITE_SNAPSHOT_DIR;
