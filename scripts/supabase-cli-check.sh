@@ -28,7 +28,6 @@ ADVISOR_ALLOWED=(
 ADVISOR_IGNORED_NAMES=(unused_index)
 LINT_ALLOWED=(
   "public.vx_verify_api_keys unused variable \"i\"|The FOR loop declares its own i, so the DECLAREd one is dead but harmless; dropping it means re-creating the hot verification function, which migrations that change verification do anyway."
-  "public.vx_api_key_verify_batch unused variable \"i\"|Migration 015's successor of vx_verify_api_keys, same dead loop variable, same reason; the next migration that re-creates it drops it."
   "public.vx_ratelimit_batch name of parameter \"limit\" is reserved keyword|A result column (RETURNS TABLE), named as the API field callers read (limit) and always quoted in the body; renaming it would change what every caller reads."
   "public.vx_table_dependents_ddl target type is different type than source type|Migration 017's helper starts its DDL list as the literal '{}' (text) assigned to text[]: an empty array, as intended; it runs once, at migration time."
   "public.vx_row_type_functions_ddl target type is different type than source type|Same migration-time helper of 017, same '{}' literal."

@@ -115,7 +115,6 @@ DECLARE
   v_tat numeric;
   v_next numeric;
   v_ok boolean;
-  i integer;
   j integer;
   k integer;
 BEGIN

@@ -114,7 +114,6 @@ DECLARE
   v_tat numeric;
   v_next numeric;
   v_ok boolean;
-  i integer;
   j integer;
   k integer;
 BEGIN

@@ -1,5 +1,5 @@
 // The api-keys repository contract, its concurrency proof and the RLS path, on PGlite and on Postgres.
-import { ApiKeyService, hashKey } from "@vx/api-keys";
+import { ApiKeyService, type CreditsRefill, hashKey } from "@vx/api-keys";
 import { describeApiKeyRepository, describeRateLimitRepository } from "@vx/api-keys/testing";
 import { createUser, describeDatabases } from "@vx/db/testing";
 import { describe, expect, it } from "vitest";
@@ -170,10 +170,10 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
       // microsecond before it must: so the two agree to the microsecond, or this fails.
       const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()), batching: false });
       const alice = await createUser(db());
-      const refills = [
+      const refills: CreditsRefill[] = [
         { interval: "daily", amount: 5 },
         { interval: "monthly", amount: 5 },
-        ...[1, 15, 28, 29, 30, 31].map((refill_day) => ({ interval: "monthly", amount: 5, refill_day })),
+        ...[1, 15, 28, 29, 30, 31].map((refill_day) => ({ interval: "monthly" as const, amount: 5, refill_day })),
       ];
       const instants = [
         "2031-02-27T12:00:00Z",
@@ -199,7 +199,7 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
         const { apiKey, plainKey } = await keys.createApiKey({
           user_id: alice,
           name: `refill ${JSON.stringify(refill)}`,
-          credits: { remaining: 0, refill: refill as never },
+          credits: { remaining: 0, refill },
         });
         for (const at of instants) {
           for (const [before, expected] of [
