@@ -233,6 +233,7 @@ async function workerCommand(baseConfig: Config): Promise<number> {
     url: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
     waitTimeoutMs: config.databaseWaitTimeoutMs,
     onWait: (line) => log.warn(line),
   });

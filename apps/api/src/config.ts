@@ -22,6 +22,8 @@ export interface Config {
   databasePoolSize?: number;
   /** How long `vx serve` and `vx worker` wait for an unreachable DATABASE_URL at start-up before giving up. */
   databaseWaitTimeoutMs: number;
+  /** How long a request waits for a pooled connection to DATABASE_URL before a 503 (the pool's connect timeout). */
+  databaseConnectTimeoutMs?: number;
   /** HS256 secret JWTs are verified with (SUPABASE_JWT_SECRET, or the generated development secret). */
   jwtSecret?: string;
   /** True when `jwtSecret` is the generated development secret, not configured. */
@@ -108,6 +110,10 @@ export const variables = {
   VX_DATA_DIR: { schema: z.string().min(1), must: "be a folder path or `memory`" },
   DATABASE_POOL_SIZE: { schema: integer(1, 200), must: "be an integer between 1 and 200" },
   DATABASE_WAIT_TIMEOUT_MS: { schema: integer(0, 3_600_000), must: "be milliseconds between 0 and 3600000" },
+  DATABASE_CONNECT_TIMEOUT_MS: {
+    schema: integer(100, 600_000),
+    must: "be milliseconds between 100 and 600000 (how long a request waits for a database connection before a 503)",
+  },
   SUPABASE_JWT_SECRET: { schema: z.string().min(32), must: "be at least 32 characters long", secret: true },
   SUPABASE_URL: { schema: httpUrl, must: "be an http(s) URL such as https://<project>.supabase.co" },
   JWT_AUDIENCE: { schema: z.string().min(1), must: "be a non-empty audience such as `authenticated`" },
@@ -213,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: parsed.VX_DATA_DIR ?? "./.vx-data",
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     databaseWaitTimeoutMs: parsed.DATABASE_WAIT_TIMEOUT_MS ?? 60_000,
+    databaseConnectTimeoutMs: parsed.DATABASE_CONNECT_TIMEOUT_MS,
     jwtSecret: parsed.SUPABASE_JWT_SECRET,
     jwtSecretIsDevelopment: false,
     supabaseUrl: parsed.SUPABASE_URL?.replace(/\/$/, ""),

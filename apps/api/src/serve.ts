@@ -42,6 +42,7 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
     readMaxWaitMs: config.databaseReadMaxWaitMs,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
     migrate: true,
     waitTimeoutMs: config.databaseWaitTimeoutMs,
     onWait: (line) => log.warn(line),

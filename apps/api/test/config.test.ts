@@ -37,6 +37,10 @@ describe("loadConfig", () => {
     expect(errorOf({ CORS_ORIGIN: "https://a.example/path" })).toMatch(/^CORS_ORIGIN must be/);
     expect(errorOf({ VX_WORKERS: "maybe" })).toBe('VX_WORKERS must be on or off, got "maybe"');
     expect(errorOf({ VX_CONSOLE: "maybe" })).toBe('VX_CONSOLE must be on or off, got "maybe"');
+    expect(errorOf({ DATABASE_CONNECT_TIMEOUT_MS: "0" })).toMatch(
+      /^DATABASE_CONNECT_TIMEOUT_MS must be milliseconds between 100 and 600000 .*, got "0"$/,
+    );
+    expect(loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: "30000" }).databaseConnectTimeoutMs).toBe(30_000);
   });
 
   it("never echoes secrets or connection strings in its errors", () => {

@@ -47,6 +47,12 @@ export interface DatabaseOptions {
    * the read began (default 100 ms). Past it, the read runs on the primary. 0: never wait.
    */
   readMaxWaitMs?: number;
+  /**
+   * How long a statement waits for a connection, whether Postgres is slow to accept one or every pooled
+   * connection is busy, before it fails with an error `isDatabaseUnavailable` recognises (a 503). Default 5000 ms.
+   * Raise it where bursts of many statements on one hot row are expected to queue. Embedded PGlite: no limit.
+   */
+  connectTimeoutMs?: number;
   /** Runs after the pool is closed: stops the embedded server. */
   onClose?: () => Promise<void>;
 }
@@ -62,7 +68,7 @@ export const DEFAULT_READ_MAX_WAIT_MS = 100;
  * Nor must the primary: while Postgres is down or full, a request waits at most this long for a connection, then
  * fails with an error `isDatabaseUnavailable` recognises (a 503). Embedded PGlite runs in this process: no limit.
  */
-const CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 export class Database implements Queryable {
   readonly kind: DatabaseKind;
@@ -85,7 +91,9 @@ export class Database implements Queryable {
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
-      ...(options.kind === "postgres" ? { connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true } : {}),
+      ...(options.kind === "postgres"
+        ? { connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, keepAlive: true }
+        : {}),
     });
     // An idle client losing its server must not crash the process; the pool replaces it.
     this.pool.on("error", () => {});

@@ -22,6 +22,8 @@ export interface OpenDatabaseOptions {
   readUrl?: string;
   /** Read-your-writes bound for replica reads (default 100 ms): see `DatabaseOptions.readMaxWaitMs`. */
   readMaxWaitMs?: number;
+  /** With `url`: how long a statement waits for a connection before a 503 (default 5000 ms): see `DatabaseOptions`. */
+  connectTimeoutMs?: number;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   /** Told in plain words about a slow step before it starts (creating the embedded database takes seconds). */
@@ -49,6 +51,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     poolSize: options.poolSize,
     readUrl: options.readUrl,
     readMaxWaitMs: options.readMaxWaitMs,
+    connectTimeoutMs: options.connectTimeoutMs,
   });
   if (options.migrate !== false) await migrateOrClose(db);
   return db;

@@ -1,7 +1,7 @@
 // The api-keys repository contract, its concurrency proof and the RLS path, on PGlite and on Postgres.
 import { ApiKeyService, type CreditsRefill, hashKey } from "@vx/api-keys";
 import { describeApiKeyRepository, describeRateLimitRepository } from "@vx/api-keys/testing";
-import { createUser, describeDatabases } from "@vx/db/testing";
+import { createUser, describeDatabases, TEST_CONNECT_TIMEOUT_MS } from "@vx/db/testing";
 import { describe, expect, it } from "vitest";
 import { Database, PgApiKeyRepository, PgRateLimitRepository } from "../src/index.js";
 
@@ -9,7 +9,12 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
   describeApiKeyRepository(target, () => {
     // "Another API process": its own pool on the same database. PGlite's socket resets connections beyond
     // its limit, so the second pool stays small there.
-    const peerDb = new Database({ kind: db().kind, url: db().url, poolSize: target === "pglite" ? 4 : 10 });
+    const peerDb = new Database({
+      kind: db().kind,
+      url: db().url,
+      poolSize: target === "pglite" ? 4 : 10,
+      connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS,
+    });
     return {
       repository: new PgApiKeyRepository(db()),
       peer: new PgApiKeyRepository(peerDb),
@@ -19,7 +24,12 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
   });
 
   describeRateLimitRepository(target, () => {
-    const peerDb = new Database({ kind: db().kind, url: db().url, poolSize: target === "pglite" ? 4 : 10 });
+    const peerDb = new Database({
+      kind: db().kind,
+      url: db().url,
+      poolSize: target === "pglite" ? 4 : 10,
+      connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS,
+    });
     return {
       repository: new PgRateLimitRepository(db()),
       peer: new PgRateLimitRepository(peerDb),

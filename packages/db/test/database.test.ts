@@ -1,9 +1,9 @@
 // The Database handle: RLS context per transaction, rollback on failure, health check.
-import { operationName } from "@vx/db";
+import { Database, isDatabaseUnavailable, operationName } from "@vx/db";
 import { createUser, describeDatabases } from "@vx/db/testing";
 import { expect, it } from "vitest";
 
-describeDatabases("database handle", ({ db }) => {
+describeDatabases("database handle", ({ db, target }) => {
   it("runs user work as role authenticated with the user's claims", async () => {
     const userId = await createUser(db());
     const seen = await db().asUser(
@@ -63,6 +63,25 @@ describeDatabases("database handle", ({ db }) => {
     const health = await db().health();
     expect(health.healthy).toBe(true);
     expect(health.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  // A full pool is an outage to the caller (a 503), after connectTimeoutMs, not a request held forever.
+  it.runIf(target === "postgres")("fails a statement queued behind a busy pool after connectTimeoutMs", async () => {
+    const small = new Database({ kind: "postgres", url: db().url, poolSize: 1, connectTimeoutMs: 300 });
+    try {
+      let release!: () => void;
+      const held = small.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+      const started = Date.now();
+      const error = await small.query("SELECT 1").catch((e: unknown) => e);
+      const waited = Date.now() - started;
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      expect(waited).toBeGreaterThanOrEqual(250);
+      release();
+      await held;
+      expect((await small.query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await small.close();
+    }
   });
 });
 

@@ -10,6 +10,7 @@ export {
   createPostgresTestDatabase,
   createTestDatabase,
   runOnServer,
+  TEST_CONNECT_TIMEOUT_MS,
   testPostgresUrl,
   withDatabase,
 } from "./test-database.js";

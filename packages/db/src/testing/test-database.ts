@@ -18,6 +18,9 @@ export function testPostgresUrl(): string | undefined {
   return process.env.TEST_DATABASE_URL || undefined;
 }
 
+/** How long test pools wait for a connection: see createPostgresTestDatabase. */
+export const TEST_CONNECT_TIMEOUT_MS = 60_000;
+
 export async function createTestDatabase(target: TestTarget): Promise<TestDatabase> {
   return target === "pglite" ? createPgliteTestDatabase() : createPostgresTestDatabase(requireUrl());
 }
@@ -32,7 +35,9 @@ export async function createPostgresTestDatabase(serverUrl: string): Promise<Tes
   const name = `vx_test_${randomBytes(6).toString("hex")}`;
   await runOnServer(serverUrl, `CREATE DATABASE ${name}`);
   const url = withDatabase(serverUrl, name);
-  const db = await openDatabase({ url, poolSize: 20 });
+  // The contract suites queue hundreds of statements on one hot row while every other test file runs beside
+  // them: a wait of over 5 s for a pooled connection (the product's 503 bound, tested on its own) is load here.
+  const db = await openDatabase({ url, poolSize: 20, connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS });
   return {
     target: "postgres",
     db,
