@@ -233,6 +233,72 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
       }
     });
 
+    it("refuses meta that is not an object or over 8192 bytes as text, as check_violation naming <table>_meta_check", async () => {
+      // Migration 023 moved this rule from a CHECK constraint to a trigger on statements that set meta: callers
+      // reading the SQLSTATE or the constraint name must see what the CHECK gave them.
+      const alice = await createUser(db());
+      // jsonb prints {"blob": "…"}: 12 bytes around the value.
+      const fits = JSON.stringify({ blob: "x".repeat(8192 - 12) });
+      const big = JSON.stringify({ blob: "x".repeat(8192 - 11) });
+      for (const table of ["api_keys", "api_key_identities"] as const) {
+        const insert =
+          table === "api_keys"
+            ? "INSERT INTO public.api_keys (user_id, name, key_prefix, key_hash, meta) VALUES ($1, 'k', 'vx_abcdefg', md5(random()::text) || md5(random()::text), $2) RETURNING id"
+            : "INSERT INTO public.api_key_identities (user_id, external_id, meta) VALUES ($1, md5(random()::text), $2) RETURNING id";
+        for (const meta of ["[1]", '"text"', big]) {
+          await expect(db().query(insert, [alice, meta]), `${table} ${meta.slice(0, 10)}`).rejects.toMatchObject({
+            code: "23514",
+            constraint: `${table}_meta_check`,
+            table,
+            column: "meta",
+          });
+        }
+        const id = (await db().query<{ id: string }>(insert, [alice, fits])).rows[0]!.id;
+        await db().query(`UPDATE public.${table} SET meta = NULL WHERE id = $1`, [id]);
+        await expect(db().query(`UPDATE public.${table} SET meta = $2 WHERE id = $1`, [id, big])).rejects.toMatchObject(
+          {
+            code: "23514",
+            constraint: `${table}_meta_check`,
+          },
+        );
+        const { rows } = await db().query<{ meta: unknown }>(`SELECT meta FROM public.${table} WHERE id = $1`, [id]);
+        expect(rows).toEqual([{ meta: null }]);
+      }
+    });
+
+    it("checks meta only in statements that set it: a verification never re-reads a key's meta", async () => {
+      // Every CHECK runs on every UPDATE; migration 023's trigger runs only for statements that set meta. Proof
+      // without a clock: a meta that breaks the rule, stored past the trigger, leaves verification and a rename in
+      // SQL working (a CHECK would have refused both), while a statement that sets meta is still refused.
+      const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()), batching: false });
+      const alice = await createUser(db());
+      const { apiKey, plainKey } = await keys.createApiKey({
+        user_id: alice,
+        name: "k",
+        meta: { plan: "pro" },
+        credits: { remaining: 5 },
+        ratelimits: [{ name: "s", limit: 10, duration_ms: 1000, auto_apply: true }],
+      });
+      await db().transaction(async (tx) => {
+        await tx.query("SET LOCAL session_replication_role = replica");
+        await tx.query("UPDATE public.api_keys SET meta = '[\"not an object\"]' WHERE id = $1", [apiKey.id]);
+      });
+      const verified = await keys.verifyApiKey(plainKey);
+      expect(verified).toMatchObject({ valid: true, meta: ["not an object"] });
+      expect((await keys.getApiKey(apiKey.id, alice)).usage_count).toBe(1);
+      await db().query("UPDATE public.api_keys SET name = 'renamed' WHERE id = $1", [apiKey.id]);
+      expect((await keys.getApiKey(apiKey.id, alice)).name).toBe("renamed");
+      await expect(
+        db().query("UPDATE public.api_keys SET meta = meta WHERE id = $1", [apiKey.id]),
+      ).rejects.toMatchObject({ code: "23514", constraint: "api_keys_meta_check" });
+      const { rows } = await db().query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_constraint
+           WHERE conrelid IN ('public.api_keys'::regclass, 'public.api_key_identities'::regclass)
+             AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%meta%'`,
+      );
+      expect(rows[0]!.n).toBe(0);
+    });
+
     it("removes a user's usage history with the user", async () => {
       const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db()), batching: false });
       const alice = await createUser(db());
