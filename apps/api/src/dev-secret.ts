@@ -3,9 +3,11 @@
  * data folder so `vx token` can sign tokens the server accepts, with zero configuration. Never used in production.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "./config.js";
+import { createFileOnce } from "./create-file-once.js";
+import { ApiError } from "./errors.js";
 
 export const DEV_SECRET_FILE = "dev-jwt-secret";
 
@@ -31,13 +33,16 @@ export async function withDevSecret(config: Config, options: { create: boolean }
   if (existing) return development(config, existing);
   if (!options.create) return config;
   await mkdir(config.dataDir, { recursive: true });
-  try {
-    await writeFile(path, `${randomSecret()}\n`, { mode: 0o600, flag: "wx" });
-  } catch (error) {
-    // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  // Another process may create it first: then this one uses theirs.
+  await createFileOnce(path, `${randomSecret()}\n`);
+  const secret = await readSecret(path);
+  if (!secret) {
+    throw new ApiError(
+      "invalid_config",
+      `${path} holds no development JWT secret (under 32 characters): delete it to have a new one made (tokens signed with the old one then stop working)`,
+    );
   }
-  return development(config, (await readSecret(path))!);
+  return development(config, secret);
 }
 
 function development(config: Config, secret: string): Config {

@@ -1,5 +1,5 @@
 // The development JWT secret: created once by serve, shared with `vx token`, never used when a real one is configured.
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -23,6 +23,22 @@ describe("development JWT secret", () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await withDevSecret(config, { create: true })).jwtSecret).toBe(first.jwtSecret);
     expect((await withDevSecret(config, { create: false })).jwtSecret).toBe(first.jwtSecret);
+  });
+
+  it("names a damaged secret file and what to do, instead of running without a secret", async () => {
+    const file = join(dir, DEV_SECRET_FILE);
+    await writeFile(file, "short\n");
+    await expect(withDevSecret(loadConfig({ VX_DATA_DIR: dir }), { create: true })).rejects.toMatchObject({
+      code: "invalid_config",
+      message: `${file} holds no development JWT secret (under 32 characters): delete it to have a new one made (tokens signed with the old one then stop working)`,
+    });
+    expect(await readFile(file, "utf8")).toBe("short\n");
+  });
+
+  it("is shared by processes that start at once", async () => {
+    const config = loadConfig({ VX_DATA_DIR: join(dir, "data") });
+    const secrets = await Promise.all(Array.from({ length: 10 }, () => withDevSecret(config, { create: true })));
+    expect(new Set(secrets.map((s) => s.jwtSecret)).size).toBe(1);
   });
 
   it("is not created by readers such as `vx token`", async () => {

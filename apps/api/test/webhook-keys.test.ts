@@ -1,7 +1,7 @@
 // Webhook secrets at rest through the CLI: the development key file, a wrong key refusing the start in one line, and
 // `vx webhook-keys reencrypt` moving secrets to a new key so the old one can be dropped.
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,6 +63,19 @@ describe("webhook secret keys", () => {
     const worker = await webhookCipher(loadConfig(env));
     expect(worker.decrypt(serve.encrypt("whsec_shared"))).toBe("whsec_shared");
     expect((await stat(join(dir, "pg-dev", WEBHOOK_KEY_FILE))).mode & 0o777).toBe(0o600);
+  });
+
+  it("names a damaged development key file and what to do, instead of starting with a key it cannot read", async () => {
+    const file = join(dir, "damaged", WEBHOOK_KEY_FILE);
+    await mkdir(join(dir, "damaged"));
+    await writeFile(file, "\n");
+    await expect(webhookCipher(loadConfig({ VX_DATA_DIR: join(dir, "damaged") }))).rejects.toMatchObject({
+      code: "invalid_config",
+      message: expect.stringMatching(
+        new RegExp(`^${file} is not a development webhook key \\(.+\\): restore it, or delete it`),
+      ),
+    });
+    expect(await readFile(file, "utf8")).toBe("\n");
   });
 
   it("refuses production without VX_WEBHOOK_SECRET_KEYS, and a malformed keyring, in one line", () => {

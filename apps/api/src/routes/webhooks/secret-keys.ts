@@ -4,7 +4,7 @@
  * missing or wrong key stops the start with one line instead of signing with a wrong secret.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isDatabaseUnavailable, PgWebhookRepository, PgWebhookSecretStore, type Queryable } from "@vx/db";
 import {
@@ -19,6 +19,7 @@ import {
 } from "@vx/webhooks";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
+import { createFileOnce } from "../../create-file-once.js";
 import { ApiError } from "../../errors.js";
 
 export const WEBHOOK_KEY_FILE = "webhook-secret-key";
@@ -87,7 +88,16 @@ async function keyring(config: Config): Promise<SecretKey[]> {
   // loadConfig refuses production without keys; this is development only.
   const file = keyFile(config);
   if (!file) return [{ id: "process", key: randomBytes(32) }];
-  return parseKeyring(await readOrCreateKey(file, config.dataDir));
+  try {
+    return parseKeyring(await readOrCreateKey(file, config.dataDir));
+  } catch (error) {
+    if (!isWebhookError(error, "invalid_input")) throw error;
+    throw new ApiError(
+      "invalid_config",
+      `${file} is not a development webhook key (${error.message}): restore it, or delete it to have a new one made (webhook secrets stored under the old one then cannot be read)`,
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -101,11 +111,7 @@ function keyFile(config: Config): string | undefined {
 
 async function readOrCreateKey(path: string, dataDir: string): Promise<string> {
   await mkdir(dataDir, { recursive: true });
-  try {
-    await writeFile(path, `dev:${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
-  } catch (error) {
-    // Another process, or an earlier start, created it: use that one.
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  }
+  // Another process, or an earlier start, may have created it: then this one uses that one.
+  await createFileOnce(path, `dev:${randomBytes(32).toString("base64")}\n`);
   return (await readFile(path, "utf8")).trim();
 }
