@@ -542,6 +542,11 @@ describeDatabases("/v1/api-keys", ({ db }) => {
       const zero = await limit(headers, { duration_ms: 0 });
       expect(zero.statusCode).toBe(400);
       expect(zero.json().errors.map((e: { field: string }) => e.field)).toContain("body.duration_ms");
+      const blank = await limit(headers, { namespace: "   " });
+      expect(blank.statusCode).toBe(400);
+      expect(blank.json().errors).toContainEqual(
+        expect.objectContaining({ field: "body.namespace", message: expect.stringContaining("whitespace") }),
+      );
       const set = await t.app.inject({
         method: "PUT",
         url: "/v1/ratelimits/overrides",

@@ -138,6 +138,7 @@ describe("vx backup, restore and cleanup", () => {
     expect(cleanup.code).toBe(0);
     expect(cleanup.stdout).toMatch(/^audit_logs +deleted 0 in \d+ batches/m);
     expect(cleanup.stdout).toMatch(/^webhook_logs +deleted 0/m);
+    expect(cleanup.stdout).toMatch(/^rate limiter identifiers \(idle for an hour\) pruned 0$/m);
 
     expect((await run(["backup", file], { VX_DATA_DIR: data })).code).toBe(0);
     const over = await run(["restore", file], { VX_DATA_DIR: data });

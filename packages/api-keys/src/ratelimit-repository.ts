@@ -45,4 +45,10 @@ export interface RateLimitRepository {
   /** The owner's overrides, in namespace and identifier order. */
   listOverrides(userId: string, namespace?: string): Promise<RateLimitOverride[]>;
   deleteOverride(userId: string, namespace: string, identifier: string): Promise<boolean>;
+  /**
+   * Deletes up to `limit` state rows that restrict nothing since `idleBefore` (their window has fully passed, so
+   * GCRA treats them as absent) and returns how many: a limiter keyed by IP or phone number would otherwise keep a
+   * row for every identifier it ever saw. No decision changes, even with calls running meanwhile.
+   */
+  pruneIdle(idleBefore: Date, limit: number): Promise<number>;
 }

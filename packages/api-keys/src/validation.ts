@@ -305,6 +305,9 @@ export function validateLimitCall(call: {
     const value = call[field];
     if (typeof value !== "string" || value.length < 1 || value.length > MAX_NAME_LENGTH) {
       issues.add(field, `must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
+    } else if (!/\S/.test(value)) {
+      // " " and "login" would be two limits that read alike in logs and overrides: almost surely a bug upstream.
+      issues.add(field, "must not be only whitespace");
     }
   }
   if (!isIntegerIn(call.limit, 1, MAX_LIMIT)) issues.add("limit", `must be a positive integer up to ${MAX_LIMIT}`);

@@ -7,13 +7,18 @@ export async function cleanupCommand(config: Config): Promise<number> {
   const [{ openDatabase }, { runRetention }] = await Promise.all([import("@vx/db"), import("../workers/retention.js")]);
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const { report, webhookEventsPurged } = await runRetention(db, config.retention, () => new Date());
+    const { report, webhookEventsPurged, ratelimitStatesPruned } = await runRetention(
+      db,
+      config.retention,
+      () => new Date(),
+    );
     for (const t of report.targets) {
       console.log(
         `${t.target.padEnd(13)} deleted ${t.deleted} in ${t.batches} batches (older than ${t.cutoff.toISOString()})${t.complete ? "" : ", more left for the next run"}`,
       );
     }
     console.log(`webhook events (finished) purged ${webhookEventsPurged}`);
+    console.log(`rate limiter identifiers (idle for an hour) pruned ${ratelimitStatesPruned}`);
     return 0;
   } finally {
     await db.close();

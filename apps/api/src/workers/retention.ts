@@ -1,6 +1,9 @@
-/** Hourly retention in the worker: the compliance clean-up (audit logs, webhook logs, IVR sessions) and finished webhook events. */
+/**
+ * Hourly retention in the worker: the compliance clean-up (audit logs, webhook logs, IVR sessions), finished webhook
+ * events, and the standalone rate limiter's idle state.
+ */
 import type { CleanupReport } from "@vx/compliance";
-import { type Database, PgWebhookRepository, runCleanup } from "@vx/db";
+import { type Database, PgRateLimitRepository, PgWebhookRepository, runCleanup } from "@vx/db";
 import type { Config } from "../config.js";
 import type { AppContext } from "../context.js";
 
@@ -14,13 +17,19 @@ const DAY = 24 * 60 * 60 * 1000;
 const PURGE_BATCH = 1000;
 /** Bounds one pass, so a huge backlog is worked off over several hours instead of in one long run. */
 const MAX_PURGE_BATCHES = 100;
+/**
+ * Limiter state is pruned only once idle for an hour by this process's clock, so an API process whose clock runs
+ * behind ours (by less than that) never finds a row it still counts on gone; a pruned row changes no decision anyway
+ * once its window has passed.
+ */
+const RATELIMIT_IDLE_MS = 60 * 60 * 1000;
 
 /** One retention pass: what `vx cleanup` runs by hand and the worker runs every hour. */
 export async function runRetention(
   db: Database,
   retention: Config["retention"],
   now: () => Date,
-): Promise<{ report: CleanupReport; webhookEventsPurged: number }> {
+): Promise<{ report: CleanupReport; webhookEventsPurged: number; ratelimitStatesPruned: number }> {
   const report = await runCleanup(db, { policy: retention, now });
   // Finished webhook events and their messages follow the webhook logs' retention (default 90 days).
   const days = retention.webhook_logs === undefined ? 90 : retention.webhook_logs;
@@ -34,7 +43,20 @@ export async function runRetention(
       if (n < PURGE_BATCH) break;
     }
   }
-  return { report, webhookEventsPurged: purged };
+  return { report, webhookEventsPurged: purged, ratelimitStatesPruned: await pruneIdleRateLimits(db, now()) };
+}
+
+/** Deletes the rate limiter's state rows idle for an hour: one per identifier ever limited would pile up. */
+async function pruneIdleRateLimits(db: Database, now: Date): Promise<number> {
+  const limiter = new PgRateLimitRepository(db);
+  const idleBefore = new Date(now.getTime() - RATELIMIT_IDLE_MS);
+  let pruned = 0;
+  for (let i = 0; i < MAX_PURGE_BATCHES; i++) {
+    const n = await limiter.pruneIdle(idleBefore, PURGE_BATCH);
+    pruned += n;
+    if (n < PURGE_BATCH) break;
+  }
+  return pruned;
 }
 
 export function startRetention(ctx: AppContext, options: { intervalMs?: number } = {}): RetentionJob {

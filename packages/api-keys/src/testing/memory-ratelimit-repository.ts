@@ -50,4 +50,22 @@ export class MemoryRateLimitRepository implements RateLimitRepository {
   async deleteOverride(userId: string, namespace: string, identifier: string): Promise<boolean> {
     return this.overrides.delete(keyOf(userId, namespace, identifier));
   }
+
+  async pruneIdle(idleBefore: Date, limit: number): Promise<number> {
+    const before = BigInt(idleBefore.getTime());
+    let pruned = 0;
+    for (const [key, state] of this.states) {
+      if (pruned >= limit) break;
+      if (state.tat <= before * BigInt(state.limit)) {
+        this.states.delete(key);
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+
+  /** How many identifiers have state: what pruning shrinks. */
+  get stateCount(): number {
+    return this.states.size;
+  }
 }

@@ -70,6 +70,53 @@ export function describeRateLimitRepository(
       expect(await round(150)).toBe(2);
     });
 
+    it("prunes only identifiers whose window has fully passed, and a pruned one starts afresh", async () => {
+      const owner = await fixture.createUser();
+      const limiter = new RateLimiter({ repository: fixture.repository, owner, now, batching: false });
+      const call = (id: string) => limiter.limit("prune", id, { limit: 2, duration_ms: 1000 });
+      await call("busy");
+      await call("busy");
+      await call("once");
+      // At t both still restrict something: pruning keeps them, and "busy" stays refused.
+      await fixture.repository.pruneIdle(now(), 1_000_000);
+      expect((await call("busy")).success).toBe(false);
+      t += 500;
+      // "once" is idle (one unit of 2/s is paid back after 500 ms); "busy" still waits for its second unit.
+      await fixture.repository.pruneIdle(now(), 1_000_000);
+      expect(await call("busy")).toMatchObject({ success: true, remaining: 0 });
+      await call("x");
+      await call("y");
+      t += 1000;
+      // Now "busy", "x" and "y" are idle: a batch of 1 prunes one of them, the next the rest, then none is left.
+      expect(await fixture.repository.pruneIdle(now(), 1)).toBe(1);
+      expect(await fixture.repository.pruneIdle(now(), 1_000_000)).toBeGreaterThanOrEqual(2);
+      expect(await fixture.repository.pruneIdle(now(), 1_000_000)).toBe(0);
+      expect(await call("busy")).toMatchObject({ success: true, remaining: 1 });
+    });
+
+    it("stays exact while idle identifiers are pruned under concurrent calls from two processes", async () => {
+      const owner = await fixture.createUser();
+      const a = new RateLimiter({ repository: fixture.repository, owner, now });
+      const b = new RateLimiter({ repository: fixture.peer ?? fixture.repository, owner, now });
+      const pruner = fixture.peer ?? fixture.repository;
+      for (let round = 0; round < 30; round++) {
+        t += 2000; // every earlier round's state is idle now, so each round prunes it while calls run
+        let calling = true;
+        const pruning = (async () => {
+          while (calling) await pruner.pruneIdle(now(), 1000);
+        })();
+        const results = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            (i % 2 ? a : b).limit("sms", "+15550199", { limit: 5, duration_ms: 1000 }),
+          ),
+        ).finally(() => {
+          calling = false;
+        });
+        await pruning;
+        expect(results.filter((r) => r.success).length, `round ${round}`).toBe(5);
+      }
+    });
+
     it("refuses a zero or over-30-day window and a negative limit, naming the field", async () => {
       const limiter = new RateLimiter({ repository: fixture.repository, owner: await fixture.createUser(), now });
       for (const [options, field] of [
@@ -79,6 +126,11 @@ export function describeRateLimitRepository(
       ] as const) {
         await expect(limiter.limit("ns", "id", options)).rejects.toMatchObject({ issues: [{ field }] });
       }
+      const window = { limit: 1, duration_ms: 1000 };
+      await expect(limiter.limit(" \t", "id", window)).rejects.toMatchObject({
+        issues: [{ field: "namespace", message: "must not be only whitespace" }],
+      });
+      await expect(limiter.limit("ns", "  ", window)).rejects.toMatchObject({ issues: [{ field: "identifier" }] });
     });
   });
 }

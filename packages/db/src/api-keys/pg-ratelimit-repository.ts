@@ -18,6 +18,8 @@ const selectOverrides = `
   SELECT ${OVERRIDE_COLUMNS} FROM public.ratelimit_overrides
   WHERE user_id = $1 AND ($2::text IS NULL OR namespace = $2) ORDER BY namespace, identifier`;
 
+const pruneIdle = "SELECT public.vx_ratelimit_prune($1, $2) AS pruned";
+
 const deleteOverride =
   "DELETE FROM public.ratelimit_overrides WHERE user_id = $1 AND namespace = $2 AND identifier = $3";
 
@@ -69,6 +71,12 @@ export class PgRateLimitRepository implements RateLimitRepository {
 
   async deleteOverride(userId: string, namespace: string, identifier: string): Promise<boolean> {
     return (await this.db.query(deleteOverride, [userId, namespace, identifier])).rowCount > 0;
+  }
+
+  /** vx_ratelimit_prune (migration 024): needs the system's connection, as `limit` does. */
+  async pruneIdle(idleBefore: Date, limit: number): Promise<number> {
+    const { rows } = await this.db.query<{ pruned: number }>(pruneIdle, [idleBefore, limit]);
+    return rows[0]!.pruned;
   }
 }
 

@@ -2,7 +2,7 @@
 import { MAX_DURATION_MS, MAX_LIMIT, MAX_NAME_LENGTH, MIN_DURATION_MS } from "@vx/api-keys";
 import { z } from "zod";
 
-const text = z.string().min(1).max(MAX_NAME_LENGTH);
+const text = z.string().min(1).max(MAX_NAME_LENGTH).regex(/\S/, "must not be only whitespace");
 const limit = z.number().int().min(1).max(MAX_LIMIT);
 const durationMs = z
   .number()
