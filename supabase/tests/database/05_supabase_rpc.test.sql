@@ -1,4 +1,4 @@
--- Migration 010's functions, which both adapters call (pg directly, supabase-js through /rpc): their
+-- Migration 010's functions (and later ones), which both adapters call (pg directly, supabase-js through /rpc): their
 -- signatures, SECURITY INVOKER, who may execute them, and the behaviours the grants and RLS must guarantee.
 BEGIN;
 CREATE SCHEMA IF NOT EXISTS extensions;
@@ -29,7 +29,12 @@ INSERT INTO rpc VALUES
   ('vx_user_tables()',
    'TABLE(table_name text, owner_condition text, sensitive text[], readable boolean, has_created_at boolean)', true),
   ('vx_export_user_data(uuid)', 'jsonb', true),
-  ('vx_erase_user_data(uuid,text,timestamp with time zone)', 'jsonb', false);
+  ('vx_erase_user_data(uuid,text,timestamp with time zone)', 'jsonb', false),
+  -- The standalone rate limiter (migrations 015 and 024): system work, like verification.
+  ('vx_ratelimit_batch(uuid[],text[],text[],integer[],bigint[],integer[],timestamp with time zone)',
+   'TABLE(ord integer, success boolean, "limit" integer, duration_ms bigint, remaining integer, reset bigint, retry_at bigint, overridden boolean)',
+   false),
+  ('vx_ratelimit_prune(timestamp with time zone,integer)', 'integer', false);
 
 CREATE TEMP VIEW rpc_found AS
   SELECT p.oid, p.oid::regprocedure::text AS signature, pg_get_function_result(p.oid) AS returns, p.prosecdef,
