@@ -22,7 +22,17 @@ describe("@vx/db/supabase's generated Database types", () => {
     expectTypeOf(client).toExtend<VxSupabaseClient>();
     const repositories = createSupabaseRepositories({ client });
     expect(Object.keys(repositories).sort()).toEqual(
-      ["apiKeys", "audit", "consents", "eventTypes", "ivrMenus", "ivrSessions", "retention", "webhooks"].sort(),
+      [
+        "apiKeys",
+        "audit",
+        "consents",
+        "eventTypes",
+        "ivrMenus",
+        "ivrSessions",
+        "rateLimits",
+        "retention",
+        "webhooks",
+      ].sort(),
     );
   });
 

@@ -2,6 +2,7 @@
 // (vx_ratelimit_batch, migration 015), overrides as plain rows under RLS when built on a user's transaction.
 import type { RateLimitOutcome, RateLimitOverride, RateLimitRepository, RateLimitRequest } from "@vx/api-keys";
 import type { Queryable } from "../queryable.js";
+import { toRateLimitOutcome, toRateLimitOverride } from "./ratelimit-rows.js";
 
 const limitBatch =
   "SELECT * FROM public.vx_ratelimit_batch($1::uuid[], $2::text[], $3::text[], $4::integer[], $5::bigint[], $6::integer[], $7)";
@@ -39,18 +40,7 @@ export class PgRateLimitRepository implements RateLimitRepository {
       now,
     ]);
     const outcomes = new Array<RateLimitOutcome>(requests.length);
-    for (const row of rows) {
-      const outcome: RateLimitOutcome = {
-        success: row.success as boolean,
-        limit: row.limit as number,
-        duration_ms: Number(row.duration_ms),
-        remaining: row.remaining as number,
-        reset: Number(row.reset),
-        overridden: row.overridden as boolean,
-      };
-      if (row.retry_at !== null) outcome.retryAt = Number(row.retry_at);
-      outcomes[(row.ord as number) - 1] = outcome;
-    }
+    for (const row of rows) outcomes[(row.ord as number) - 1] = toRateLimitOutcome(row);
     return outcomes;
   }
 
@@ -62,11 +52,11 @@ export class PgRateLimitRepository implements RateLimitRepository {
       o.limit,
       o.duration_ms,
     ]);
-    return toOverride(rows[0]!);
+    return toRateLimitOverride(rows[0]!);
   }
 
   async listOverrides(userId: string, namespace?: string): Promise<RateLimitOverride[]> {
-    return (await this.db.query<Row>(selectOverrides, [userId, namespace ?? null])).rows.map(toOverride);
+    return (await this.db.query<Row>(selectOverrides, [userId, namespace ?? null])).rows.map(toRateLimitOverride);
   }
 
   async deleteOverride(userId: string, namespace: string, identifier: string): Promise<boolean> {
@@ -78,14 +68,4 @@ export class PgRateLimitRepository implements RateLimitRepository {
     const { rows } = await this.db.query<{ pruned: number }>(pruneIdle, [idleBefore, limit]);
     return rows[0]!.pruned;
   }
-}
-
-function toOverride(row: Row): RateLimitOverride {
-  return {
-    user_id: row.user_id as string,
-    namespace: row.namespace as string,
-    identifier: row.identifier as string,
-    limit: row.limit as number,
-    duration_ms: Number(row.duration_ms),
-  };
 }

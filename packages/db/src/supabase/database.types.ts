@@ -1056,6 +1056,10 @@ export type Database = {
           success: boolean
         }[]
       }
+      vx_ratelimit_prune: {
+        Args: { p_idle_before: string; p_limit: number }
+        Returns: number
+      }
       vx_record_api_key_usage: {
         Args: { p_at: string; p_cost: number; p_key_id: string }
         Returns: {

@@ -29,4 +29,5 @@ export {
 export { SupabaseEventTypeRepository } from "./supabase-event-type-repository.js";
 export { SupabaseIvrMenuRepository } from "./supabase-ivr-menu-repository.js";
 export { SupabaseIvrSessionRepository } from "./supabase-ivr-session-repository.js";
+export { SupabaseRateLimitRepository } from "./supabase-ratelimit-repository.js";
 export { SupabaseWebhookRepository } from "./supabase-webhook-repository.js";

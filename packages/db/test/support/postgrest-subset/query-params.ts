@@ -33,6 +33,8 @@ export interface ReadOptions {
   offset?: number;
   /** `columns=` of an insert: which keys of the body are columns. */
   columns?: string[];
+  /** `on_conflict=` of an upsert: the unique columns a conflict is on. */
+  onConflict?: string[];
 }
 
 const OPERATORS = new Set<Operator>(["eq", "neq", "gt", "gte", "lt", "lte", "in", "is", "cs", "ov"]);
@@ -57,6 +59,7 @@ export function parseReadOptions(params: URLSearchParams): ReadOptions {
     else if (key === "limit") options.limit = count(value, "limit");
     else if (key === "offset") options.offset = count(value, "offset");
     else if (key === "columns") options.columns = value.split(",").map((c) => identifier(c, "columns"));
+    else if (key === "on_conflict") options.onConflict = value.split(",").map((c) => identifier(c, "on_conflict"));
     else if (key === "or" || key === "and") options.filters.push({ logic: key, terms: parseTerms(value) });
     else if (RESERVED.has(key)) throw parseError(`"${key}" is not supported by this stand-in`);
     else options.filters.push(parseFilter(key, value));

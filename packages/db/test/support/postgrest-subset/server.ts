@@ -118,7 +118,7 @@ async function route(pool: Pool, caller: Caller, req: IncomingMessage): Promise<
       }
       case "POST":
         return mutated(
-          await run(client, insertStatement(name, body, query, representation)),
+          await run(client, insertStatement(name, body, query, representation, prefer.get("resolution"))),
           representation,
           single,
           201,

@@ -80,15 +80,39 @@ export function countStatement(table: string, options: ReadOptions): Statement {
   };
 }
 
-/** The body's keys (or `columns=`) name the columns; a key left out of a row inserts NULL, as in PostgREST. */
-export function insertStatement(table: string, body: unknown, options: ReadOptions, returning: boolean): Statement {
+/**
+ * The body's keys (or `columns=`) name the columns; a key left out of a row inserts NULL, as in PostgREST. An upsert
+ * (`Prefer: resolution=…` with `on_conflict=`) is ON CONFLICT on those columns, merging the body's columns.
+ */
+export function insertStatement(
+  table: string,
+  body: unknown,
+  options: ReadOptions,
+  returning: boolean,
+  resolution?: string,
+): Statement {
   const rows = Array.isArray(body) ? body : [body];
   const first = rows[0];
   if (!first || typeof first !== "object") throw new RequestRefused(400, "PGRST102", "Empty or invalid json");
   const keys = options.columns ?? Object.keys(first);
   const cols = keys.map(quote).join(", ");
   const insert = `INSERT INTO ${tableName(table)} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${tableName(table)}, $1::json)`;
-  return mutation(insert, options, returning, [JSON.stringify(rows)]);
+  return mutation(`${insert}${onConflict(keys, options, resolution)}`, options, returning, [JSON.stringify(rows)]);
+}
+
+/** PostgREST infers the primary key when on_conflict is absent: the stand-in asks for both rather than guess. */
+function onConflict(keys: readonly string[], options: ReadOptions, resolution: string | undefined): string {
+  if (resolution === undefined && options.onConflict === undefined) return "";
+  if (!options.onConflict || (resolution !== "merge-duplicates" && resolution !== "ignore-duplicates")) {
+    throw new RequestRefused(
+      400,
+      "PGRST100",
+      "an upsert needs Prefer: resolution=merge-duplicates|ignore-duplicates and on_conflict in this stand-in",
+    );
+  }
+  const target = ` ON CONFLICT (${options.onConflict.map(quote).join(", ")})`;
+  if (resolution === "ignore-duplicates") return `${target} DO NOTHING`;
+  return `${target} DO UPDATE SET ${keys.map((k) => `${quote(k)} = EXCLUDED.${quote(k)}`).join(", ")}`;
 }
 
 export function updateStatement(table: string, body: unknown, options: ReadOptions, returning: boolean): Statement {

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { createClient } from "@supabase/supabase-js";
 import { ApiKeyService, hashKey } from "@vx/api-keys";
-import { describeApiKeyRepository } from "@vx/api-keys/testing";
+import { describeApiKeyRepository, describeRateLimitRepository } from "@vx/api-keys/testing";
 import {
   describeAuditRepository,
   describeConsentRepository,
@@ -22,6 +22,7 @@ import {
   SupabaseEventTypeRepository,
   SupabaseIvrMenuRepository,
   SupabaseIvrSessionRepository,
+  SupabaseRateLimitRepository,
   SupabaseRetentionRepository,
   SupabaseUserDataRepository,
   SupabaseWebhookRepository,
@@ -65,6 +66,13 @@ export function describeSupabaseAdapter(name: string, target: SupabaseTarget): v
     repository: new SupabaseApiKeyRepository(service()),
     // "Another API process": its own client, so its own HTTP connections.
     peer: new SupabaseApiKeyRepository(service()),
+    createUser: () => target.createUser(),
+  }));
+
+  describeRateLimitRepository(`Supabase ${name}`, () => ({
+    repository: new SupabaseRateLimitRepository(service()),
+    // Another process pruning and limiting at once: its own client, so its own HTTP connections.
+    peer: new SupabaseRateLimitRepository(service()),
     createUser: () => target.createUser(),
   }));
 
@@ -188,9 +196,33 @@ export function describeSupabaseAdapter(name: string, target: SupabaseTarget): v
       expect((await asAlice.rotateApiKey(apiKey.id, alice)).apiKey.id).not.toBe(apiKey.id);
     });
 
-    it("refuses users the system's functions: verification, counting, claiming, erasure", async () => {
+    it("lets a user set, list and delete only their own rate limit overrides", async () => {
+      const alice = await target.createUser();
+      const bob = await target.createUser();
+      const override = { user_id: alice, namespace: "sms", identifier: "+15550100", limit: 3, duration_ms: 60_000 };
+      const aliceLimits = new SupabaseRateLimitRepository(await userClient(target, alice));
+      expect(await aliceLimits.setOverride(override)).toEqual(override);
+      expect(await aliceLimits.setOverride({ ...override, limit: 5 })).toEqual({ ...override, limit: 5 });
+      expect(await aliceLimits.listOverrides(alice)).toEqual([{ ...override, limit: 5 }]);
+
+      const bobLimits = new SupabaseRateLimitRepository(await userClient(target, bob));
+      expect(await bobLimits.listOverrides(alice)).toEqual([]);
+      expect(await bobLimits.deleteOverride(alice, "sms", "+15550100")).toBe(false);
+      await expect(bobLimits.setOverride({ ...override, limit: 1000 })).rejects.toMatchObject({ code: "42501" });
+      const system = new SupabaseRateLimitRepository(service());
+      expect(await system.listOverrides(alice)).toEqual([{ ...override, limit: 5 }]);
+
+      expect(await aliceLimits.deleteOverride(alice, "sms", "+15550100")).toBe(true);
+      expect(await aliceLimits.listOverrides(alice)).toEqual([]);
+    });
+
+    it("refuses users the system's functions: verification, counting, rate limiting, claiming, erasure", async () => {
       const alice = await target.createUser();
       const asAlice = await userClient(target, alice);
+      const limits = new SupabaseRateLimitRepository(asAlice);
+      const request = { userId: alice, namespace: "ip", identifier: "1.1.1.1", limit: 1, duration_ms: 1000, cost: 1 };
+      await expect(limits.limit([request], new Date())).rejects.toMatchObject({ code: "42501", status: 403 });
+      await expect(limits.pruneIdle(new Date(), 10)).rejects.toMatchObject({ code: "42501", status: 403 });
       await expect(new SupabaseApiKeyRepository(asAlice).verifyApiKeys([], new Date())).rejects.toMatchObject({
         code: "42501",
         status: 403,
