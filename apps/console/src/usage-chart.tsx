@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import { api } from "./api";
-import type { ApiKey } from "./pages/keys";
+import type { ApiKey } from "./keys/api-key";
 import { ErrorMessage, formatDate } from "./ui";
 import { normalizeOutcomes, outcomesOf, type Point, sumOutcomes } from "./usage-outcomes";
 

@@ -1,10 +1,17 @@
-// API keys in a real browser: create (the plain key shown once, copyable), edit, the usage chart, rotate with a
-// grace period, revoke; each checked against the API itself.
+// API keys in a real browser: create (the plain key shown once, copyable), named limits, credits and meta, edit, the
+// usage chart, rotate with a grace period, revoke; each checked against the API itself.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { expectAccessible, expectFitsPhoneWidth } from "./support/accessibility.js";
 import { type ConsoleEnv, describeInBrowser, startConsoleEnv } from "./support/console-env.js";
 
 const USER = "0b6a7f1c-51a4-4f0e-9d8e-2f61c0a9b7d3";
+
+interface StoredKey {
+  name: string;
+  ratelimits: unknown[];
+  credits: unknown;
+  meta: unknown;
+}
 
 describeInBrowser("console API keys", () => {
   let env: ConsoleEnv;
@@ -13,6 +20,9 @@ describeInBrowser("console API keys", () => {
     const response = await fetch(`${env.server.url}/v1/me`, { headers: { "x-api-key": key } });
     return response.status;
   };
+
+  const storedKeys = async () => (await env.call<{ data: StoredKey[] }>(USER, "GET", "/v1/api-keys")).body.data;
+  const storedKey = async (name: string) => (await storedKeys()).find((k) => k.name === name);
 
   beforeAll(async () => {
     env = await startConsoleEnv();
@@ -64,6 +74,64 @@ describeInBrowser("console API keys", () => {
     expect(keys.body.data[0]).toMatchObject({ name: "billing", rate_limit: 250 });
   });
 
+  it("creates a key with named limits, monthly credits and meta, stored as typed and shown on its details", async () => {
+    const { page } = env;
+    await page.getByLabel("Name", { exact: true }).fill("metered");
+    // Still "not a scope" from the refusal above: a refused form keeps what was typed.
+    await page.getByLabel(/^Scopes/).fill("");
+    await page.getByRole("button", { name: "Add a limit" }).click();
+    await page.getByLabel("Limit 1 name").fill("burst");
+    await page.getByLabel("Limit 1 requests").fill("10");
+    await page.getByRole("button", { name: "Add a limit" }).click();
+    await page.getByLabel("Limit 2 name").fill("daily");
+    await page.getByLabel("Limit 2 requests").fill("5000");
+    await page.getByLabel("Limit 2 window unit").selectOption("d");
+    await page.getByLabel("Limit 2 applies to every verification").uncheck();
+    await page.getByRole("button", { name: "Add a limit" }).click();
+    await page.getByRole("button", { name: "Remove limit 3" }).click();
+    await page.getByLabel(/^Credits remaining/).fill("500");
+    await page.getByLabel("Refill", { exact: true }).selectOption("monthly");
+    await page.getByLabel("Refill to").fill("1000");
+    await page.getByLabel(/^Refill on day of the month/).fill("15");
+    await page.getByLabel(/^Meta/).fill('{"plan": "pro", "seats": 3}');
+    await expectAccessible(page);
+    await expectFitsPhoneWidth(page);
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByLabel('New key "metered"').waitFor();
+
+    expect(await storedKey("metered")).toMatchObject({
+      ratelimits: [
+        { name: "burst", limit: 10, duration_ms: 1000, auto_apply: true },
+        { name: "daily", limit: 5000, duration_ms: 86_400_000, auto_apply: false },
+      ],
+      credits: { remaining: 500, refill: { interval: "monthly", amount: 1000, refill_day: 15 } },
+      meta: { plan: "pro", seats: 3 },
+    });
+    const row = page.getByRole("row", { name: /metered/ });
+    await expect(row.textContent()).resolves.toContain("burst 10 / 1 s");
+    await expect(row.textContent()).resolves.toContain("500 credits, refills to 1000 monthly on day 15");
+
+    await page.getByRole("button", { name: "Details of metered" }).click();
+    const details = page.getByRole("region", { name: 'Details of "metered"' });
+    await expect(details.textContent()).resolves.toContain("burst 10 / 1 s");
+    await expect(details.textContent()).resolves.toContain("daily 5000 / 1 d (only when a verification names it)");
+    await expect(details.textContent()).resolves.toContain("500 remaining, refills to 1000 monthly on day 15");
+    await expect(details.locator("pre").textContent()).resolves.toBe('{\n  "plan": "pro",\n  "seats": 3\n}');
+    await expectAccessible(page);
+    await expectFitsPhoneWidth(page);
+  });
+
+  it("adds to a key's credits from its details", async () => {
+    const { page } = env;
+    const details = page.getByRole("region", { name: 'Details of "metered"' });
+    await details.getByLabel("Change", { exact: true }).selectOption("increment");
+    await details.getByLabel("Credits", { exact: true }).fill("25");
+    await details.getByRole("button", { name: "Change credits" }).click();
+    await page.getByText('"metered" has 525 credits.').waitFor();
+    expect(await storedKey("metered")).toMatchObject({ credits: { remaining: 525 } });
+    await expect.poll(() => details.textContent()).toContain("525 remaining");
+  });
+
   it("draws the key's hourly usage", async () => {
     const { page } = env;
     for (let i = 0; i < 3; i++) expect(await verify(plainKey)).toBe(200);
@@ -111,5 +179,41 @@ describeInBrowser("console API keys", () => {
     await page.getByText('Revoked "billing".').waitFor();
     await expect.poll(() => newest.getByText("revoked").count()).toBe(1);
     expect(await verify(plainKey)).toBe(401);
+  });
+
+  it("says beside the field that meta must be a JSON object, and creates nothing", async () => {
+    const { page } = env;
+    const before = (await storedKeys()).length;
+    await page.getByLabel("Name", { exact: true }).fill("bad meta");
+    const meta = page.getByLabel(/^Meta/);
+    await meta.fill("[1,2]");
+    await page.getByRole("button", { name: "Create key" }).click();
+    await expect(page.locator("#create-meta-error").textContent()).resolves.toBe(
+      'Meta must be a JSON object like {"plan": "pro"}, not an array',
+    );
+    await expect(meta.getAttribute("aria-invalid")).resolves.toBe("true");
+    await expect(meta.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    expect((await storedKeys()).length).toBe(before);
+    await meta.fill("");
+    await expect(page.locator("#create-meta-error").count()).resolves.toBe(0);
+  });
+
+  it("shows the API's refusal of a 0 ms window next to the form, naming the field, and creates nothing", async () => {
+    const { page } = env;
+    const before = (await storedKeys()).length;
+    await page.getByLabel("Name", { exact: true }).fill("zero window");
+    await page.getByRole("button", { name: "Add a limit" }).click();
+    await page.getByLabel("Limit 1 name").fill("burst");
+    await page.getByLabel("Limit 1 requests").fill("10");
+    await page.getByLabel("Limit 1 window", { exact: true }).fill("0");
+    await page.getByLabel("Limit 1 window unit").selectOption("ms");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const alert = page.getByRole("form", { name: "Create a key" }).getByRole("alert");
+    await expect(alert.textContent()).resolves.toMatch(/^Validation failed: body\.ratelimits\.0\.duration_ms: /);
+    await expect(alert.locator("li code").textContent()).resolves.toBe("body.ratelimits.0.duration_ms");
+    await expect(page.getByLabel("Limit 1 window", { exact: true }).getAttribute("aria-invalid")).resolves.toBe("true");
+    await expect(page.getByLabel("Limit 1 name").getAttribute("aria-invalid")).resolves.toBeNull();
+    expect((await storedKeys()).length).toBe(before);
+    expect(await storedKey("zero window")).toBeUndefined();
   });
 });

@@ -1,24 +1,17 @@
-/** API keys: list, create (the plain key shown once), edit, revoke, rotate with a grace period, and usage. */
+/**
+ * API keys: list, create (the plain key shown once), details with credits to change, edit, revoke, rotate with a
+ * grace period, and usage.
+ */
 import { useEffect, useState } from "preact/hooks";
 import { api, type Page } from "../api";
+import type { ApiKey } from "../keys/api-key";
+import { CreateKeyForm } from "../keys/create-key-form";
+import { KeyDetails } from "../keys/key-details";
+import { describeRefill, formatLimit } from "../keys/limits-text";
 import { ErrorMessage, formatDate, Notice, optionalInt, SecretOnce, splitList, useAction } from "../ui";
 import { UsageChart } from "../usage-chart";
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  key_prefix: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  rate_limit: number | null;
-  usage_quota: number | null;
-  usage_count: number;
-  enabled: boolean;
-  scopes: string[];
-  created_at: string;
-}
-
-type Panel = { kind: "edit" | "rotate" | "usage"; key: ApiKey } | null;
+type Panel = { kind: "details" | "edit" | "rotate" | "usage"; key: ApiKey } | null;
 
 export function KeysPage() {
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
@@ -82,7 +75,7 @@ export function KeysPage() {
                   <td class="mono">{key.key_prefix}…</td>
                   <td>{key.scopes.length ? key.scopes.join(", ") : "all"}</td>
                   <td>
-                    {key.rate_limit ?? "∞"}/h · quota {key.usage_quota ?? "∞"}
+                    <KeyLimits keyInfo={key} />
                   </td>
                   <td>
                     {key.usage_count} · last {formatDate(key.last_used_at)}
@@ -91,6 +84,9 @@ export function KeysPage() {
                     <KeyState keyInfo={key} />
                   </td>
                   <td class="actions">
+                    <button type="button" onClick={() => setPanel({ kind: "details", key })}>
+                      Details<span class="sr-only"> of {key.name}</span>
+                    </button>
                     <button type="button" onClick={() => setPanel({ kind: "usage", key })}>
                       Usage<span class="sr-only"> of {key.name}</span>
                     </button>
@@ -109,6 +105,17 @@ export function KeysPage() {
             </tbody>
           </table>
         </div>
+      )}
+      {panel?.kind === "details" && (
+        <KeyDetails
+          key={panel.key.id}
+          // The list's copy, not the one the button was clicked on, so a change of credits shows once reloaded.
+          apiKey={keys?.find((k) => k.id === panel.key.id) ?? panel.key}
+          onCreditsChanged={(remaining) => {
+            setNotice(`"${panel.key.name}" has ${remaining} credits.`);
+            load();
+          }}
+        />
       )}
       {panel?.kind === "usage" && <UsageChart key={panel.key.id} apiKey={panel.key} />}
       {panel?.kind === "edit" && (
@@ -137,59 +144,33 @@ export function KeysPage() {
   );
 }
 
+/** The list's limits column: the hourly limit and quota, then each named limit and the credits, one to a line. */
+function KeyLimits({ keyInfo }: { keyInfo: ApiKey }) {
+  const { credits } = keyInfo;
+  return (
+    <ul class="plain">
+      <li>
+        {keyInfo.rate_limit ?? "∞"}/h · quota {keyInfo.usage_quota ?? "∞"}
+      </li>
+      {keyInfo.ratelimits.map((limit) => (
+        <li key={limit.name}>
+          {limit.name} {formatLimit(limit)}
+        </li>
+      ))}
+      {credits && (
+        <li>
+          {credits.remaining} credits{credits.refill ? `, ${describeRefill(credits.refill)}` : ""}
+        </li>
+      )}
+    </ul>
+  );
+}
+
 function KeyState({ keyInfo }: { keyInfo: ApiKey }) {
   if (!keyInfo.enabled) return <span class="badge bad">revoked</span>;
   if (keyInfo.expires_at && new Date(keyInfo.expires_at) <= new Date()) return <span class="badge bad">expired</span>;
   if (keyInfo.expires_at) return <span class="badge warn">expires {formatDate(keyInfo.expires_at)}</span>;
   return <span class="badge ok">active</span>;
-}
-
-function CreateKeyForm({ onCreated }: { onCreated: (plain: string, key: ApiKey) => void }) {
-  const [form, setForm] = useState({ name: "", scopes: "", rate_limit: "", usage_quota: "", expires_in_days: "" });
-  const action = useAction();
-  const field = (name: keyof typeof form) => ({
-    id: `create-${name}`,
-    value: form[name],
-    onInput: (e: Event) => setForm({ ...form, [name]: (e.currentTarget as HTMLInputElement).value }),
-  });
-  return (
-    <form
-      class="card"
-      aria-labelledby="create-key-heading"
-      onSubmit={(e) => {
-        e.preventDefault();
-        action.run(async () => {
-          const created = await api<{ api_key: ApiKey; plain_key: string }>("POST", "/v1/api-keys", {
-            name: form.name,
-            scopes: splitList(form.scopes),
-            rate_limit: optionalInt(form.rate_limit),
-            usage_quota: optionalInt(form.usage_quota),
-            expires_in_days: optionalInt(form.expires_in_days),
-          });
-          setForm({ name: "", scopes: "", rate_limit: "", usage_quota: "", expires_in_days: "" });
-          onCreated(created.plain_key, created.api_key);
-        });
-      }}
-    >
-      <h2 id="create-key-heading">Create a key</h2>
-      <ErrorMessage error={action.error} />
-      <div class="grid">
-        <label for="create-name">Name</label>
-        <input {...field("name")} required />
-        <label for="create-scopes">Scopes (comma separated; empty: all)</label>
-        <input {...field("scopes")} placeholder="ivr:read, webhooks:*" />
-        <label for="create-rate_limit">Rate limit per hour (empty: none)</label>
-        <input {...field("rate_limit")} inputMode="numeric" />
-        <label for="create-usage_quota">Lifetime quota (empty: none)</label>
-        <input {...field("usage_quota")} inputMode="numeric" />
-        <label for="create-expires_in_days">Expires in days (empty: never)</label>
-        <input {...field("expires_in_days")} inputMode="numeric" />
-      </div>
-      <button type="submit" disabled={action.busy}>
-        Create key
-      </button>
-    </form>
-  );
 }
 
 function EditKeyForm({ apiKey, onDone }: { apiKey: ApiKey; onDone: (message: string) => void }) {

@@ -4,6 +4,8 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { describe } from "vitest";
@@ -14,7 +16,15 @@ import { signToken } from "../../../api/src/token.js";
 export const CHROMIUM = process.env.VX_CHROMIUM ?? "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const SKIPPED = "[SKIPPED: install Debian's chromium (apt-get install -y chromium) or set VX_CHROMIUM to run]";
-const SCREENSHOTS = fileURLToPath(new URL("../../screenshots/", import.meta.url));
+/**
+ * The README's screenshots are committed, so an ordinary run must leave them alone: it still takes every screenshot
+ * (the full-page render is part of what is tested) but into a temporary folder, one per user since /tmp is shared.
+ * `VX_UPDATE_SCREENSHOTS=1` refreshes the committed ones.
+ */
+const SCREENSHOTS =
+  process.env.VX_UPDATE_SCREENSHOTS === "1"
+    ? fileURLToPath(new URL("../../screenshots/", import.meta.url))
+    : join(tmpdir(), `vx-console-screenshots-${userInfo().username}`);
 
 /**
  * A describe block that runs only where chromium is installed, and says why it was skipped elsewhere. In CI
@@ -40,7 +50,7 @@ export interface ConsoleEnv {
   call<T = unknown>(userId: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Opens the console signed in as `userId` (the token is put where the sign-in page would put it). */
   openAs(userId: string, hash?: string): Promise<void>;
-  /** A full-page screenshot into apps/console/screenshots/<name>.png, for the README. */
+  /** A full-page screenshot `<name>.png` in SCREENSHOTS (the README's folder only with VX_UPDATE_SCREENSHOTS=1). */
   screenshot(name: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -103,7 +113,7 @@ export async function startConsoleEnv(options: { workers?: boolean } = {}): Prom
     },
     async screenshot(name: string) {
       await mkdir(SCREENSHOTS, { recursive: true });
-      await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     },
     async close() {
       await browser.close();
