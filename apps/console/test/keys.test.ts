@@ -1,5 +1,7 @@
-// API keys in a real browser: create (the plain key shown once, copyable), named limits, credits and meta, edit, the
-// usage chart, rotate with a grace period, revoke; each checked against the API itself.
+// API keys in a real browser: create (the plain key shown once, copyable), named limits, credits and meta, edit (named
+// limits, the credits refill and meta too, sending only what changed), the usage chart, rotate with a grace period,
+// revoke; each checked against the API itself.
+import type { Request } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { expectAccessible, expectFitsPhoneWidth } from "./support/accessibility.js";
 import { type ConsoleEnv, describeInBrowser, startConsoleEnv } from "./support/console-env.js";
@@ -7,10 +9,12 @@ import { type ConsoleEnv, describeInBrowser, startConsoleEnv } from "./support/c
 const USER = "0b6a7f1c-51a4-4f0e-9d8e-2f61c0a9b7d3";
 
 interface StoredKey {
+  id: string;
   name: string;
   ratelimits: unknown[];
   credits: unknown;
   meta: unknown;
+  updated_at: string;
 }
 
 describeInBrowser("console API keys", () => {
@@ -23,6 +27,15 @@ describeInBrowser("console API keys", () => {
 
   const storedKeys = async () => (await env.call<{ data: StoredKey[] }>(USER, "GET", "/v1/api-keys")).body.data;
   const storedKey = async (name: string) => (await storedKeys()).find((k) => k.name === name);
+
+  /** A key made through the API, then the page reloaded and its Edit form opened. */
+  const openEditOf = async (body: Record<string, unknown>) => {
+    const created = await env.call<{ api_key: StoredKey }>(USER, "POST", "/v1/api-keys", body);
+    expect(created.status).toBe(201);
+    await env.page.reload();
+    await env.page.getByRole("button", { name: `Edit ${body.name}` }).click();
+    return { before: created.body.api_key, form: env.page.getByRole("form", { name: `Edit "${body.name}"` }) };
+  };
 
   beforeAll(async () => {
     env = await startConsoleEnv();
@@ -215,5 +228,115 @@ describeInBrowser("console API keys", () => {
     await expect(page.getByLabel("Limit 1 name").getAttribute("aria-invalid")).resolves.toBeNull();
     expect((await storedKeys()).length).toBe(before);
     expect(await storedKey("zero window")).toBeUndefined();
+  });
+
+  it("edits a key's named limits and meta, and sends nothing else", async () => {
+    const { page } = env;
+    const { before, form } = await openEditOf({
+      name: "edited limits",
+      ratelimits: [{ name: "burst", limit: 10, duration_ms: 60_000, auto_apply: true }],
+      credits: { remaining: 40, refill: { interval: "daily", amount: 40 } },
+      meta: { plan: "free" },
+    });
+    await expect(form.getByLabel("Limit 1 window", { exact: true }).inputValue()).resolves.toBe("1");
+    await expect(form.getByLabel("Limit 1 window unit").inputValue()).resolves.toBe("min");
+    await form.getByLabel("Limit 1 requests").fill("25");
+    await form.getByRole("button", { name: "Add a limit" }).click();
+    await form.getByLabel("Limit 2 name").fill("daily");
+    await form.getByLabel("Limit 2 requests").fill("1000");
+    await form.getByLabel("Limit 2 window unit").selectOption("d");
+    await form.getByLabel("Limit 2 applies to every verification").uncheck();
+    await form.getByLabel(/^Meta/).fill('{"plan": "pro", "seats": 5}');
+    await expectAccessible(page);
+    const patch = page.waitForRequest((r) => r.method() === "PATCH");
+    await form.getByRole("button", { name: "Save" }).click();
+    await page.getByText('Saved "edited limits".').waitFor();
+    expect(Object.keys((await patch).postDataJSON()).sort()).toEqual(["meta", "ratelimits"]);
+
+    const after = await storedKey("edited limits");
+    expect(after).toEqual({
+      ...before,
+      ratelimits: [
+        { name: "burst", limit: 25, duration_ms: 60_000, auto_apply: true },
+        { name: "daily", limit: 1000, duration_ms: 86_400_000, auto_apply: false },
+      ],
+      meta: { plan: "pro", seats: 5 },
+      updated_at: after?.updated_at,
+    });
+    await expect(page.getByRole("row", { name: /edited limits/ }).textContent()).resolves.toContain("burst 25 / 1 min");
+  });
+
+  it("leaves limits, credits and meta as they were when the form is saved untouched or only renamed", async () => {
+    const { page } = env;
+    const { before, form } = await openEditOf({
+      name: "untouched",
+      ratelimits: [{ name: "burst", limit: 10, duration_ms: 1500, auto_apply: false }],
+      credits: { remaining: 75, refill: { interval: "monthly", amount: 100, refill_day: 31 } },
+      meta: { tier: "gold", nested: { a: [1, 2] } },
+    });
+    await form.getByRole("button", { name: "Save" }).click();
+    await page.getByText('Nothing changed in "untouched".').waitFor();
+    expect(await storedKey("untouched")).toEqual(before);
+
+    await page.getByRole("button", { name: "Edit untouched" }).click();
+    await form.getByLabel("Name", { exact: true }).fill("renamed");
+    const patch = page.waitForRequest((r) => r.method() === "PATCH");
+    await form.getByRole("button", { name: "Save" }).click();
+    await page.getByText('Saved "renamed".').waitFor();
+    expect((await patch).postDataJSON()).toEqual({ name: "renamed" });
+    const after = await storedKey("renamed");
+    expect(after).toEqual({ ...before, name: "renamed", updated_at: after?.updated_at });
+  });
+
+  it("changes a key's credit refill, and removes its meta when the text is emptied", async () => {
+    const { page } = env;
+    const { before, form } = await openEditOf({
+      name: "refill change",
+      credits: { remaining: 30, refill: { interval: "monthly", amount: 100, refill_day: 15 } },
+      meta: { plan: "pro" },
+    });
+    await form.getByLabel("Refill", { exact: true }).selectOption("daily");
+    await form.getByLabel("Refill to").fill("50");
+    await form.getByLabel(/^Meta/).fill("");
+    await form.getByRole("button", { name: "Save" }).click();
+    await page.getByText('Saved "refill change".').waitFor();
+    const after = await storedKey("refill change");
+    expect(after).toEqual({
+      ...before,
+      credits: { remaining: 30, refill: { interval: "daily", amount: 50 } },
+      meta: null,
+      updated_at: after?.updated_at,
+    });
+  });
+
+  it("says beside the field that edited meta must be a JSON object, and changes nothing", async () => {
+    const { page } = env;
+    const { before, form } = await openEditOf({ name: "bad edit", meta: { plan: "pro" } });
+    await form.getByRole("button", { name: "Add a limit" }).click();
+    await form.getByLabel("Limit 1 name").fill("burst");
+    await form.getByLabel("Limit 1 requests").fill("5");
+    const meta = form.getByLabel(/^Meta/);
+    await meta.fill('{"plan": pro}');
+    let patched = false;
+    const notePatch = (request: Request) => {
+      if (request.method() === "PATCH") patched = true;
+    };
+    page.on("request", notePatch);
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(page.locator("#edit-meta-error").textContent()).resolves.toMatch(/^Meta is not valid JSON: /);
+    await expect(meta.getAttribute("aria-invalid")).resolves.toBe("true");
+    await expect(meta.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    await expectAccessible(page);
+    expect(patched).toBe(false);
+    expect(await storedKey("bad edit")).toEqual(before);
+    await meta.fill("[1,2]");
+    await expect(page.locator("#edit-meta-error").count()).resolves.toBe(0);
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(page.locator("#edit-meta-error").textContent()).resolves.toBe(
+      'Meta must be a JSON object like {"plan": "pro"}, not an array',
+    );
+    page.off("request", notePatch);
+    expect(patched).toBe(false);
+    expect(await storedKey("bad edit")).toEqual(before);
   });
 });

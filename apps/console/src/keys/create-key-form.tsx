@@ -6,6 +6,7 @@ import type { ApiKey } from "./api-key";
 import { CreditsFields, type CreditsForm, EMPTY_CREDITS, toCredits } from "./credits-fields";
 import { refusedLimitFields } from "./limit-problems";
 import { type LimitRow, LimitsEditor, toRateLimits } from "./limits-editor";
+import { MetaField } from "./meta-field";
 import { parseMeta } from "./meta-json";
 
 const EMPTY_FORM = { name: "", scopes: "", rate_limit: "", usage_quota: "", expires_in_days: "" };
@@ -73,26 +74,17 @@ export function CreateKeyForm({ onCreated }: { onCreated: (plain: string, key: A
         onChange={setLimits}
         refused={refusedLimitFields(action.error instanceof ApiProblem ? action.error.fields : [])}
       />
-      <CreditsFields form={credits} onChange={setCredits} />
-      <label for="create-meta">Meta (a JSON object returned with each verification; empty: none)</label>
-      <textarea
+      <CreditsFields form={credits} onChange={setCredits} idPrefix="create" />
+      <MetaField
         id="create-meta"
-        class="mono"
-        rows={3}
-        placeholder='{"plan": "pro"}'
-        value={metaText}
-        aria-invalid={metaError ? "true" : undefined}
-        aria-describedby={metaError ? "create-meta-error" : undefined}
-        onInput={(e) => {
-          setMetaText(e.currentTarget.value);
+        label="Meta (a JSON object returned with each verification; empty: none)"
+        text={metaText}
+        error={metaError}
+        onInput={(text) => {
+          setMetaText(text);
           setMetaError("");
         }}
       />
-      {metaError && (
-        <p id="create-meta-error" class="field-error" role="alert">
-          {metaError}
-        </p>
-      )}
       <button type="submit" disabled={action.busy}>
         Create key
       </button>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_CREDITS, toCredits } from "./credits-fields";
+import { EMPTY_CREDITS, toCredits, toCreditsForm } from "./credits-fields";
 
 describe("credits as typed", () => {
   it("sends no credits when none are typed: the key is unlimited", () => {
@@ -20,5 +20,12 @@ describe("credits as typed", () => {
 
   it("leaves a refill without a count for the API to refuse, never a silent 0", () => {
     expect(toCredits({ remaining: "", interval: "daily", amount: "5", refillDay: "1" })?.remaining).toBeNaN();
+  });
+
+  it("reads a key's stored credits back as the form typed them", () => {
+    const monthly = { remaining: 500, refill: { interval: "monthly" as const, amount: 1000, refill_day: 15 } };
+    expect(toCredits(toCreditsForm(monthly))).toEqual(monthly);
+    expect(toCredits(toCreditsForm({ remaining: 7 }))).toEqual({ remaining: 7 });
+    expect(toCreditsForm(null)).toEqual(EMPTY_CREDITS);
   });
 });

@@ -1,6 +1,6 @@
-/** The named rate limits of a key being created: one row per limit, added and removed as needed. */
+/** The named rate limits of a key being created or edited: one row per limit, added and removed as needed. */
 import type { RateLimitConfig } from "./api-key";
-import { toDurationMs, UNIT_LABELS, WINDOW_UNITS, type WindowUnit } from "./durations";
+import { splitDuration, toDurationMs, UNIT_LABELS, WINDOW_UNITS, type WindowUnit } from "./durations";
 import { limitFieldKey } from "./limit-problems";
 
 /** A limit as typed: text until it is sent, so a half-typed number is not lost to a re-render. */
@@ -22,6 +22,14 @@ export function toRateLimits(rows: LimitRow[]): RateLimitConfig[] {
     duration_ms: toDurationMs(row.window, row.unit),
     auto_apply: row.autoApply,
   }));
+}
+
+/** A key's stored limits as rows, each window in the largest unit that divides it (60000 ms is "1 min"). */
+export function toLimitRows(limits: RateLimitConfig[]): LimitRow[] {
+  return limits.map((limit) => {
+    const { amount, unit } = splitDuration(limit.duration_ms);
+    return { name: limit.name, limit: String(limit.limit), window: String(amount), unit, autoApply: limit.auto_apply };
+  });
 }
 
 interface LimitsEditorProps {

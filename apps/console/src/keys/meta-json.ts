@@ -22,3 +22,8 @@ function describeJson(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   return `a ${typeof value}`;
 }
+
+/** Stored meta as the textarea shows it: indented JSON, or no text for none. */
+export function formatMeta(meta: Record<string, unknown> | null): string {
+  return meta === null ? "" : JSON.stringify(meta, null, 2);
+}

@@ -1,14 +1,15 @@
 /**
- * API keys: list, create (the plain key shown once), details with credits to change, edit, revoke, rotate with a
- * grace period, and usage.
+ * API keys: list, create (the plain key shown once), details with credits to change, edit (limits, credits and meta
+ * too), revoke, rotate with a grace period, and usage.
  */
 import { useEffect, useState } from "preact/hooks";
 import { api, type Page } from "../api";
 import type { ApiKey } from "../keys/api-key";
 import { CreateKeyForm } from "../keys/create-key-form";
+import { EditKeyForm } from "../keys/edit-key-form";
 import { KeyDetails } from "../keys/key-details";
 import { describeRefill, formatLimit } from "../keys/limits-text";
-import { ErrorMessage, formatDate, Notice, optionalInt, SecretOnce, splitList, useAction } from "../ui";
+import { ErrorMessage, formatDate, Notice, SecretOnce, useAction } from "../ui";
 import { UsageChart } from "../usage-chart";
 
 type Panel = { kind: "details" | "edit" | "rotate" | "usage"; key: ApiKey } | null;
@@ -171,48 +172,6 @@ function KeyState({ keyInfo }: { keyInfo: ApiKey }) {
   if (keyInfo.expires_at && new Date(keyInfo.expires_at) <= new Date()) return <span class="badge bad">expired</span>;
   if (keyInfo.expires_at) return <span class="badge warn">expires {formatDate(keyInfo.expires_at)}</span>;
   return <span class="badge ok">active</span>;
-}
-
-function EditKeyForm({ apiKey, onDone }: { apiKey: ApiKey; onDone: (message: string) => void }) {
-  const [name, setName] = useState(apiKey.name);
-  const [scopes, setScopes] = useState(apiKey.scopes.join(", "));
-  const [rate, setRate] = useState(apiKey.rate_limit?.toString() ?? "");
-  const [quota, setQuota] = useState(apiKey.usage_quota?.toString() ?? "");
-  const action = useAction();
-  return (
-    <form
-      class="card"
-      aria-labelledby="edit-key-heading"
-      onSubmit={(e) => {
-        e.preventDefault();
-        action.run(async () => {
-          await api("PATCH", `/v1/api-keys/${apiKey.id}`, {
-            name,
-            scopes: splitList(scopes),
-            rate_limit: optionalInt(rate),
-            usage_quota: optionalInt(quota),
-          });
-          onDone(`Saved "${name}".`);
-        });
-      }}
-    >
-      <h2 id="edit-key-heading">Edit "{apiKey.name}"</h2>
-      <ErrorMessage error={action.error} />
-      <div class="grid">
-        <label for="edit-name">Name</label>
-        <input id="edit-name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-        <label for="edit-scopes">Scopes</label>
-        <input id="edit-scopes" value={scopes} onInput={(e) => setScopes(e.currentTarget.value)} />
-        <label for="edit-rate">Rate limit per hour</label>
-        <input id="edit-rate" value={rate} onInput={(e) => setRate(e.currentTarget.value)} inputMode="numeric" />
-        <label for="edit-quota">Lifetime quota</label>
-        <input id="edit-quota" value={quota} onInput={(e) => setQuota(e.currentTarget.value)} inputMode="numeric" />
-      </div>
-      <button type="submit" disabled={action.busy}>
-        Save
-      </button>
-    </form>
-  );
 }
 
 function RotateKeyForm({ apiKey, onRotated }: { apiKey: ApiKey; onRotated: (plain: string) => void }) {
