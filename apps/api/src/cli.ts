@@ -20,7 +20,8 @@ const COMMANDS = {
   migrate: { usage: "migrate [up [N] | down [N] | status]", options: {}, positionals: 2 },
   worker: { usage: "worker                             run only the background workers", options: {}, positionals: 0 },
   cleanup: {
-    usage: "cleanup                            delete what the retention policy says has expired",
+    usage: `cleanup                            delete what the retention policy says has expired,
+                                     and the rate limiter's identifiers idle for an hour`,
     options: {},
     positionals: 0,
   },
