@@ -2,7 +2,7 @@
  * Hourly retention in the worker: the compliance clean-up (audit logs, webhook logs, IVR sessions), finished webhook
  * events, and the standalone rate limiter's idle state.
  */
-import type { CleanupReport } from "@vx/compliance";
+import { type CleanupReport, deleteInBatches } from "@vx/compliance";
 import { type Database, PgRateLimitRepository, PgWebhookRepository, runCleanup } from "@vx/db";
 import type { Config } from "../config.js";
 import type { AppContext } from "../context.js";
@@ -14,9 +14,8 @@ export interface RetentionJob {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
-const PURGE_BATCH = 1000;
-/** Bounds one pass, so a huge backlog is worked off over several hours instead of in one long run. */
-const MAX_PURGE_BATCHES = 100;
+/** 1000 rows a statement, at most 100 a pass: a huge backlog is worked off over several hours, not in one long run. */
+const PURGE_BATCHES = { batchSize: 1000, maxBatches: 100 };
 /**
  * Limiter state is pruned only once idle for an hour by this process's clock, so an API process whose clock runs
  * behind ours (by less than that) never finds a row it still counts on gone; a pruned row changes no decision anyway
@@ -37,11 +36,7 @@ export async function runRetention(
   if (days !== null) {
     const webhooks = new PgWebhookRepository(db);
     const before = new Date(now().getTime() - days * DAY);
-    for (let i = 0; i < MAX_PURGE_BATCHES; i++) {
-      const n = await webhooks.purgeEvents(before, PURGE_BATCH);
-      purged += n;
-      if (n < PURGE_BATCH) break;
-    }
+    purged = (await deleteInBatches((limit) => webhooks.purgeEvents(before, limit), PURGE_BATCHES)).deleted;
   }
   return { report, webhookEventsPurged: purged, ratelimitStatesPruned: await pruneIdleRateLimits(db, now()) };
 }
@@ -50,13 +45,7 @@ export async function runRetention(
 async function pruneIdleRateLimits(db: Database, now: Date): Promise<number> {
   const limiter = new PgRateLimitRepository(db);
   const idleBefore = new Date(now.getTime() - RATELIMIT_IDLE_MS);
-  let pruned = 0;
-  for (let i = 0; i < MAX_PURGE_BATCHES; i++) {
-    const n = await limiter.pruneIdle(idleBefore, PURGE_BATCH);
-    pruned += n;
-    if (n < PURGE_BATCH) break;
-  }
-  return pruned;
+  return (await deleteInBatches((limit) => limiter.pruneIdle(idleBefore, limit), PURGE_BATCHES)).deleted;
 }
 
 export function startRetention(ctx: AppContext, options: { intervalMs?: number } = {}): RetentionJob {

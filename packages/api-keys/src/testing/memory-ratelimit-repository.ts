@@ -63,9 +63,4 @@ export class MemoryRateLimitRepository implements RateLimitRepository {
     }
     return pruned;
   }
-
-  /** How many identifiers have state: what pruning shrinks. */
-  get stateCount(): number {
-    return this.states.size;
-  }
 }

@@ -2,7 +2,7 @@
 // (vx_ratelimit_batch, migration 015), overrides as plain rows under RLS when built on a user's transaction.
 import type { RateLimitOutcome, RateLimitOverride, RateLimitRepository, RateLimitRequest } from "@vx/api-keys";
 import type { Queryable } from "../queryable.js";
-import { toRateLimitOutcome, toRateLimitOverride } from "./ratelimit-rows.js";
+import { toRateLimitOutcomes, toRateLimitOverride } from "./ratelimit-rows.js";
 
 const limitBatch =
   "SELECT * FROM public.vx_ratelimit_batch($1::uuid[], $2::text[], $3::text[], $4::integer[], $5::bigint[], $6::integer[], $7)";
@@ -39,9 +39,7 @@ export class PgRateLimitRepository implements RateLimitRepository {
       requests.map((r) => r.cost),
       now,
     ]);
-    const outcomes = new Array<RateLimitOutcome>(requests.length);
-    for (const row of rows) outcomes[(row.ord as number) - 1] = toRateLimitOutcome(row);
-    return outcomes;
+    return toRateLimitOutcomes(rows, requests.length);
   }
 
   async setOverride(o: RateLimitOverride): Promise<RateLimitOverride> {

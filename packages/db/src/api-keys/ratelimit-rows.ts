@@ -5,7 +5,7 @@ import type { RateLimitOutcome, RateLimitOverride } from "@vx/api-keys";
 type Row = Record<string, unknown>;
 
 /** A row of vx_ratelimit_batch; `retry_at` is null unless the call was refused. */
-export function toRateLimitOutcome(row: Row): RateLimitOutcome {
+function toRateLimitOutcome(row: Row): RateLimitOutcome {
   const outcome: RateLimitOutcome = {
     success: row.success as boolean,
     limit: row.limit as number,
@@ -16,6 +16,13 @@ export function toRateLimitOutcome(row: Row): RateLimitOutcome {
   };
   if (row.retry_at !== null) outcome.retryAt = Number(row.retry_at);
   return outcome;
+}
+
+/** vx_ratelimit_batch's rows, in the order of the requests (each row's `ord`, from 1). */
+export function toRateLimitOutcomes(rows: readonly Row[], count: number): RateLimitOutcome[] {
+  const outcomes = new Array<RateLimitOutcome>(count);
+  for (const row of rows) outcomes[(row.ord as number) - 1] = toRateLimitOutcome(row);
+  return outcomes;
 }
 
 export function toRateLimitOverride(row: Row): RateLimitOverride {

@@ -1,7 +1,7 @@
 // SupabaseRateLimitRepository: the standalone rate limiter through PostgREST; limiting and pruning are the SQL
 // functions the pg adapter runs too (vx_ratelimit_batch, vx_ratelimit_prune), called through rpc.
 import type { RateLimitOutcome, RateLimitOverride, RateLimitRepository, RateLimitRequest } from "@vx/api-keys";
-import { toRateLimitOutcome, toRateLimitOverride } from "../api-keys/ratelimit-rows.js";
+import { toRateLimitOutcomes, toRateLimitOverride } from "../api-keys/ratelimit-rows.js";
 import { counted, data, iso, rpc, type VxSupabaseClient } from "./postgrest.js";
 
 const OVERRIDE_SELECT = "user_id,namespace,identifier,limit,duration_ms";
@@ -29,9 +29,7 @@ export class SupabaseRateLimitRepository implements RateLimitRepository {
         p_now: iso(now),
       }),
     );
-    const outcomes = new Array<RateLimitOutcome>(requests.length);
-    for (const row of rows) outcomes[(row.ord as number) - 1] = toRateLimitOutcome(row);
-    return outcomes;
+    return toRateLimitOutcomes(rows, requests.length);
   }
 
   async setOverride(o: RateLimitOverride): Promise<RateLimitOverride> {
