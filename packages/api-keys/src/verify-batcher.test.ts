@@ -52,6 +52,21 @@ describe("VerifyBatcher", () => {
     await Promise.all(later);
   });
 
+  it("sends the queued batch before the returning batch's callers continue", async () => {
+    // The database then works on the next batch while this process writes the previous batch's responses.
+    const { calls, run } = gatedRun();
+    const batcher = new VerifyBatcher(run, { maxInFlight: 1 });
+    const first = batcher.verify(request(1));
+    await flush();
+    const second = batcher.verify(request(2));
+    await flush();
+    calls[0]!.release();
+    await first;
+    expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1"], ["h2"]]);
+    calls[1]!.release();
+    await second;
+  });
+
   it("splits a queue longer than maxBatchSize, keeping arrival order", async () => {
     const { calls, run } = gatedRun();
     const batcher = new VerifyBatcher(run, { maxBatchSize: 2, maxInFlight: 3 });

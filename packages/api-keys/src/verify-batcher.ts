@@ -51,20 +51,27 @@ export class VerifyBatcher<Req = VerificationRequest, Out = VerificationOutcome>
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatchSize);
       this.inFlight++;
-      this.send(batch).finally(() => {
-        this.inFlight--;
-        this.dispatch();
-      });
+      void this.send(batch);
     }
   }
 
   private async send(batch: Pending<Req, Out>[]): Promise<void> {
+    let outcomes: Out[] | undefined;
+    let failure: unknown;
     try {
-      const outcomes = await this.run(batch.map((p) => p.request));
+      outcomes = await this.run(batch.map((p) => p.request));
       if (outcomes.length !== batch.length) throw new Error("repository returned a wrong number of outcomes");
-      for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      failure = error;
     }
+    // The slot is freed and the requests queued meanwhile go out before this batch's callers run: otherwise the
+    // database would wait while this process writes this batch's responses, on every batch.
+    this.inFlight--;
+    this.dispatch();
+    if (failure !== undefined || !outcomes) {
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
   }
 }
