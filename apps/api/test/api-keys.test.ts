@@ -572,6 +572,47 @@ describeDatabases("/v1/api-keys", ({ db }) => {
       expect((await t.app.inject({ url: "/v1/ratelimits/overrides", headers })).json()).toEqual([]);
     });
 
+    it("changes a key's or an identity's refill alone with PATCH, keeping the credits left", async () => {
+      const alice = randomUUID();
+      const headers = await userHeaders(alice);
+      const { api_key } = await createKey(alice, {
+        credits: { remaining: 7, refill: { interval: "daily", amount: 9 } },
+      });
+      const patch = (url: string, payload: Record<string, unknown>) =>
+        t.app.inject({ method: "PATCH", url, headers, payload });
+      const monthly = { interval: "monthly", amount: 500, refill_day: 3 };
+      const changed = await patch(`/v1/api-keys/${api_key.id}`, { credits: { refill: monthly } });
+      expect(changed.statusCode).toBe(200);
+      expect(changed.json().credits).toEqual({ remaining: 7, refill: monthly });
+      const stopped = await patch(`/v1/api-keys/${api_key.id}`, { name: "no refill", credits: { refill: null } });
+      expect(stopped.json()).toMatchObject({ name: "no refill", credits: { remaining: 7 } });
+      expect(stopped.json().credits.refill).toBeUndefined();
+      // A count with `refill: null` replaces the credits whole, without a refill.
+      const whole = await patch(`/v1/api-keys/${api_key.id}`, { credits: { remaining: 2, refill: null } });
+      expect(whole.json().credits).toEqual({ remaining: 2 });
+      // Neither field, or a refill alone for credits that do not exist: 400 naming the field, nothing changed.
+      const empty = await patch(`/v1/api-keys/${api_key.id}`, { credits: {} });
+      expect(empty.statusCode).toBe(400);
+      expect(empty.json().errors.map((e: { field: string }) => e.field)).toContain("body.credits.remaining");
+      const bare = (await createKey(alice, {})).api_key;
+      const refused = await patch(`/v1/api-keys/${bare.id}`, { name: "x", credits: { refill: monthly } });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().errors.map((e: { field: string }) => e.field)).toContain("body.credits.remaining");
+      expect((await t.app.inject({ url: `/v1/api-keys/${bare.id}`, headers })).json()).toMatchObject({
+        name: bare.name,
+        credits: null,
+      });
+      const identity = await t.app.inject({
+        method: "POST",
+        url: "/v1/identities",
+        headers,
+        payload: { external_id: "acme", credits: { remaining: 4, refill: { interval: "daily", amount: 4 } } },
+      });
+      const moved = await patch(`/v1/identities/${identity.json().id}`, { credits: { refill: monthly } });
+      expect(moved.statusCode).toBe(200);
+      expect(moved.json().credits).toEqual({ remaining: 4, refill: monthly });
+    });
+
     it("names a bad limit, window, refill, meta or duplicate limit name with 400", async () => {
       const headers = await userHeaders(randomUUID());
       const create = (payload: Record<string, unknown>) =>

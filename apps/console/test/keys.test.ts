@@ -298,8 +298,14 @@ describeInBrowser("console API keys", () => {
     await form.getByLabel("Refill", { exact: true }).selectOption("daily");
     await form.getByLabel("Refill to").fill("50");
     await form.getByLabel(/^Meta/).fill("");
+    const patch = page.waitForRequest((r) => r.method() === "PATCH");
     await form.getByRole("button", { name: "Save" }).click();
     await page.getByText('Saved "refill change".').waitFor();
+    // The refill alone: the API keeps the credits left, so a use counted since the form opened is not undone.
+    expect((await patch).postDataJSON()).toEqual({
+      credits: { refill: { interval: "daily", amount: 50 } },
+      meta: null,
+    });
     const after = await storedKey("refill change");
     expect(after).toEqual({
       ...before,

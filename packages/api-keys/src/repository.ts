@@ -92,6 +92,15 @@ export interface UsageBucket {
   outcomes: OutcomeCounts;
 }
 
+/** A change of how credits refill, by their owner: the remaining count is kept (after a refill that is due). */
+export interface CreditsRefillChange {
+  /** The new rule; null stops refilling. */
+  refill: CreditsRefill | null;
+  now: Date;
+  /** Whose credits: a key's (default) or an identity's. */
+  target?: "key" | "identity";
+}
+
 /** A change of credits by their owner: applied after any refill that is due, never below 0. */
 export interface CreditsChange {
   op: "set" | "increment" | "decrement";
@@ -157,6 +166,12 @@ export interface ApiKeyRepository {
    * or null when the key does not exist or is not the user's. A key without credits starts from 0.
    */
   changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null>;
+  /**
+   * Changes only how a key's credits refill, atomically with verifications: the refill due under the old rule
+   * first, the remaining count kept, the new rule counted from `now`. The remaining credits, or null when the key
+   * does not exist, is not the user's or has no credits.
+   */
+  changeCreditsRefill(id: string, change: CreditsRefillChange, userId?: string): Promise<number | null>;
   /** Null when the owner already has an identity with this external id. */
   createIdentity(data: NewIdentityRecord): Promise<Identity | null>;
   getIdentity(id: string, userId?: string): Promise<Identity | null>;

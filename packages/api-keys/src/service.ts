@@ -3,7 +3,7 @@ import { randomBytes as cryptoRandomBytes } from "node:crypto";
 import { ApiKeyError } from "./errors.js";
 import { addHours, HOUR_MS, hourStart } from "./hours.js";
 import { generateKey, hashKey, isWellFormedKey, keyPrefix, type RandomBytes } from "./key-format.js";
-import { nextRefill, type RateLimitInput, type RateLimitResult } from "./limits.js";
+import { type Credits, nextRefill, type RateLimitInput, type RateLimitResult } from "./limits.js";
 import type {
   ApiKeyChanges,
   ApiKeyRepository,
@@ -21,6 +21,7 @@ import type {
   CreateIdentityInput,
   Identity,
   OutcomeCounts,
+  RefillOnly,
   RotatedApiKey,
   RotateOptions,
   StatsRange,
@@ -31,6 +32,7 @@ import type {
   VerifyResult,
 } from "./types.js";
 import {
+  isRefillOnly,
   isUuid,
   MAX_STATS_HOURS,
   validateCreate,
@@ -154,9 +156,31 @@ export class ApiKeyService {
     validateUpdate(updates);
     if (!isUuid(keyId) || !isUuid(userId)) throw ApiKeyError.notFound();
     await this.checkIdentity(updates.identity_id, userId);
-    const record = await this.repository.updateApiKey(keyId, this.toChanges(updates), userId);
+    const { credits, ...others } = updates;
+    if (isRefillOnly(credits)) return this.updateApiKeyRefill(keyId, userId, others, credits);
+    const record = await this.repository.updateApiKey(keyId, this.toChanges({ ...others, credits }), userId);
     if (!record) throw ApiKeyError.notFound();
     return toPublic(record);
+  }
+
+  /**
+   * `credits: { refill }` alone: the other changes first, then the refill in one statement of its own, atomic with
+   * verifications, so no use counted meanwhile is undone (a client reading and writing back `remaining` would).
+   */
+  private async updateApiKeyRefill(
+    keyId: string,
+    userId: string,
+    others: Omit<UpdateApiKeyInput, "credits">,
+    { refill }: RefillOnly,
+  ): Promise<ApiKey> {
+    if (!(await this.owned(keyId, userId)).credits) throw noCreditsToKeep();
+    const changes = this.toChanges(others);
+    if (Object.keys(changes).length > 0 && !(await this.repository.updateApiKey(keyId, changes, userId))) {
+      throw ApiKeyError.notFound();
+    }
+    const remaining = await this.repository.changeCreditsRefill(keyId, { refill, now: this.now() }, userId);
+    if (remaining === null) throw ApiKeyError.notFound();
+    return toPublic(await this.owned(keyId, userId));
   }
 
   /** Disables the key at once; it can be re-enabled with `updateApiKey(…, { enabled: true })`. */
@@ -242,8 +266,25 @@ export class ApiKeyService {
     const changes: IdentityChanges = {};
     if (updates.meta !== undefined) changes.meta = updates.meta;
     if (updates.ratelimits !== undefined) changes.ratelimits = updates.ratelimits.map(withAutoApply);
-    if (updates.credits !== undefined) {
-      changes.credits = updates.credits;
+    const credits = updates.credits;
+    if (isRefillOnly(credits)) {
+      // As for a key: the other changes, then the refill alone, atomic with verifications.
+      const current = await this.repository.getIdentity(identityId, userId);
+      if (!current) throw ApiKeyError.identityNotFound();
+      if (!current.credits) throw noCreditsToKeep();
+      if (Object.keys(changes).length > 0 && !(await this.repository.updateIdentity(identityId, changes, userId))) {
+        throw ApiKeyError.identityNotFound();
+      }
+      const change = { refill: credits.refill, now: this.now(), target: "identity" as const };
+      if ((await this.repository.changeCreditsRefill(identityId, change, userId)) === null) {
+        throw ApiKeyError.identityNotFound();
+      }
+      const identity = await this.repository.getIdentity(identityId, userId);
+      if (!identity) throw ApiKeyError.identityNotFound();
+      return identity;
+    }
+    if (credits !== undefined) {
+      changes.credits = wholeCredits(credits);
       changes.credits_set_at = this.now();
     }
     const identity = await this.repository.updateIdentity(identityId, changes, userId);
@@ -325,7 +366,7 @@ export class ApiKeyService {
     return record;
   }
 
-  private toChanges(updates: UpdateApiKeyInput): ApiKeyChanges {
+  private toChanges(updates: Omit<UpdateApiKeyInput, "credits"> & { credits?: Credits | null }): ApiKeyChanges {
     const changes: ApiKeyChanges = {};
     if (updates.name !== undefined) changes.name = updates.name.trim();
     if (updates.rate_limit !== undefined) changes.rate_limit = updates.rate_limit;
@@ -336,7 +377,7 @@ export class ApiKeyService {
     if (updates.ratelimits !== undefined) changes.ratelimits = updates.ratelimits.map(withAutoApply);
     if (updates.identity_id !== undefined) changes.identity_id = updates.identity_id;
     if (updates.credits !== undefined) {
-      changes.credits = updates.credits;
+      changes.credits = wholeCredits(updates.credits);
       changes.credits_set_at = this.now();
     }
     if (updates.expires_at !== undefined) changes.expires_at = updates.expires_at;
@@ -346,6 +387,19 @@ export class ApiKeyService {
     }
     return changes;
   }
+}
+
+/** Credits as stored: a `refill: null` that came with a count (from JSON) means no refill. */
+function wholeCredits(credits: Credits | null): Credits | null {
+  if (!credits) return null;
+  return credits.refill ? { remaining: credits.remaining, refill: credits.refill } : { remaining: credits.remaining };
+}
+
+/** `{ refill }` alone keeps a remaining count, so there must be one. */
+function noCreditsToKeep(): ApiKeyError {
+  return ApiKeyError.invalid([
+    { field: "credits.remaining", message: "is required: there are no credits yet whose count a refill could keep" },
+  ]);
 }
 
 /** Drops the hash: nothing the service returns lets anyone check guesses offline. */

@@ -1,5 +1,5 @@
 // The data of @vx/api-keys, snake_case where it mirrors the `api_keys` columns.
-import type { Credits, RateLimitConfig, RateLimitInput, RateLimitResult } from "./limits.js";
+import type { Credits, CreditsRefill, RateLimitConfig, RateLimitInput, RateLimitResult } from "./limits.js";
 
 /** A JSON object (`meta`): at most MAX_META_BYTES as JSON. */
 export type JsonObject = { [key: string]: unknown };
@@ -57,7 +57,8 @@ export interface CreateIdentityInput {
 export interface UpdateIdentityInput {
   meta?: JsonObject | null;
   ratelimits?: RateLimitInput[];
-  credits?: Credits | null;
+  /** As for a key: whole credits, null, or `{ refill }` alone. */
+  credits?: Credits | RefillOnly | null;
 }
 
 /** A stored row: the public key plus its SHA-256 hash. Only repositories and the service see this. */
@@ -92,9 +93,17 @@ export interface UpdateApiKeyInput {
   meta?: JsonObject | null;
   /** Replaces every named limit. */
   ratelimits?: RateLimitInput[];
-  /** Replaces the credits (remaining and refill); null makes them unlimited. */
-  credits?: Credits | null;
+  /**
+   * Replaces the credits (remaining and refill); null makes them unlimited. `{ refill }` alone changes only how
+   * they refill (null: no more refills) and keeps the remaining count, atomically with verifications.
+   */
+  credits?: Credits | RefillOnly | null;
   identity_id?: string | null;
+}
+
+/** A change of the credits' refill alone: the remaining count is kept. */
+export interface RefillOnly {
+  refill: CreditsRefill | null;
 }
 
 /** The plain key appears here and in `RotatedApiKey` only: it is never stored. */

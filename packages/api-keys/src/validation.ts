@@ -5,6 +5,7 @@ import { GRANTED_SCOPE_PATTERN, MAX_SCOPES, REQUIRED_SCOPE_PATTERN } from "./sco
 import type {
   CreateApiKeyInput,
   CreateIdentityInput,
+  RefillOnly,
   StatsRange,
   UpdateApiKeyInput,
   UpdateIdentityInput,
@@ -132,13 +133,19 @@ function checkRateLimits(issues: Issues, limits: unknown): void {
   });
 }
 
-function checkCredits(issues: Issues, credits: unknown): void {
+/** Credits `{ remaining, refill? }`; on an update also `{ refill }` alone, which keeps the remaining count. */
+function checkCredits(issues: Issues, credits: unknown, updating: boolean): void {
   if (credits === undefined || credits === null) return;
   if (!isPlainObject(credits)) {
-    issues.add("credits", "must be { remaining, refill? } or null");
+    issues.add(
+      "credits",
+      updating ? "must be { remaining, refill? }, { refill } or null" : "must be { remaining, refill? } or null",
+    );
     return;
   }
-  if (!isIntegerIn(credits.remaining, 0, MAX_LIMIT)) {
+  if (updating && isRefillOnly(credits)) {
+    if (credits.refill === undefined) issues.add("credits.refill", "is required when credits.remaining is absent");
+  } else if (!isIntegerIn(credits.remaining, 0, MAX_LIMIT)) {
     issues.add("credits.remaining", `must be an integer from 0 to ${MAX_LIMIT}`);
   }
   const refill = credits.refill;
@@ -163,11 +170,20 @@ function checkIdentityId(issues: Issues, id: unknown): void {
   if (id !== undefined && id !== null && !isUuid(id)) issues.add("identity_id", "must be a UUID or null");
 }
 
+/** Credits without `remaining`: a change of the refill alone (valid on updates only). */
+export function isRefillOnly(credits: unknown): credits is RefillOnly {
+  return isPlainObject(credits) && !("remaining" in credits);
+}
+
 /** The settings every key and identity may have: meta, named limits, credits. */
-function checkExtras(issues: Issues, input: { meta?: unknown; ratelimits?: unknown; credits?: unknown }): void {
+function checkExtras(
+  issues: Issues,
+  input: { meta?: unknown; ratelimits?: unknown; credits?: unknown },
+  updating: boolean,
+): void {
   checkMeta(issues, input.meta);
   checkRateLimits(issues, input.ratelimits);
-  checkCredits(issues, input.credits);
+  checkCredits(issues, input.credits, updating);
 }
 
 /** An identity's settings; `external_id` only when it is created. */
@@ -184,7 +200,7 @@ export function validateIdentity(input: CreateIdentityInput | UpdateIdentityInpu
       issues.add("external_id", `must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
     }
   }
-  checkExtras(issues, input);
+  checkExtras(issues, input, !creating);
   issues.throwIfAny();
 }
 
@@ -197,7 +213,7 @@ export function validateCreate(input: CreateApiKeyInput): void {
   checkLimit(issues, "rate_limit", input?.rate_limit);
   checkLimit(issues, "usage_quota", input?.usage_quota);
   checkGrantedScopes(issues, input?.scopes);
-  if (input) checkExtras(issues, input);
+  if (input) checkExtras(issues, input, false);
   checkIdentityId(issues, input?.identity_id);
   issues.throwIfAny();
 }
@@ -215,7 +231,7 @@ export function validateUpdate(changes: UpdateApiKeyInput): void {
   checkGrantedScopes(issues, changes.scopes);
   checkExpiresInDays(issues, changes.expires_in_days);
   if (changes.enabled !== undefined && typeof changes.enabled !== "boolean") issues.add("enabled", "must be a boolean");
-  checkExtras(issues, changes);
+  checkExtras(issues, changes, true);
   checkIdentityId(issues, changes.identity_id);
   if (changes.expires_at !== undefined && changes.expires_at !== null) {
     if (!(changes.expires_at instanceof Date) || Number.isNaN(changes.expires_at.getTime())) {

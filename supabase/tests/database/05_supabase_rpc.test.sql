@@ -6,7 +6,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap WITH SCHEMA extensions;
 SET LOCAL search_path = public, extensions;
 GRANT USAGE ON SCHEMA extensions TO anon, authenticated, service_role;
 
-SELECT plan(29);
+SELECT plan(31);
 
 -- The functions, so a renamed or re-typed one fails here and not only in an adapter.
 CREATE TEMP TABLE rpc (signature text PRIMARY KEY, returns text NOT NULL, for_users boolean NOT NULL);
@@ -34,7 +34,10 @@ INSERT INTO rpc VALUES
   ('vx_ratelimit_batch(uuid[],text[],text[],integer[],bigint[],integer[],timestamp with time zone)',
    'TABLE(ord integer, success boolean, "limit" integer, duration_ms bigint, remaining integer, reset bigint, retry_at bigint, overridden boolean)',
    false),
-  ('vx_ratelimit_prune(timestamp with time zone,integer)', 'integer', false);
+  ('vx_ratelimit_prune(timestamp with time zone,integer)', 'integer', false),
+  -- Owners change their own credits (migrations 015 and 025).
+  ('vx_api_key_credits(text,uuid,uuid,text,integer,timestamp with time zone)', 'integer', true),
+  ('vx_credits_set_refill(text,uuid,uuid,jsonb,timestamp with time zone)', 'integer', true);
 
 CREATE TEMP VIEW rpc_found AS
   SELECT p.oid, p.oid::regprocedure::text AS signature, pg_get_function_result(p.oid) AS returns, p.prosecdef,
@@ -92,9 +95,21 @@ SELECT ('c0000000-0000-4000-8000-00000000000' || i)::uuid, 'c0000000-0000-4000-8
        'api_key.created', 'api_key', '2025-01-01 00:00:00+00'::timestamptz + make_interval(days => i)
   FROM generate_series(1, 5) AS i;
 
+UPDATE api_keys SET credits_remaining = 3 WHERE user_id IN ('a0000000-0000-4000-8000-000000000000',
+  'b0000000-0000-4000-8000-000000000000');
+
 -- As user A, through RLS.
 SET LOCAL ROLE authenticated;
 SELECT set_config('request.jwt.claims', '{"sub": "a0000000-0000-4000-8000-000000000000", "role": "authenticated"}', true);
+
+SELECT is(
+  vx_credits_set_refill('key', 'a0000000-0000-4000-8000-000000000001', NULL, '{"interval": "daily", "amount": 5}',
+    now()),
+  3, 'a user changes their own key''s refill, and its remaining credits stay');
+SELECT is(
+  vx_credits_set_refill('key', 'b0000000-0000-4000-8000-000000000001', NULL, '{"interval": "daily", "amount": 5}',
+    now()),
+  NULL, 'but not another user''s, even without naming an owner: row level security hides it');
 
 SELECT results_eq(
   $$SELECT name::text FROM vx_ivr_menu_with_submenus('a0000000-0000-4000-8000-000000000003')$$,

@@ -57,8 +57,8 @@ export function EditKeyForm({ apiKey, onDone }: { apiKey: ApiKey; onDone: (messa
       />
       <CreditsFields form={form.credits} onChange={(credits) => set("credits", credits)} idPrefix="edit">
         <p class="hint">
-          A change here sets the credits to what is typed (the API replaces them whole); to add or take credits, use the
-          key's Details.
+          A change of the refill alone keeps the credits left; a change of the count sets it to what is typed. To add or
+          take credits, use the key's Details.
         </p>
       </CreditsFields>
       <MetaField

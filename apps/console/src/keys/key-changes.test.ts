@@ -40,11 +40,18 @@ describe("the Edit form's changes", () => {
     });
   });
 
-  it("sends credits whole when the refill changes, and null when they are emptied", () => {
+  it("sends the refill alone when only it changes, credits whole when the count does, and null when emptied", () => {
     const daily = { ...toEditForm(KEY), credits: { ...toEditForm(KEY).credits, interval: "daily" as const } };
     expect(keyChanges(KEY, daily)).toEqual({
       ok: true,
-      body: { credits: { remaining: 500, refill: { interval: "daily", amount: 1000 } } },
+      body: { credits: { refill: { interval: "daily", amount: 1000 } } },
+    });
+    const noRefill = { ...toEditForm(KEY), credits: { ...toEditForm(KEY).credits, interval: "" as const } };
+    expect(keyChanges(KEY, noRefill)).toEqual({ ok: true, body: { credits: { refill: null } } });
+    const recount = { ...daily, credits: { ...daily.credits, remaining: "7" } };
+    expect(keyChanges(KEY, recount)).toEqual({
+      ok: true,
+      body: { credits: { remaining: 7, refill: { interval: "daily", amount: 1000 } } },
     });
     const none = { ...toEditForm(KEY), credits: { remaining: "", interval: "" as const, amount: "", refillDay: "1" } };
     expect(keyChanges(KEY, none)).toEqual({ ok: true, body: { credits: null } });

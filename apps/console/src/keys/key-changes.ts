@@ -35,7 +35,9 @@ export function toEditForm(key: ApiKey): EditForm {
 
 /**
  * Each field that differs from the form as it opened, as the API takes it: all the named limits (the API replaces
- * them whole), credits whole (no credits typed is `null`, unlimited) and emptied meta as `null`, which removes it.
+ * them whole), emptied meta as `null`, which removes it, and credits: the refill alone when only it changed (the
+ * API keeps the credits left, including any spent since the form opened), else whole (none typed is `null`,
+ * unlimited).
  */
 export function keyChanges(key: ApiKey, form: EditForm): KeyChanges {
   const opened = toEditForm(key);
@@ -51,6 +53,10 @@ export function keyChanges(key: ApiKey, form: EditForm): KeyChanges {
   if (changed("rateLimit")) body.rate_limit = optionalInt(form.rateLimit);
   if (changed("usageQuota")) body.usage_quota = optionalInt(form.usageQuota);
   if (changed("limits")) body.ratelimits = toRateLimits(form.limits);
-  if (changed("credits")) body.credits = toCredits(form.credits) ?? null;
+  if (changed("credits")) {
+    const credits = toCredits(form.credits) ?? null;
+    const refillAlone = key.credits !== null && credits !== null && form.credits.remaining === opened.credits.remaining;
+    body.credits = refillAlone ? { refill: credits.refill ?? null } : credits;
+  }
   return { ok: true, body };
 }

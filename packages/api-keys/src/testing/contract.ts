@@ -586,6 +586,43 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         expect(await keys.verifyApiKey(plainKey)).toMatchObject({ code: "VALID", credits: 4 });
       });
 
+      it("changes the refill alone: the due refill first, the count kept, the new rule from then on", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const { apiKey, plainKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          credits: { remaining: 5, refill: { interval: "daily", amount: 10 } },
+        });
+        expect(await keys.verifyApiKey(plainKey, { cost: 2 })).toMatchObject({ code: "VALID", credits: 3 });
+        // A day later the daily refill is due: it is applied before the rule changes to monthly.
+        clock.advance(24 * HOUR_MS);
+        const monthly = { interval: "monthly", amount: 100 } as const;
+        const changed = await keys.updateApiKey(apiKey.id, user, { credits: { refill: monthly } });
+        expect(changed.credits).toEqual({ remaining: 10, refill: monthly });
+        expect(await keys.verifyApiKey(plainKey)).toMatchObject({ code: "VALID", credits: 9 });
+        clock.advance(24 * HOUR_MS);
+        expect((await keys.verifyApiKey(plainKey)).credits).toBe(8); // the daily rule is gone
+        clock.advance((27 * 24 + 12) * HOUR_MS + 60_000); // 2031-07-01T00:01Z: the monthly refill
+        expect((await keys.verifyApiKey(plainKey)).credits).toBe(99);
+        // null stops the refills and keeps the count; other changes go with it.
+        const stopped = await keys.updateApiKey(apiKey.id, user, { name: "renamed", credits: { refill: null } });
+        expect(stopped).toMatchObject({ name: "renamed", credits: { remaining: 99 } });
+        expect(stopped.credits?.refill).toBeUndefined();
+        // Credits that do not exist have no count to keep: refused, and nothing else in the call is applied.
+        const plain = await keys.createApiKey({ user_id: user, name: "p" });
+        await expect(
+          keys.updateApiKey(plain.apiKey.id, user, { name: "x", credits: { refill: monthly } }),
+        ).rejects.toMatchObject({ code: "INVALID_INPUT", issues: [{ field: "credits.remaining" }] });
+        expect(await keys.getApiKey(plain.apiKey.id, user)).toMatchObject({ name: "p", credits: null });
+        // Another user's key is not found.
+        const other = await fixture.createUser();
+        await expect(keys.updateApiKey(apiKey.id, other, { credits: { refill: null } })).rejects.toMatchObject({
+          code: "NOT_FOUND",
+        });
+      });
+
       it("refills monthly on the refill day, the month's last day when it is shorter", async () => {
         const clock = new TestClock("2031-02-27T12:00:00Z");
         const keys = service(clock);
@@ -702,6 +739,32 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         expect((await keys.getIdentity(identity.id, user)).credits).toEqual({ remaining: 0 });
       });
 
+      it("changes an identity's refill alone, keeping the count its keys share", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const identity = await keys.createIdentity({
+          user_id: user,
+          external_id: "customer-7",
+          credits: { remaining: 3, refill: { interval: "daily", amount: 5 } },
+        });
+        const key = await keys.createApiKey({ user_id: user, name: "a", identity_id: identity.id });
+        expect((await keys.verifyApiKey(key.plainKey)).identity?.credits).toBe(2);
+        const monthly = { interval: "monthly", amount: 50 } as const;
+        const changed = await keys.updateIdentity(identity.id, user, {
+          meta: { plan: "x" },
+          credits: { refill: monthly },
+        });
+        expect(changed).toMatchObject({ meta: { plan: "x" }, credits: { remaining: 2, refill: monthly } });
+        clock.advance(24 * HOUR_MS); // no daily refill any more
+        expect((await keys.verifyApiKey(key.plainKey)).identity?.credits).toBe(1);
+        const bare = await keys.createIdentity({ user_id: user, external_id: "customer-8" });
+        await expect(keys.updateIdentity(bare.id, user, { credits: { refill: monthly } })).rejects.toMatchObject({
+          code: "INVALID_INPUT",
+          issues: [{ field: "credits.remaining" }],
+        });
+      });
+
       it("keeps external ids unique per owner, lets a key join only its owner's identity, and frees keys on delete", async () => {
         const keys = service(new TestClock("2031-06-01T12:00:00Z"));
         const owner = await fixture.createUser();
@@ -772,6 +835,28 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
           expect((await a.getApiKeyStats(apiKey.id, user)).requests_this_hour).toBe(50);
         });
       }
+
+      it("loses no spent credit when the refill changes during concurrent verifications", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const [a, b] = processes(clock, {});
+        const user = await fixture.createUser();
+        const daily = { interval: "daily", amount: 1000 } as const;
+        const { apiKey, plainKey } = await a.createApiKey({
+          user_id: user,
+          name: "k",
+          credits: { remaining: 1000, refill: daily },
+        });
+        const verifications = Array.from({ length: 300 }, (_, i) => (i % 2 ? a : b).verifyApiKey(plainKey));
+        const changes = Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? a : b).updateApiKey(apiKey.id, user, {
+            credits: { refill: i % 2 ? daily : { interval: "monthly", amount: 1000 } },
+          }),
+        );
+        const results = await Promise.all(verifications);
+        await Promise.all(changes);
+        expect(results.filter((r) => r.valid)).toHaveLength(300);
+        expect((await a.getApiKey(apiKey.id, user)).credits?.remaining).toBe(700);
+      });
 
       it("stays exact when a micro-batching process and a one-statement process spend one quota at once", async () => {
         // Lone requests and batches may take different paths in an adapter (vx_verify_api_key and

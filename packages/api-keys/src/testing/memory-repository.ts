@@ -6,6 +6,7 @@ import type {
   ApiKeyChanges,
   ApiKeyRepository,
   CreditsChange,
+  CreditsRefillChange,
   IdentityChanges,
   KeyReplacement,
   NewApiKeyRecord,
@@ -229,6 +230,17 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
     if (holder.credits.refill)
       hidden.refilledAt = maxDate(hidden.refilledAt, lastRefill(holder.credits.refill, change.now));
     return holder.credits.remaining;
+  }
+
+  async changeCreditsRefill(id: string, change: CreditsRefillChange, userId?: string): Promise<number | null> {
+    const holder = change.target === "identity" ? this.ownedIdentity(id, userId) : this.owned(id, userId);
+    if (!holder?.credits) return null;
+    const hidden = this.hidden.get(holder.id)!;
+    const remaining = creditsNow(holder.credits.remaining, holder.credits.refill, hidden.refilledAt, change.now);
+    holder.credits = change.refill ? { remaining, refill: { ...change.refill } } : { remaining };
+    hidden.refilledAt = change.now;
+    holder.updated_at = change.now;
+    return remaining;
   }
 
   async createIdentity(data: NewIdentityRecord): Promise<Identity | null> {

@@ -4,6 +4,7 @@ import type {
   ApiKeyRecord,
   ApiKeyRepository,
   CreditsChange,
+  CreditsRefillChange,
   Identity,
   IdentityChanges,
   KeyReplacement,
@@ -143,6 +144,17 @@ export class PgApiKeyRepository implements ApiKeyRepository {
       userId ?? null,
       change.op,
       change.amount,
+      change.now,
+    ]);
+    return rows[0]?.remaining ?? null;
+  }
+
+  async changeCreditsRefill(id: string, change: CreditsRefillChange, userId?: string): Promise<number | null> {
+    const { rows } = await this.db.query<{ remaining: number | null }>(sql.changeCreditsRefill, [
+      change.target ?? "key",
+      id,
+      userId ?? null,
+      change.refill ? JSON.stringify(change.refill) : null,
       change.now,
     ]);
     return rows[0]?.remaining ?? null;

@@ -44,6 +44,7 @@ export const recordUsage = `SELECT ${COLUMNS} FROM public.vx_record_api_key_usag
 
 /** Owners' credit changes (migration 015): the due refill, then the change, under the row lock. */
 export const changeCredits = "SELECT public.vx_api_key_credits($1, $2, $3, $4, $5, $6) AS remaining";
+export const changeCreditsRefill = "SELECT public.vx_credits_set_refill($1, $2, $3, $4, $5) AS remaining";
 
 const IDENTITY_COLUMNS =
   "id, user_id, external_id, meta, ratelimits, credits_remaining, credits_refill, created_at, updated_at";

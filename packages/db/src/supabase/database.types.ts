@@ -907,6 +907,16 @@ export type Database = {
         }
         Returns: number
       }
+      vx_credits_set_refill: {
+        Args: {
+          p_id: string
+          p_now: string
+          p_refill: Json
+          p_target: string
+          p_user_id: string
+        }
+        Returns: number
+      }
       vx_delete_expired_batch: {
         Args: { p_cutoff: string; p_limit: number; p_target: string }
         Returns: number

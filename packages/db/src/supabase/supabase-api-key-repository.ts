@@ -5,6 +5,7 @@ import type {
   ApiKeyRecord,
   ApiKeyRepository,
   CreditsChange,
+  CreditsRefillChange,
   Identity,
   IdentityChanges,
   KeyReplacement,
@@ -171,6 +172,18 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
         p_user_id: userId ?? null,
         p_op: change.op,
         p_amount: change.amount,
+        p_now: iso(change.now),
+      }),
+    );
+  }
+
+  async changeCreditsRefill(id: string, change: CreditsRefillChange, userId?: string): Promise<number | null> {
+    return data<number | null>(
+      rpc(this.client, "vx_credits_set_refill", {
+        p_target: change.target ?? "key",
+        p_id: id,
+        p_user_id: userId ?? null,
+        p_refill: change.refill ? { ...change.refill } : null,
         p_now: iso(change.now),
       }),
     );

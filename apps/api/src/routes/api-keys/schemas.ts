@@ -2,6 +2,7 @@
 import {
   type ApiKey,
   type ApiKeyStats,
+  type Credits,
   GRANTED_SCOPE_PATTERN,
   type Identity,
   MAX_DURATION_MS,
@@ -15,6 +16,7 @@ import {
   RATELIMIT_NAME_PATTERN,
   REFILL_INTERVALS,
   REQUIRED_SCOPE_PATTERN,
+  type RefillOnly,
   VERIFY_CODES,
   type VerifyResult,
 } from "@vx/api-keys";
@@ -52,6 +54,20 @@ const refill = z
 const credits = z
   .strictObject({ remaining: z.number().int().min(0).max(MAX_LIMIT), refill: refill.optional() })
   .meta({ id: "Credits" });
+/** On updates: `{ refill }` alone changes only the refill, keeping the credits left. */
+const creditsChange = z
+  .strictObject({
+    remaining: credits.shape.remaining
+      .optional()
+      .describe("Credits left; absent: only the refill changes and the credits left stay (after any refill due)"),
+    refill: refill.nullable().optional().describe("The refill rule; null: no refill"),
+  })
+  .refine((change) => change.remaining !== undefined || change.refill !== undefined, {
+    message: "give remaining, refill or both",
+    path: ["remaining"],
+  })
+  // The refine leaves whole credits (a count) or a refill alone: the service's two cases.
+  .transform((change) => change as Credits | RefillOnly);
 const meta = z.record(z.string(), z.unknown()).describe("Free JSON (at most 4096 bytes), returned by verification");
 /** Settings a key has besides the specification's columns, in create and update bodies. */
 const extras = {
@@ -106,6 +122,7 @@ export const updateBody = z
     enabled: z.boolean().optional(),
     scopes: grantedScopes.optional(),
     ...extras,
+    credits: creditsChange.nullable().optional(),
   })
   .refine((body) => body.expires_at === undefined || body.expires_in_days === undefined, {
     message: "give expires_at or expires_in_days, not both",
@@ -160,7 +177,7 @@ export const createIdentityBody = z.strictObject({
   external_id: z.string().min(1).max(MAX_NAME_LENGTH).describe("Your id for the customer, unique among yours"),
   ...identityExtras,
 });
-export const updateIdentityBody = z.strictObject(identityExtras);
+export const updateIdentityBody = z.strictObject({ ...identityExtras, credits: creditsChange.nullable().optional() });
 
 export function identityToJson(identity: Identity): z.output<typeof identitySchema> {
   return {
