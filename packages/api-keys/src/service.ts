@@ -267,22 +267,7 @@ export class ApiKeyService {
     if (updates.meta !== undefined) changes.meta = updates.meta;
     if (updates.ratelimits !== undefined) changes.ratelimits = updates.ratelimits.map(withAutoApply);
     const credits = updates.credits;
-    if (isRefillOnly(credits)) {
-      // As for a key: the other changes, then the refill alone, atomic with verifications.
-      const current = await this.repository.getIdentity(identityId, userId);
-      if (!current) throw ApiKeyError.identityNotFound();
-      if (!current.credits) throw noCreditsToKeep();
-      if (Object.keys(changes).length > 0 && !(await this.repository.updateIdentity(identityId, changes, userId))) {
-        throw ApiKeyError.identityNotFound();
-      }
-      const change = { refill: credits.refill, now: this.now(), target: "identity" as const };
-      if ((await this.repository.changeCreditsRefill(identityId, change, userId)) === null) {
-        throw ApiKeyError.identityNotFound();
-      }
-      const identity = await this.repository.getIdentity(identityId, userId);
-      if (!identity) throw ApiKeyError.identityNotFound();
-      return identity;
-    }
+    if (isRefillOnly(credits)) return this.updateIdentityRefill(identityId, userId, changes, credits);
     if (credits !== undefined) {
       changes.credits = wholeCredits(credits);
       changes.credits_set_at = this.now();
@@ -290,6 +275,24 @@ export class ApiKeyService {
     const identity = await this.repository.updateIdentity(identityId, changes, userId);
     if (!identity) throw ApiKeyError.identityNotFound();
     return identity;
+  }
+
+  /** As `updateApiKeyRefill`: the other changes, then the refill alone, atomic with verifications. */
+  private async updateIdentityRefill(
+    identityId: string,
+    userId: string,
+    changes: IdentityChanges,
+    { refill }: RefillOnly,
+  ): Promise<Identity> {
+    if (!(await this.getIdentity(identityId, userId)).credits) throw noCreditsToKeep();
+    if (Object.keys(changes).length > 0 && !(await this.repository.updateIdentity(identityId, changes, userId))) {
+      throw ApiKeyError.identityNotFound();
+    }
+    const change = { refill, now: this.now(), target: "identity" as const };
+    if ((await this.repository.changeCreditsRefill(identityId, change, userId)) === null) {
+      throw ApiKeyError.identityNotFound();
+    }
+    return this.getIdentity(identityId, userId);
   }
 
   /** Its keys keep working, on their own limits and credits. */

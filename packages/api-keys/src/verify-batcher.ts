@@ -56,22 +56,22 @@ export class VerifyBatcher<Req = VerificationRequest, Out = VerificationOutcome>
   }
 
   private async send(batch: Pending<Req, Out>[]): Promise<void> {
-    let outcomes: Out[] | undefined;
-    let failure: unknown;
+    let answer: () => void;
     try {
-      outcomes = await this.run(batch.map((p) => p.request));
+      const outcomes = await this.run(batch.map((p) => p.request));
       if (outcomes.length !== batch.length) throw new Error("repository returned a wrong number of outcomes");
+      answer = () => {
+        for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
+      };
     } catch (error) {
-      failure = error;
+      answer = () => {
+        for (const p of batch) p.reject(error);
+      };
     }
     // The slot is freed and the requests queued meanwhile go out before this batch's callers run: otherwise the
     // database would wait while this process writes this batch's responses, on every batch.
     this.inFlight--;
     this.dispatch();
-    if (failure !== undefined || !outcomes) {
-      for (const p of batch) p.reject(failure);
-      return;
-    }
-    for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
+    answer();
   }
 }
