@@ -230,3 +230,55 @@ describe("JWT auth with the project's JWKS (asymmetric keys)", () => {
     expect(res.json().code).toBe("invalid_token");
   });
 });
+
+describe("JWT auth with a JWKS where several keys match the token (no kid, or a kid shared during a rotation)", () => {
+  let server: Server;
+  let t: TestApp;
+  let signers: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"][];
+  let outsider: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+
+  beforeAll(async () => {
+    const pairs = await Promise.all([generateKeyPair("ES256"), generateKeyPair("ES256")]);
+    signers = pairs.map((pair) => pair.privateKey);
+    outsider = (await generateKeyPair("ES256")).privateKey;
+    // Both keys carry the same kid, as in a rotation where the new key was published under the old name.
+    const keys = await Promise.all(
+      pairs.map(async (pair) => ({ ...(await exportJWK(pair.publicKey)), kid: "rotating", alg: "ES256", use: "sig" })),
+    );
+    server = createServer((req, res) => {
+      if (req.url !== "/auth/v1/.well-known/jwks.json") return res.writeHead(404).end();
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    t = await createTestApp({ now, config: { jwtSecret: undefined, supabaseUrl: `http://127.0.0.1:${port}` } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const sign = (key: (typeof signers)[number], kid?: string) =>
+    new SignJWT({ role: "authenticated" })
+      .setProtectedHeader(kid ? { alg: "ES256", kid } : { alg: "ES256" })
+      .setSubject(ALICE)
+      .setAudience("authenticated")
+      .setExpirationTime(Math.floor(NOW.getTime() / 1000) + 600)
+      .sign(key);
+
+  it("accepts a token signed by any of the matching keys, with or without a kid", async () => {
+    for (const key of signers) {
+      for (const kid of [undefined, "rotating"]) {
+        const res = await t.app.inject({ url: "/v1/me", headers: bearer(await sign(key, kid)) });
+        expect(res.statusCode).toBe(200);
+        expect(res.json()).toEqual({ user_id: ALICE, role: "authenticated", auth: "jwt" });
+      }
+    }
+  });
+
+  it("refuses a token that none of the matching keys verifies, naming the signature", async () => {
+    const res = await t.app.inject({ url: "/v1/me", headers: bearer(await sign(outsider)) });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ code: "invalid_token", detail: "The token's signature is not valid" });
+  });
+});

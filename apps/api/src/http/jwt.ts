@@ -54,13 +54,36 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         ({ payload } = await jwtVerify(token, secret, { ...verifyOptions, algorithms: ["HS256"] }));
       } else {
         if (!jwks) throw new ApiError("invalid_token", `${alg} tokens are not accepted: no SUPABASE_URL is configured`);
-        ({ payload } = await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ASYMMETRIC }));
+        ({ payload } = await verifyWithKeySet(token, jwks, { ...verifyOptions, algorithms: ASYMMETRIC }));
       }
     } catch (error) {
       throw toApiError(error, options.audience);
     }
     return toVerified(payload);
   };
+}
+
+type KeySet = ReturnType<typeof createRemoteJWKSet>;
+type VerifyOptions = Parameters<typeof jwtVerify>[2];
+
+/**
+ * jose refuses a token whose header matches several keys of the set (no `kid`, or one `kid` on two keys during a
+ * rotation). Try each matching key in turn, as jose documents. The token is refused only if none verifies it.
+ */
+async function verifyWithKeySet(token: string, jwks: KeySet, options: VerifyOptions) {
+  try {
+    return await jwtVerify(token, jwks, options);
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    for await (const key of error) {
+      try {
+        return await jwtVerify(token, key, options);
+      } catch (attempt) {
+        if (!(attempt instanceof errors.JWSSignatureVerificationFailed)) throw attempt;
+      }
+    }
+    throw new errors.JWSSignatureVerificationFailed();
+  }
 }
 
 function algorithmOf(token: string): string {
@@ -104,7 +127,7 @@ function toApiError(error: unknown, audience: string): ApiError {
   if (error instanceof errors.JOSEAlgNotAllowed) {
     return new ApiError("invalid_token", "The token's signing algorithm is not accepted", { cause: error });
   }
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+  if (error instanceof errors.JWKSNoMatchingKey) {
     return new ApiError("invalid_token", "No key in the project's JWKS matches the token", { cause: error });
   }
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error instanceof TypeError) {
