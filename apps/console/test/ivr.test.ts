@@ -26,6 +26,10 @@ describeInBrowser("console IVR menus", () => {
     parent?: string;
     items?: string;
     operator?: string;
+    invalidPrompt?: string;
+    timeoutPrompt?: string;
+    waitSeconds?: string;
+    retries?: string;
   }) => {
     const { page } = env;
     await page.getByLabel("Name").fill(fields.name);
@@ -36,6 +40,10 @@ describeInBrowser("console IVR menus", () => {
       .last()
       .fill(fields.items ?? "");
     await page.getByLabel("Operator queue (key 0; empty: none)").fill(fields.operator ?? "");
+    await page.getByLabel("After a wrong key, the caller hears (empty: the default)").fill(fields.invalidPrompt ?? "");
+    await page.getByLabel("After silence, the caller hears (empty: the default)").fill(fields.timeoutPrompt ?? "");
+    await page.getByLabel("Seconds to wait for a key (empty: 10)").fill(fields.waitSeconds ?? "");
+    await page.getByLabel("Retries before the escape (empty: 3)").fill(fields.retries ?? "");
     await page.getByRole("button", { name: "Create menu" }).click();
     await page.getByText(`Saved "${fields.name}".`).waitFor();
   };
@@ -72,6 +80,38 @@ describeInBrowser("console IVR menus", () => {
       expect.arrayContaining(["Main", "Sales", "Front desk", "Support", "Operator", "Repeat menu", "Back", "Hang up"]),
     );
     await expect(diagram.locator(`.node.menu[data-menu-id="${await menuId("Sales")}"]`).count()).resolves.toBe(1);
+  });
+
+  it("sets what the caller hears after a wrong key or silence, how long it waits and how often it retries", async () => {
+    const { page } = env;
+    await createMenu({
+      name: "Billing",
+      prompt: "Billing. Press 1 for an agent.",
+      items: "1 agent billing Agent",
+      invalidPrompt: "That key does nothing here.",
+      timeoutPrompt: "Are you still there?",
+      waitSeconds: "20",
+      retries: "1",
+    });
+    const stored = await env.call<Record<string, unknown>>(USER, "GET", `/v1/ivr/menus/${await menuId("Billing")}`);
+    expect(stored.body).toMatchObject({
+      invalid_prompt: "That key does nothing here.",
+      timeout_prompt: "Are you still there?",
+      timeout: 20_000,
+      max_retries: 1,
+    });
+    // Left empty, the settings keep the API's defaults.
+    const main = await env.call<Record<string, unknown>>(USER, "GET", `/v1/ivr/menus/${await menuId("Main")}`);
+    expect(main.body).toMatchObject({ timeout: 10_000, max_retries: 3 });
+
+    await page.getByRole("link", { name: "Billing" }).click();
+    await page.getByRole("img", { name: /^Menu tree of Billing/ }).waitFor();
+    await page.getByRole("button", { name: "Start call" }).click();
+    await transcript().getByText("Billing. Press 1 for an agent.").waitFor();
+    await page.getByRole("button", { name: "Press 9" }).click();
+    await transcript().getByText("That key does nothing here.").waitFor();
+    await page.getByRole("button", { name: "Let the timeout pass" }).click();
+    await transcript().getByText("Are you still there?").waitFor();
   });
 
   it("marks a menu's validation problems on its diagram", async () => {

@@ -179,6 +179,16 @@ function EditOptionsForm(props: {
   );
 }
 
+/** The optional caller-facing settings of the create form: only those filled in are sent; the API fills the rest. */
+function callerSettings(form: { invalidPrompt: string; timeoutPrompt: string; waitSeconds: string; retries: string }) {
+  return {
+    ...(form.invalidPrompt.trim() ? { invalid_prompt: form.invalidPrompt.trim() } : {}),
+    ...(form.timeoutPrompt.trim() ? { timeout_prompt: form.timeoutPrompt.trim() } : {}),
+    ...(form.waitSeconds ? { timeout: Number(form.waitSeconds) * 1000 } : {}),
+    ...(form.retries ? { max_retries: Number(form.retries) } : {}),
+  };
+}
+
 function CreateMenuForm({
   menus,
   onCreated,
@@ -186,7 +196,17 @@ function CreateMenuForm({
   menus: MenuJson[];
   onCreated: (m: MenuJson, warnings: string[]) => void;
 }) {
-  const empty = { name: "", prompt: "", parent: "", items: "", operator: "" };
+  const empty = {
+    name: "",
+    prompt: "",
+    parent: "",
+    items: "",
+    operator: "",
+    invalidPrompt: "",
+    timeoutPrompt: "",
+    waitSeconds: "",
+    retries: "",
+  };
   const [form, setForm] = useState(empty);
   const action = useAction();
   const set = (name: keyof typeof empty) => (e: Event) =>
@@ -204,6 +224,7 @@ function CreateMenuForm({
             parent_menu_id: form.parent || null,
             items: parseItems(form.items, menus),
             operator: form.operator.trim() ? { action: "agent", target: form.operator.trim() } : null,
+            ...callerSettings(form),
           });
           setForm(empty);
           onCreated(
@@ -241,6 +262,30 @@ function CreateMenuForm({
         />
         <label for="menu-operator">Operator queue (key 0; empty: none)</label>
         <input id="menu-operator" value={form.operator} onInput={set("operator")} />
+        <label for="menu-invalid-prompt">After a wrong key, the caller hears (empty: the default)</label>
+        <input id="menu-invalid-prompt" value={form.invalidPrompt} onInput={set("invalidPrompt")} />
+        <label for="menu-timeout-prompt">After silence, the caller hears (empty: the default)</label>
+        <input id="menu-timeout-prompt" value={form.timeoutPrompt} onInput={set("timeoutPrompt")} />
+        <label for="menu-wait">Seconds to wait for a key (empty: 10)</label>
+        <input
+          id="menu-wait"
+          type="number"
+          min={1}
+          max={600}
+          step={1}
+          value={form.waitSeconds}
+          onInput={set("waitSeconds")}
+        />
+        <label for="menu-retries">Retries before the escape (empty: 3)</label>
+        <input
+          id="menu-retries"
+          type="number"
+          min={0}
+          max={10}
+          step={1}
+          value={form.retries}
+          onInput={set("retries")}
+        />
       </div>
       <p id="menu-items-hint" class="hint">
         A submenu's target is the name or id of an existing menu: create submenus first, or edit the entry menu's
