@@ -154,7 +154,7 @@ export class PgApiKeyRepository implements ApiKeyRepository {
       change.target ?? "key",
       id,
       userId ?? null,
-      change.refill ? JSON.stringify(change.refill) : null,
+      jsonOrNull(change.refill),
       change.now,
     ]);
     return rows[0]?.remaining ?? null;

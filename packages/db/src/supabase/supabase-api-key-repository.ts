@@ -183,7 +183,7 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
         p_target: change.target ?? "key",
         p_id: id,
         p_user_id: userId ?? null,
-        p_refill: change.refill ? { ...change.refill } : null,
+        p_refill: asJson(change.refill),
         p_now: iso(change.now),
       }),
     );
