@@ -623,6 +623,38 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         });
       });
 
+      it("moves updated_at when the refill rule changes, not when the same rule is set again", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const daily = { interval: "daily", amount: 10 } as const;
+        const { apiKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          credits: { remaining: 5, refill: daily },
+        });
+        const identity = await keys.createIdentity({
+          user_id: user,
+          external_id: "customer-9",
+          credits: { remaining: 5, refill: daily },
+        });
+        clock.advance(60_000);
+        const same = await keys.updateApiKey(apiKey.id, user, {
+          credits: { refill: { amount: 10, interval: "daily" } },
+        });
+        expect(same.updated_at).toEqual(apiKey.updated_at);
+        const sameIdentity = await keys.updateIdentity(identity.id, user, { credits: { refill: daily } });
+        expect(sameIdentity.updated_at).toEqual(identity.updated_at);
+        clock.advance(60_000);
+        const monthly = { interval: "monthly", amount: 10 } as const;
+        expect((await keys.updateApiKey(apiKey.id, user, { credits: { refill: monthly } })).updated_at).not.toEqual(
+          apiKey.updated_at,
+        );
+        expect((await keys.updateIdentity(identity.id, user, { credits: { refill: null } })).updated_at).not.toEqual(
+          identity.updated_at,
+        );
+      });
+
       it("refills monthly on the refill day, the month's last day when it is shorter", async () => {
         const clock = new TestClock("2031-02-27T12:00:00Z");
         const keys = service(clock);

@@ -1,7 +1,7 @@
 // MemoryApiKeyRepository: the repository port in process memory, for unit tests and as the reference the contract suite describes.
 import { randomUUID } from "node:crypto";
 import { addHours, hourStart } from "../hours.js";
-import { creditsNow, type GcraState, gcra, lastRefill, type RateLimitResult } from "../limits.js";
+import { type CreditsRefill, creditsNow, type GcraState, gcra, lastRefill, type RateLimitResult } from "../limits.js";
 import type {
   ApiKeyChanges,
   ApiKeyRepository,
@@ -237,9 +237,10 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
     if (!holder?.credits) return null;
     const hidden = this.hidden.get(holder.id)!;
     const remaining = creditsNow(holder.credits.remaining, holder.credits.refill, hidden.refilledAt, change.now);
+    // updated_at means "settings last changed", as the tables' triggers keep it: the same rule again is no change.
+    if (!sameRefill(holder.credits.refill ?? null, change.refill)) holder.updated_at = change.now;
     holder.credits = change.refill ? { remaining, refill: { ...change.refill } } : { remaining };
     hidden.refilledAt = change.now;
-    holder.updated_at = change.now;
     return remaining;
   }
 
@@ -338,6 +339,19 @@ function copy(record: ApiKeyRecord): ApiKeyRecord {
 
 function zeroOutcomes(): OutcomeCounts {
   return { valid: 0, rate_limited: 0, usage_exceeded: 0, disabled: 0, expired: 0, insufficient_scope: 0 };
+}
+
+/** Equal as the stored jsonb compares them: the same fields and values, in any order. */
+function sameRefill(a: CreditsRefill | null, b: CreditsRefill | null): boolean {
+  const canonical = (r: CreditsRefill | null) =>
+    r === null
+      ? "null"
+      : JSON.stringify(
+          Object.entries(r)
+            .filter(([, v]) => v !== undefined)
+            .sort(),
+        );
+  return canonical(a) === canonical(b);
 }
 
 function maxDate(a: Date | null, b: Date): Date {
