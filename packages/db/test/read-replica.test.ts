@@ -90,8 +90,14 @@ describeDatabases("readAsUser", ({ db, target }) => {
     const names = (tx: { query: Database["query"] }) =>
       tx.query<{ name: string }>("SELECT name FROM api_keys ORDER BY name").then((r) => r.rows.map((k) => k.name));
     beforeAll(async () => {
-      // A generous bound: on a busy machine replay may take a while, and this block asserts where reads ran.
-      withStandby = await openDatabase({ url: db().url, readUrl: standby().url, readMaxWaitMs: 5_000, migrate: false });
+      // A generous bound: on a busy machine replay may take a while, and this block asserts where reads ran. 5 s
+      // was once too short while the whole suite ran on 2 cores (the read went to the primary, as it should).
+      withStandby = await openDatabase({
+        url: db().url,
+        readUrl: standby().url,
+        readMaxWaitMs: 20_000,
+        migrate: false,
+      });
     });
     afterAll(async () => {
       await withStandby?.close();
