@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, UNAUTHORIZED_EVENT } from "./api";
 import { AuditPage } from "./pages/audit";
+import { IdentitiesPage } from "./pages/identities";
 import { IvrPage } from "./pages/ivr";
 import { KeysPage } from "./pages/keys";
 import { SignInPage } from "./pages/sign-in";
@@ -12,6 +13,7 @@ import { ErrorMessage } from "./ui";
 
 const SECTIONS = [
   { path: "keys", label: "API keys" },
+  { path: "identities", label: "Identities" },
   { path: "webhooks", label: "Webhooks" },
   { path: "ivr", label: "IVR menus" },
   { path: "audit", label: "Audit log & privacy" },
@@ -97,6 +99,8 @@ export function App() {
 
 function Section({ section, rest }: { section: string; rest: string[] }) {
   switch (section) {
+    case "identities":
+      return <IdentitiesPage />;
     case "webhooks":
       return <WebhooksPage id={rest[0]} />;
     case "ivr":

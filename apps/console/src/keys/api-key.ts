@@ -38,4 +38,17 @@ export interface ApiKey {
   /** Null: unlimited. */
   credits: Credits | null;
   meta: Record<string, unknown> | null;
+  /** The identity (customer) whose limits and credits the key shares; null: none. */
+  identity_id: string | null;
+}
+
+/** One of your customers (GET /v1/identities): its named limits and credits are shared by all its keys. */
+export interface Identity {
+  id: string;
+  external_id: string;
+  meta: Record<string, unknown> | null;
+  ratelimits: RateLimitConfig[];
+  credits: Credits | null;
+  created_at: string;
+  updated_at: string;
 }

@@ -1,21 +1,25 @@
-/** Creating a key: name, scopes, the hourly limit and quota, named limits, credits, meta and expiry. */
+/** Creating a key: name, scopes, the hourly limit and quota, its identity, named limits, credits, meta and expiry. */
 import { useState } from "preact/hooks";
-import { ApiProblem, api } from "../api";
+import { api } from "../api";
 import { ErrorMessage, optionalInt, splitList, useAction } from "../ui";
-import type { ApiKey } from "./api-key";
-import { CreditsFields, type CreditsForm, EMPTY_CREDITS, toCredits } from "./credits-fields";
-import { refusedLimitFields } from "./limit-problems";
-import { type LimitRow, LimitsEditor, toRateLimits } from "./limits-editor";
-import { MetaField } from "./meta-field";
+import type { ApiKey, Identity } from "./api-key";
+import { EMPTY_EXTRAS, type ExtrasForm, newExtras } from "./extras-changes";
+import { ExtrasFields, showMetaProblem } from "./extras-fields";
+import { IdentityPicker } from "./identity-picker";
 import { parseMeta } from "./meta-json";
 
 const EMPTY_FORM = { name: "", scopes: "", rate_limit: "", usage_quota: "", expires_in_days: "" };
 
-export function CreateKeyForm({ onCreated }: { onCreated: (plain: string, key: ApiKey) => void }) {
+interface CreateKeyFormProps {
+  /** Yours, to choose the key's identity from. */
+  identities: Identity[];
+  onCreated: (plain: string, key: ApiKey) => void;
+}
+
+export function CreateKeyForm({ identities, onCreated }: CreateKeyFormProps) {
   const [form, setForm] = useState(EMPTY_FORM);
-  const [limits, setLimits] = useState<LimitRow[]>([]);
-  const [credits, setCredits] = useState<CreditsForm>(EMPTY_CREDITS);
-  const [metaText, setMetaText] = useState("");
+  const [identityId, setIdentityId] = useState("");
+  const [extras, setExtras] = useState<ExtrasForm>(EMPTY_EXTRAS);
   const [metaError, setMetaError] = useState("");
   const action = useAction();
   const field = (name: keyof typeof form) => ({
@@ -26,14 +30,8 @@ export function CreateKeyForm({ onCreated }: { onCreated: (plain: string, key: A
 
   const submit = (e: Event) => {
     e.preventDefault();
-    // Meta is checked here because the textarea is where the mistake is: the inline message sits beside it.
-    const meta = parseMeta(metaText);
-    setMetaError(meta.ok ? "" : meta.error);
-    if (!meta.ok) {
-      action.setError(null);
-      document.getElementById("create-meta")?.focus();
-      return;
-    }
+    const meta = parseMeta(extras.metaText);
+    if (showMetaProblem(meta.ok ? "" : meta.error, "create-meta", setMetaError, action) || !meta.ok) return;
     action.run(async () => {
       const created = await api<{ api_key: ApiKey; plain_key: string }>("POST", "/v1/api-keys", {
         name: form.name,
@@ -41,14 +39,12 @@ export function CreateKeyForm({ onCreated }: { onCreated: (plain: string, key: A
         rate_limit: optionalInt(form.rate_limit),
         usage_quota: optionalInt(form.usage_quota),
         expires_in_days: optionalInt(form.expires_in_days),
-        ratelimits: limits.length ? toRateLimits(limits) : undefined,
-        credits: toCredits(credits),
-        meta: meta.meta,
+        ...newExtras(extras, meta.meta),
+        identity_id: identityId || undefined,
       });
       setForm(EMPTY_FORM);
-      setLimits([]);
-      setCredits(EMPTY_CREDITS);
-      setMetaText("");
+      setExtras(EMPTY_EXTRAS);
+      setIdentityId("");
       onCreated(created.plain_key, created.api_key);
     });
   };
@@ -68,22 +64,16 @@ export function CreateKeyForm({ onCreated }: { onCreated: (plain: string, key: A
         <input {...field("usage_quota")} inputMode="numeric" />
         <label for="create-expires_in_days">Expires in days (empty: never)</label>
         <input {...field("expires_in_days")} inputMode="numeric" />
+        <IdentityPicker id="create-identity" value={identityId} identities={identities} onChange={setIdentityId} />
       </div>
-      <LimitsEditor
-        rows={limits}
-        onChange={setLimits}
-        refused={refusedLimitFields(action.error instanceof ApiProblem ? action.error.fields : [])}
-      />
-      <CreditsFields form={credits} onChange={setCredits} idPrefix="create" />
-      <MetaField
-        id="create-meta"
-        label="Meta (a JSON object returned with each verification; empty: none)"
-        text={metaText}
-        error={metaError}
-        onInput={(text) => {
-          setMetaText(text);
-          setMetaError("");
-        }}
+      <ExtrasFields
+        idPrefix="create"
+        form={extras}
+        onChange={setExtras}
+        error={action.error}
+        metaError={metaError}
+        onMetaEdited={() => setMetaError("")}
+        metaLabel="Meta (a JSON object returned with each verification; empty: none)"
       />
       <button type="submit" disabled={action.busy}>
         Create key

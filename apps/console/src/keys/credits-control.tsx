@@ -1,12 +1,24 @@
-/** Setting, adding to or taking from a key's credits (POST /v1/api-keys/:id/credits), after any refill that is due. */
+/**
+ * Setting, adding to or taking from the credits of a key (POST /v1/api-keys/:id/credits) or of an identity (POST
+ * /v1/identities/:id/credits), after any refill that is due.
+ */
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { ErrorMessage, useAction } from "../ui";
-import type { ApiKey } from "./api-key";
+import type { Credits } from "./api-key";
 
 type CreditsOp = "set" | "increment" | "decrement";
 
-export function CreditsControl({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: (remaining: number) => void }) {
+interface CreditsControlProps {
+  /** The owner's credits route. */
+  path: string;
+  credits: Credits | null;
+  /** "key" or "identity", for the hint about unlimited credits. */
+  owner: string;
+  onChanged: (remaining: number) => void;
+}
+
+export function CreditsControl({ path, credits, owner, onChanged }: CreditsControlProps) {
   const [op, setOp] = useState<CreditsOp>("increment");
   const [amount, setAmount] = useState("");
   const action = useAction();
@@ -16,7 +28,7 @@ export function CreditsControl({ apiKey, onChanged }: { apiKey: ApiKey; onChange
       onSubmit={(e) => {
         e.preventDefault();
         action.run(async () => {
-          const changed = await api<{ remaining: number }>("POST", `/v1/api-keys/${apiKey.id}/credits`, {
+          const changed = await api<{ remaining: number }>("POST", path, {
             op,
             amount: Number(amount.trim()),
           });
@@ -26,8 +38,8 @@ export function CreditsControl({ apiKey, onChanged }: { apiKey: ApiKey; onChange
       }}
     >
       <h3 id="credits-control-heading">Change credits</h3>
-      {apiKey.credits === null && (
-        <p class="hint">This key has unlimited credits: a change gives it credits, counted from 0.</p>
+      {credits === null && (
+        <p class="hint">This {owner} has unlimited credits: a change gives it credits, counted from 0.</p>
       )}
       <ErrorMessage error={action.error} />
       <div class="toolbar">

@@ -25,6 +25,16 @@ export function toCredits(form: CreditsForm): Credits | undefined {
   return { remaining, refill: { interval: "monthly", amount, refill_day: Number(form.refillDay.trim()) } };
 }
 
+/**
+ * What an Edit form sends for credits the user changed: the refill alone when only it changed (the API keeps the
+ * credits left, including any spent since the form opened), else the credits whole (none typed is `null`, unlimited).
+ */
+export function changedCredits(stored: Credits | null, form: CreditsForm): unknown {
+  const credits = toCredits(form) ?? null;
+  const refillAlone = stored !== null && credits !== null && form.remaining === toCreditsForm(stored).remaining;
+  return refillAlone ? { refill: credits.refill ?? null } : credits;
+}
+
 /** A key's stored credits as the form shows them: none is the empty form (unlimited). */
 export function toCreditsForm(credits: Credits | null): CreditsForm {
   if (credits === null) return EMPTY_CREDITS;

@@ -1,15 +1,19 @@
-/** Editing a key: name, scopes, the hourly limit and quota, named limits, credits and meta; only changes are sent. */
+/** Editing a key: name, scopes, the hourly limit and quota, identity, named limits, credits and meta; only changes are sent. */
 import { useState } from "preact/hooks";
-import { ApiProblem, api } from "../api";
+import { api } from "../api";
 import { ErrorMessage, useAction } from "../ui";
-import type { ApiKey } from "./api-key";
-import { CreditsFields } from "./credits-fields";
+import type { ApiKey, Identity } from "./api-key";
+import { CreditsEditHint, ExtrasFields, showMetaProblem } from "./extras-fields";
+import { IdentityPicker } from "./identity-picker";
 import { type EditForm, keyChanges, toEditForm } from "./key-changes";
-import { refusedLimitFields } from "./limit-problems";
-import { LimitsEditor } from "./limits-editor";
-import { MetaField } from "./meta-field";
 
-export function EditKeyForm({ apiKey, onDone }: { apiKey: ApiKey; onDone: (message: string) => void }) {
+interface EditKeyFormProps {
+  apiKey: ApiKey;
+  identities: Identity[];
+  onDone: (message: string) => void;
+}
+
+export function EditKeyForm({ apiKey, identities, onDone }: EditKeyFormProps) {
   const [form, setForm] = useState<EditForm>(() => toEditForm(apiKey));
   const [metaError, setMetaError] = useState("");
   const action = useAction();
@@ -23,12 +27,7 @@ export function EditKeyForm({ apiKey, onDone }: { apiKey: ApiKey; onDone: (messa
   const submit = (e: Event) => {
     e.preventDefault();
     const changes = keyChanges(apiKey, form);
-    setMetaError(changes.ok ? "" : changes.metaError);
-    if (!changes.ok) {
-      action.setError(null);
-      document.getElementById("edit-meta")?.focus();
-      return;
-    }
+    if (showMetaProblem(changes.ok ? "" : changes.metaError, "edit-meta", setMetaError, action) || !changes.ok) return;
     action.run(async () => {
       if (Object.keys(changes.body).length === 0) return onDone(`Nothing changed in "${apiKey.name}".`);
       const saved = await api<ApiKey>("PATCH", `/v1/api-keys/${apiKey.id}`, changes.body);
@@ -49,27 +48,22 @@ export function EditKeyForm({ apiKey, onDone }: { apiKey: ApiKey; onDone: (messa
         <input {...text("rateLimit")} inputMode="numeric" />
         <label for="edit-usageQuota">Lifetime quota</label>
         <input {...text("usageQuota")} inputMode="numeric" />
+        <IdentityPicker
+          id="edit-identity"
+          value={form.identityId}
+          identities={identities}
+          onChange={(identityId) => set("identityId", identityId)}
+        />
       </div>
-      <LimitsEditor
-        rows={form.limits}
-        onChange={(limits) => set("limits", limits)}
-        refused={refusedLimitFields(action.error instanceof ApiProblem ? action.error.fields : [])}
-      />
-      <CreditsFields form={form.credits} onChange={(credits) => set("credits", credits)} idPrefix="edit">
-        <p class="hint">
-          A change of the refill alone keeps the credits left; a change of the count sets it to what is typed. To add or
-          take credits, use the key's Details.
-        </p>
-      </CreditsFields>
-      <MetaField
-        id="edit-meta"
-        label="Meta (a JSON object; empty: none, which removes it)"
-        text={form.metaText}
-        error={metaError}
-        onInput={(metaText) => {
-          set("metaText", metaText);
-          setMetaError("");
-        }}
+      <ExtrasFields
+        idPrefix="edit"
+        form={form}
+        onChange={(extras) => setForm({ ...form, ...extras })}
+        error={action.error}
+        metaError={metaError}
+        onMetaEdited={() => setMetaError("")}
+        metaLabel="Meta (a JSON object; empty: none, which removes it)"
+        creditsHint={<CreditsEditHint owner="key" />}
       />
       <button type="submit" disabled={action.busy}>
         Save

@@ -17,6 +17,7 @@ const KEY: ApiKey = {
   ratelimits: [{ name: "burst", limit: 10, duration_ms: 60_000, auto_apply: true }],
   credits: { remaining: 500, refill: { interval: "monthly", amount: 1000, refill_day: 15 } },
   meta: { plan: "pro" },
+  identity_id: null,
 };
 
 describe("the Edit form's changes", () => {
@@ -62,6 +63,20 @@ describe("the Edit form's changes", () => {
     expect(keyChanges(KEY, { ...toEditForm(KEY), metaText: "[1]" })).toEqual({
       ok: false,
       metaError: expect.stringMatching(/not an array$/),
+    });
+  });
+
+  it("moves the key to an identity and back to none", () => {
+    const identity = "7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+    expect(keyChanges(KEY, { ...toEditForm(KEY), identityId: identity })).toEqual({
+      ok: true,
+      body: { identity_id: identity },
+    });
+    const member = { ...KEY, identity_id: identity };
+    expect(keyChanges(member, toEditForm(member))).toEqual({ ok: true, body: {} });
+    expect(keyChanges(member, { ...toEditForm(member), identityId: "" })).toEqual({
+      ok: true,
+      body: { identity_id: null },
     });
   });
 });

@@ -1,5 +1,5 @@
 /** How a key's limits and credits read in the list and on its details: "burst 10 / 1 s", "refills to 1000 monthly". */
-import type { CreditsRefill, RateLimitConfig } from "./api-key";
+import type { Credits, CreditsRefill, RateLimitConfig } from "./api-key";
 import { formatDuration } from "./durations";
 
 /** "10 / 1 s": requests per window. */
@@ -11,4 +11,12 @@ export function formatLimit(limit: RateLimitConfig): string {
 export function describeRefill(refill: CreditsRefill): string {
   if (refill.interval === "daily") return `refills to ${refill.amount} daily`;
   return `refills to ${refill.amount} monthly on day ${refill.refill_day ?? 1}`;
+}
+
+/** "500 remaining, refills to 1000 monthly on day 15", or "unlimited". */
+export function describeCredits(credits: Credits | null): string {
+  if (credits === null) return "unlimited";
+  return [`${credits.remaining} remaining`, credits.refill && describeRefill(credits.refill)]
+    .filter(Boolean)
+    .join(", ");
 }

@@ -1,12 +1,13 @@
 /**
- * API keys: list, create (the plain key shown once), details with credits to change, edit (limits, credits and meta
- * too), revoke, rotate with a grace period, and usage.
+ * API keys: list, create (the plain key shown once), details with credits to change, edit (identity, limits, credits
+ * and meta too), revoke, rotate with a grace period, and usage.
  */
 import { useEffect, useState } from "preact/hooks";
 import { api, type Page } from "../api";
-import type { ApiKey } from "../keys/api-key";
+import type { ApiKey, Identity } from "../keys/api-key";
 import { CreateKeyForm } from "../keys/create-key-form";
 import { EditKeyForm } from "../keys/edit-key-form";
+import { identityName } from "../keys/identity-picker";
 import { KeyDetails } from "../keys/key-details";
 import { describeRefill, formatLimit } from "../keys/limits-text";
 import { ErrorMessage, formatDate, Notice, SecretOnce, useAction } from "../ui";
@@ -16,12 +17,21 @@ type Panel = { kind: "details" | "edit" | "rotate" | "usage"; key: ApiKey } | nu
 
 export function KeysPage() {
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
+  const [identities, setIdentities] = useState<Identity[]>([]);
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
   const [panel, setPanel] = useState<Panel>(null);
   const [notice, setNotice] = useState("");
   const action = useAction();
 
-  const load = () => action.run(async () => setKeys((await api<Page<ApiKey>>("GET", "/v1/api-keys?limit=100")).data));
+  const load = () =>
+    action.run(async () => {
+      const [page, mine] = await Promise.all([
+        api<Page<ApiKey>>("GET", "/v1/api-keys?limit=100"),
+        api<Identity[]>("GET", "/v1/identities"),
+      ]);
+      setKeys(page.data);
+      setIdentities(mine);
+    });
   useEffect(() => {
     load();
   }, []);
@@ -47,6 +57,7 @@ export function KeysPage() {
         />
       )}
       <CreateKeyForm
+        identities={identities}
         onCreated={(plain, key) => {
           setSecret({ label: `New key "${key.name}"`, value: plain });
           setNotice("");
@@ -76,7 +87,7 @@ export function KeysPage() {
                   <td class="mono">{key.key_prefix}…</td>
                   <td>{key.scopes.length ? key.scopes.join(", ") : "all"}</td>
                   <td>
-                    <KeyLimits keyInfo={key} />
+                    <KeyLimits keyInfo={key} identities={identities} />
                   </td>
                   <td>
                     {key.usage_count} · last {formatDate(key.last_used_at)}
@@ -112,6 +123,7 @@ export function KeysPage() {
           key={panel.key.id}
           // The list's copy, not the one the button was clicked on, so a change of credits shows once reloaded.
           apiKey={keys?.find((k) => k.id === panel.key.id) ?? panel.key}
+          identities={identities}
           onCreditsChanged={(remaining) => {
             setNotice(`"${panel.key.name}" has ${remaining} credits.`);
             load();
@@ -123,6 +135,7 @@ export function KeysPage() {
         <EditKeyForm
           key={panel.key.id}
           apiKey={panel.key}
+          identities={identities}
           onDone={(message) => {
             setPanel(null);
             setNotice(message);
@@ -145,8 +158,11 @@ export function KeysPage() {
   );
 }
 
-/** The list's limits column: the hourly limit and quota, then each named limit and the credits, one to a line. */
-function KeyLimits({ keyInfo }: { keyInfo: ApiKey }) {
+/**
+ * The list's limits column: the hourly limit and quota, then each named limit and the credits, one to a line, and
+ * the identity whose limits and credits the key shares.
+ */
+function KeyLimits({ keyInfo, identities }: { keyInfo: ApiKey; identities: Identity[] }) {
   const { credits } = keyInfo;
   return (
     <ul class="plain">
@@ -163,6 +179,7 @@ function KeyLimits({ keyInfo }: { keyInfo: ApiKey }) {
           {credits.remaining} credits{credits.refill ? `, ${describeRefill(credits.refill)}` : ""}
         </li>
       )}
+      {keyInfo.identity_id && <li>shared with identity {identityName(keyInfo.identity_id, identities)}</li>}
     </ul>
   );
 }
