@@ -5,6 +5,7 @@ import { AuditPage } from "./pages/audit";
 import { IdentitiesPage } from "./pages/identities";
 import { IvrPage } from "./pages/ivr";
 import { KeysPage } from "./pages/keys";
+import { RateLimitsPage } from "./pages/ratelimits";
 import { SignInPage } from "./pages/sign-in";
 import { WebhooksPage } from "./pages/webhooks";
 import { navigate, useRoute } from "./router";
@@ -14,6 +15,7 @@ import { ErrorMessage } from "./ui";
 const SECTIONS = [
   { path: "keys", label: "API keys" },
   { path: "identities", label: "Identities" },
+  { path: "ratelimits", label: "Rate limits" },
   { path: "webhooks", label: "Webhooks" },
   { path: "ivr", label: "IVR menus" },
   { path: "audit", label: "Audit log & privacy" },
@@ -101,6 +103,8 @@ function Section({ section, rest }: { section: string; rest: string[] }) {
   switch (section) {
     case "identities":
       return <IdentitiesPage />;
+    case "ratelimits":
+      return <RateLimitsPage />;
     case "webhooks":
       return <WebhooksPage id={rest[0]} />;
     case "ivr":
