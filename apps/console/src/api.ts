@@ -48,6 +48,23 @@ export async function api<T>(method: Method, path: string, body?: unknown, token
   return json as T;
 }
 
+/**
+ * Every item of a paginated list, following `next_cursor` page after page (100 to a page, the API's most). The
+ * console shows whole lists: a user with 150 keys sees 150, not the first page's 100.
+ */
+export async function allPages<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  const separator = path.includes("?") ? "&" : "?";
+  let cursor: string | null = null;
+  do {
+    const after: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
+    const page: Page<T> = await api<Page<T>>("GET", `${path}${separator}limit=100${after}`);
+    items.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor !== null);
+  return items;
+}
+
 /** Dispatched on `window` when the API refuses the signed-in token; `detail` is the ApiProblem. */
 export const UNAUTHORIZED_EVENT = "vx:unauthorized";
 

@@ -345,4 +345,21 @@ describeInBrowser("console API keys", () => {
     expect(patched).toBe(false);
     expect(await storedKey("bad edit")).toEqual(before);
   });
+
+  // Last: it adds a page's worth of keys.
+  it("lists every key, past the API's page of 100", async () => {
+    const { page } = env;
+    for (let i = 1; i <= 100; i++) {
+      expect((await env.call(USER, "POST", "/v1/api-keys", { name: `bulk ${i}` })).status).toBe(201);
+    }
+    const stored = await env.call<{ data: unknown[]; next_cursor: string | null }>(
+      USER,
+      "GET",
+      "/v1/api-keys?limit=100",
+    );
+    expect(stored.body.next_cursor).not.toBeNull(); // more than one page
+    await page.reload();
+    await expect.poll(() => page.getByRole("row", { name: /^bulk \d+ / }).count(), { timeout: 15_000 }).toBe(100);
+    await expect(page.getByRole("row", { name: /^billing / }).count()).resolves.toBe(2); // the oldest, on page two
+  });
 });

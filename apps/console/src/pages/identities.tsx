@@ -3,7 +3,7 @@
  * statement as each key's own). List, create, details with its keys and credits to change, edit, delete.
  */
 import { useEffect, useState } from "preact/hooks";
-import { api, type Page } from "../api";
+import { allPages, api } from "../api";
 import { CreateIdentityForm } from "../identities/create-identity-form";
 import { EditIdentityForm } from "../identities/edit-identity-form";
 import { IdentityDetails } from "../identities/identity-details";
@@ -22,12 +22,12 @@ export function IdentitiesPage() {
 
   const load = () =>
     action.run(async () => {
-      const [mine, page] = await Promise.all([
+      const [mine, allKeys] = await Promise.all([
         api<Identity[]>("GET", "/v1/identities"),
-        api<Page<ApiKey>>("GET", "/v1/api-keys?limit=100"),
+        allPages<ApiKey>("/v1/api-keys"),
       ]);
       setIdentities(mine);
-      setKeys(page.data);
+      setKeys(allKeys);
     });
   useEffect(() => {
     load();

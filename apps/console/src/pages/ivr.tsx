@@ -1,6 +1,6 @@
 /** IVR menus: the list, a diagram of each entry menu's tree with its problems marked, a simulator, and new menus. */
 import { useEffect, useState } from "preact/hooks";
-import { api, type Page } from "../api";
+import { allPages, api } from "../api";
 import { MenuDiagram } from "../ivr/menu-diagram";
 import { menuIssues } from "../ivr/menu-issues";
 import { buildTree, type MenuJson, menuIdsOf } from "../ivr/menu-tree";
@@ -13,8 +13,7 @@ export function IvrPage({ id }: { id?: string }) {
   const [session, setSession] = useState<Session | null>(null);
   const [notice, setNotice] = useState("");
   const action = useAction();
-  const load = () =>
-    action.run(async () => setMenus((await api<Page<MenuJson>>("GET", "/v1/ivr/menus?limit=100")).data));
+  const load = () => action.run(async () => setMenus(await allPages<MenuJson>("/v1/ivr/menus")));
   useEffect(() => {
     load();
   }, []);

@@ -3,7 +3,7 @@
  * and meta too), revoke, rotate with a grace period, and usage.
  */
 import { useEffect, useState } from "preact/hooks";
-import { api, type Page } from "../api";
+import { allPages, api } from "../api";
 import type { ApiKey, Identity } from "../keys/api-key";
 import { CreateKeyForm } from "../keys/create-key-form";
 import { EditKeyForm } from "../keys/edit-key-form";
@@ -25,11 +25,11 @@ export function KeysPage() {
 
   const load = () =>
     action.run(async () => {
-      const [page, mine] = await Promise.all([
-        api<Page<ApiKey>>("GET", "/v1/api-keys?limit=100"),
+      const [allKeys, mine] = await Promise.all([
+        allPages<ApiKey>("/v1/api-keys"),
         api<Identity[]>("GET", "/v1/identities"),
       ]);
-      setKeys(page.data);
+      setKeys(allKeys);
       setIdentities(mine);
     });
   useEffect(() => {

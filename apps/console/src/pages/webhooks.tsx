@@ -1,6 +1,6 @@
 /** Webhook endpoints with their health, and creating one (its signing secret shown once). */
 import { useEffect, useState } from "preact/hooks";
-import { api, type Page } from "../api";
+import { allPages, api, type Page } from "../api";
 import { ErrorMessage, formatDate, SecretOnce, useAction } from "../ui";
 import { WebhookDetail } from "./webhook-detail";
 
@@ -90,7 +90,7 @@ function WebhookList() {
   const [hooks, setHooks] = useState<Webhook[] | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const action = useAction();
-  const load = () => action.run(async () => setHooks((await api<Page<Webhook>>("GET", "/v1/webhooks?limit=100")).data));
+  const load = () => action.run(async () => setHooks(await allPages<Webhook>("/v1/webhooks")));
   useEffect(() => {
     load();
   }, []);
