@@ -520,6 +520,24 @@ describeDatabases("/v1/api-keys", ({ db }) => {
       expect((await call(second.plain_key)).statusCode).toBe(200);
       const listed = await t.app.inject({ url: "/v1/identities", headers });
       expect(listed.json()).toMatchObject([{ external_id: "acme", credits: { remaining: 4 } }]);
+      // Found by the customer's own id, and its keys listed (a key of no identity is left out).
+      const loner = await createKey(alice);
+      const found = await t.app.inject({ url: "/v1/identities?external_id=acme", headers });
+      expect(found.json()).toMatchObject([{ id: identity.id, external_id: "acme" }]);
+      expect((await t.app.inject({ url: "/v1/identities?external_id=globex", headers })).json()).toEqual([]);
+      const its = await t.app.inject({ url: `/v1/api-keys?identity_id=${identity.id}`, headers });
+      expect(
+        its
+          .json()
+          .data.map((k: { id: string }) => k.id)
+          .sort(),
+      ).toEqual([first.api_key.id, second.api_key.id].sort());
+      expect(
+        (await t.app.inject({ url: "/v1/api-keys", headers })).json().data.map((k: { id: string }) => k.id),
+      ).toContain(loner.api_key.id);
+      const bad = await t.app.inject({ url: "/v1/api-keys?identity_id=acme", headers });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().errors).toEqual([expect.objectContaining({ field: "querystring.identity_id" })]);
       const stranger = await userHeaders(randomUUID());
       expect((await t.app.inject({ url: `/v1/identities/${identity.id}`, headers: stranger })).statusCode).toBe(404);
       const del = await t.app.inject({ method: "DELETE", url: `/v1/identities/${identity.id}`, headers });

@@ -1,5 +1,5 @@
 /** /v1/identities: one customer's shared limits and credits, managed with a user JWT through RLS like keys. */
-import type { ApiKeyService } from "@vx/api-keys";
+import { type ApiKeyService, MAX_NAME_LENGTH } from "@vx/api-keys";
 import type { Queryable } from "@vx/db";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -17,6 +17,14 @@ import {
 } from "./schemas.js";
 
 const tags = ["api-keys"];
+const identitiesQuery = z.object({
+  external_id: z
+    .string()
+    .min(1)
+    .max(MAX_NAME_LENGTH)
+    .optional()
+    .describe("Only the identity with this external_id (yours)"),
+});
 
 export async function identityRoutes(app: ZodApp, serviceFor: (tx: Queryable) => ApiKeyService): Promise<void> {
   const as = <T>(request: FastifyRequest, work: (keys: ApiKeyService, userId: string) => Promise<T>) =>
@@ -44,9 +52,19 @@ export async function identityRoutes(app: ZodApp, serviceFor: (tx: Queryable) =>
     "/identities",
     {
       preHandler: guards,
-      schema: { tags, summary: "List your identities, oldest first", response: { 200: z.array(identitySchema) } },
+      schema: {
+        tags,
+        summary: "List your identities, oldest first (or the one with an external_id)",
+        querystring: identitiesQuery,
+        response: { 200: z.array(identitySchema) },
+      },
     },
-    async (request) => (await as(request, (keys, userId) => keys.listIdentities(userId))).map(identityToJson),
+    async (request) => {
+      const { external_id } = request.query;
+      const mine = await as(request, (keys, userId) => keys.listIdentities(userId));
+      // Your services know their customer by their own id: `?external_id=` finds its identity (at most one).
+      return mine.filter((i) => external_id === undefined || i.external_id === external_id).map(identityToJson);
+    },
   );
 
   app.get(

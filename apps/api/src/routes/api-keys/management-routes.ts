@@ -53,6 +53,7 @@ const listQuery = paginationQuery.extend({
     .max(36_500)
     .optional()
     .describe("Only keys not used for this many days (never-used keys count from creation)"),
+  identity_id: z.uuid().optional().describe("Only the keys of this identity (one customer's keys)"),
 });
 
 export async function managementRoutes(app: ZodApp, serviceFor: ServiceFor): Promise<void> {
@@ -85,13 +86,13 @@ export async function managementRoutes(app: ZodApp, serviceFor: ServiceFor): Pro
       preHandler: guards,
       schema: {
         tags,
-        summary: "List your API keys, newest first (or only those unused for N days)",
+        summary: "List your API keys, newest first (or only those unused for N days, or one identity's)",
         querystring: listQuery,
         response: { 200: page(apiKeySchema) },
       },
     },
     async (request) => {
-      const { limit, cursor, unused_for_days } = request.query;
+      const { limit, cursor, unused_for_days, identity_id } = request.query;
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       const all = (
         await as(request, (keys, userId) =>
@@ -99,7 +100,9 @@ export async function managementRoutes(app: ZodApp, serviceFor: ServiceFor): Pro
             ? keys.listApiKeys(userId)
             : keys.findUnusedApiKeys(userId, { unusedForDays: unused_for_days }),
         )
-      ).map(toJson);
+      )
+        .filter((k) => identity_id === undefined || k.identity_id === identity_id)
+        .map(toJson);
       // A user's keys are few: the keyset filter runs here, on the same (created_at, id) order as every list.
       const rows = all
         .sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1))
