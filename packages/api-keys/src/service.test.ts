@@ -54,6 +54,25 @@ describe("ApiKeyService", () => {
     expect(await invalidFields(keys.findUnusedApiKeys(user, { unusedForDays: 0 }))).toEqual(["unused_for_days"]);
   });
 
+  it("finds an identity by the owner's external id, and lists only its keys (unused ones too)", async () => {
+    let now = new Date("2031-01-01T00:00:00Z");
+    const keys = new ApiKeyService({ repository: new MemoryApiKeyRepository({ now: () => now }), now: () => now });
+    const [owner, stranger] = [randomUUID(), randomUUID()];
+    const acme = await keys.createIdentity({ user_id: owner, external_id: "acme" });
+    await keys.createIdentity({ user_id: stranger, external_id: "globex" });
+    expect(await keys.findIdentityByExternalId(owner, "acme")).toMatchObject({ id: acme.id });
+    expect(await keys.findIdentityByExternalId(owner, "globex")).toBeNull(); // another owner's
+    const a = await keys.createApiKey({ user_id: owner, name: "a", identity_id: acme.id });
+    await keys.createApiKey({ user_id: owner, name: "loner" });
+    expect((await keys.listApiKeys(owner, { identityId: acme.id })).map((k) => k.id)).toEqual([a.apiKey.id]);
+    expect(await keys.listApiKeys(owner)).toHaveLength(2);
+    now = new Date("2031-01-03T00:00:00Z");
+    expect(await keys.findUnusedApiKeys(owner, { unusedForDays: 1 })).toHaveLength(2);
+    const unused = await keys.findUnusedApiKeys(owner, { unusedForDays: 1, identityId: acme.id });
+    expect(unused.map((k) => k.name)).toEqual(["a"]);
+    expect(await invalidFields(keys.listApiKeys(owner, { identityId: "acme" }))).toEqual(["identity_id"]);
+  });
+
   it("returns the plain key once and stores only its SHA-256 hash and 10-character prefix", async () => {
     const { keys, repository } = setup();
     const user = randomUUID();

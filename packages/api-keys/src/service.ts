@@ -126,16 +126,26 @@ export class ApiKeyService {
     return toVerifyResult(outcome, this.now());
   }
 
-  async listApiKeys(userId: string): Promise<ApiKey[]> {
+  /** The user's keys; `identityId` keeps only that identity's (one customer's keys). */
+  async listApiKeys(userId: string, options: { identityId?: string } = {}): Promise<ApiKey[]> {
     if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
-    return (await this.repository.getApiKeysByUserId(userId)).map(toPublic);
+    const { identityId } = options;
+    if (identityId !== undefined && !isUuid(identityId)) {
+      throw ApiKeyError.invalid([{ field: "identity_id", message: "must be a UUID" }]);
+    }
+    const keys = (await this.repository.getApiKeysByUserId(userId)).map(toPublic);
+    return identityId === undefined ? keys : keys.filter((k) => k.identity_id === identityId);
   }
 
   /**
    * The specification's "revoke unused keys": the user's keys not used for `unusedForDays` days (never-used keys
-   * count from their creation), oldest activity first, for a person or a job to review and revoke.
+   * count from their creation), oldest activity first, for a person or a job to review and revoke; `identityId` keeps
+   * only that identity's.
    */
-  async findUnusedApiKeys(userId: string, { unusedForDays }: { unusedForDays: number }): Promise<ApiKey[]> {
+  async findUnusedApiKeys(
+    userId: string,
+    { unusedForDays, identityId }: { unusedForDays: number; identityId?: string },
+  ): Promise<ApiKey[]> {
     if (!Number.isInteger(unusedForDays) || unusedForDays < 1 || unusedForDays > 36_500) {
       throw ApiKeyError.invalid([
         { field: "unused_for_days", message: "must be a whole number of days from 1 to 36500" },
@@ -143,7 +153,7 @@ export class ApiKeyService {
     }
     const cutoff = this.now().getTime() - unusedForDays * DAY_MS;
     const lastActivity = (k: ApiKey) => (k.last_used_at ?? k.created_at).getTime();
-    return (await this.listApiKeys(userId))
+    return (await this.listApiKeys(userId, { identityId }))
       .filter((k) => lastActivity(k) < cutoff)
       .sort((a, b) => lastActivity(a) - lastActivity(b));
   }
@@ -251,6 +261,11 @@ export class ApiKeyService {
   async listIdentities(userId: string): Promise<Identity[]> {
     if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
     return this.repository.listIdentities(userId);
+  }
+
+  /** The user's identity for a customer, found by the user's own id for it; null when there is none. */
+  async findIdentityByExternalId(userId: string, externalId: string): Promise<Identity | null> {
+    return (await this.listIdentities(userId)).find((i) => i.external_id === externalId) ?? null;
   }
 
   async getIdentity(identityId: string, userId: string): Promise<Identity> {

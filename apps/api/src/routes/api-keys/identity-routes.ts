@@ -61,9 +61,13 @@ export async function identityRoutes(app: ZodApp, serviceFor: (tx: Queryable) =>
     },
     async (request) => {
       const { external_id } = request.query;
-      const mine = await as(request, (keys, userId) => keys.listIdentities(userId));
       // Your services know their customer by their own id: `?external_id=` finds its identity (at most one).
-      return mine.filter((i) => external_id === undefined || i.external_id === external_id).map(identityToJson);
+      const found = await as(request, (keys, userId) =>
+        external_id === undefined
+          ? keys.listIdentities(userId)
+          : keys.findIdentityByExternalId(userId, external_id).then((i) => (i ? [i] : [])),
+      );
+      return found.map(identityToJson);
     },
   );
 

@@ -97,12 +97,10 @@ export async function managementRoutes(app: ZodApp, serviceFor: ServiceFor): Pro
       const all = (
         await as(request, (keys, userId) =>
           unused_for_days === undefined
-            ? keys.listApiKeys(userId)
-            : keys.findUnusedApiKeys(userId, { unusedForDays: unused_for_days }),
+            ? keys.listApiKeys(userId, { identityId: identity_id })
+            : keys.findUnusedApiKeys(userId, { unusedForDays: unused_for_days, identityId: identity_id }),
         )
-      )
-        .filter((k) => identity_id === undefined || k.identity_id === identity_id)
-        .map(toJson);
+      ).map(toJson);
       // A user's keys are few: the keyset filter runs here, on the same (created_at, id) order as every list.
       const rows = all
         .sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1))
