@@ -538,6 +538,24 @@ describeDatabases("/v1/api-keys", ({ db }) => {
       const bad = await t.app.inject({ url: "/v1/api-keys?identity_id=acme", headers });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().errors).toEqual([expect.objectContaining({ field: "querystring.identity_id" })]);
+      // Its usage: both keys' verifications summed by outcome (first valid, second refused then valid after the
+      // top-up), the loner's left out.
+      const stats = await t.app.inject({ url: `/v1/identities/${identity.id}/stats`, headers });
+      expect(stats.statusCode, stats.body).toBe(200);
+      expect(stats.json()).toMatchObject({ identity_id: identity.id, external_id: "acme", total_requests: 2 });
+      expect(stats.json().key_ids.sort()).toEqual([first.api_key.id, second.api_key.id].sort());
+      expect(stats.json().series.at(-1)).toMatchObject({ requests: 2, outcomes: { valid: 2, usage_exceeded: 1 } });
+      const wrongRange = await t.app.inject({
+        url: `/v1/identities/${identity.id}/stats?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z`,
+        headers,
+      });
+      expect(wrongRange.statusCode).toBe(400);
+      expect(wrongRange.json().errors).toEqual([expect.objectContaining({ field: "query.from" })]);
+      const strangers = await t.app.inject({
+        url: `/v1/identities/${identity.id}/stats`,
+        headers: await userHeaders(randomUUID()),
+      });
+      expect(strangers.json().code).toBe("identity_not_found");
       const stranger = await userHeaders(randomUUID());
       expect((await t.app.inject({ url: `/v1/identities/${identity.id}`, headers: stranger })).statusCode).toBe(404);
       const del = await t.app.inject({ method: "DELETE", url: `/v1/identities/${identity.id}`, headers });

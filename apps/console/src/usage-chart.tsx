@@ -1,37 +1,42 @@
 /**
- * A key's hourly usage from GET /v1/api-keys/:id/stats, drawn with uPlot. When the API reports verification outcomes
+ * A key's or an identity's hourly usage from its stats route (GET /v1/api-keys/:id/stats, GET
+ * /v1/identities/:id/stats), drawn with uPlot. When the API reports verification outcomes
  * (per point as `outcomes: { valid: n, … }` or as extra numeric fields), each outcome gets its own line; otherwise
  * the chart shows requests alone.
  */
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import { api } from "./api";
-import type { ApiKey } from "./keys/api-key";
-import { ErrorMessage, formatDate } from "./ui";
+import { ErrorMessage } from "./ui";
 import { normalizeOutcomes, outcomesOf, type Point, sumOutcomes } from "./usage-outcomes";
 
-interface Stats {
+/** What both stats routes answer; each adds its own facts (a key's quota and hourly limit, an identity's keys). */
+export interface UsageStats {
   total_requests: number;
-  usage_quota: number | null;
-  remaining_quota: number | null;
-  rate_limit: number | null;
   requests_this_hour: number;
-  rate_limit_reset: string;
-  last_used_at: string | null;
   series: Point[];
   outcomes?: unknown;
 }
 
+interface UsageChartProps<S extends UsageStats> {
+  /** The stats route. */
+  path: string;
+  title: string;
+  /** The facts above the chart, as `<dt>`/`<dd>` pairs. */
+  facts: (stats: S) => ComponentChildren;
+}
+
 const COLORS = ["#1d4ed8", "#047857", "#b45309", "#b91c1c", "#6d28d9", "#0e7490", "#4d7c0f"];
 
-export function UsageChart({ apiKey }: { apiKey: ApiKey }) {
-  const [stats, setStats] = useState<Stats | null>(null);
+export function UsageChart<S extends UsageStats>({ path, title, facts }: UsageChartProps<S>) {
+  const [stats, setStats] = useState<S | null>(null);
   const [error, setError] = useState<unknown>(null);
   const target = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    api<Stats>("GET", `/v1/api-keys/${apiKey.id}/stats`).then(setStats, setError);
-  }, [apiKey.id]);
+    api<S>("GET", path).then(setStats, setError);
+  }, [path]);
 
   const outcomeNames = stats ? [...new Set(stats.series.flatMap((p) => Object.keys(outcomesOf(p))))].sort() : [];
 
@@ -78,23 +83,11 @@ export function UsageChart({ apiKey }: { apiKey: ApiKey }) {
   const totals = Object.keys(reported).length > 0 ? reported : sumOutcomes(stats?.series ?? []);
   return (
     <section class="card" aria-labelledby="usage-heading">
-      <h2 id="usage-heading">Usage of "{apiKey.name}"</h2>
+      <h2 id="usage-heading">{title}</h2>
       <ErrorMessage error={error} />
       {stats && (
         <>
-          <dl class="facts">
-            <dt>Total requests</dt>
-            <dd>{stats.total_requests}</dd>
-            <dt>This hour</dt>
-            <dd>
-              {stats.requests_this_hour}
-              {stats.rate_limit !== null && ` of ${stats.rate_limit}`}
-            </dd>
-            <dt>Quota left</dt>
-            <dd>{stats.remaining_quota ?? "unlimited"}</dd>
-            <dt>Last used</dt>
-            <dd>{formatDate(stats.last_used_at)}</dd>
-          </dl>
+          <dl class="facts">{facts(stats)}</dl>
           <figure>
             <div ref={target} class="chart" role="img" aria-label={chartSummary(stats)} />
             <figcaption>
@@ -121,7 +114,7 @@ export function UsageChart({ apiKey }: { apiKey: ApiKey }) {
   );
 }
 
-function chartSummary(stats: Stats): string {
+function chartSummary(stats: UsageStats): string {
   const peak = Math.max(0, ...stats.series.map((p) => p.requests));
   return `Line chart of hourly requests: ${stats.series.reduce((n, p) => n + p.requests, 0)} in ${stats.series.length} hours, peak ${peak} in one hour`;
 }

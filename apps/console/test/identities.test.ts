@@ -97,6 +97,23 @@ describeInBrowser("console identities", () => {
     expect(await verify(plainKey)).toBe(200);
   });
 
+  it("draws the identity's usage: its keys' verifications summed, refusals by outcome", async () => {
+    const { page } = env;
+    await page.getByRole("button", { name: "Usage of acme" }).click();
+    const usage = page.getByRole("region", { name: 'Usage of "acme"' });
+    await usage.locator(".facts").waitFor();
+    // Three valid, one refused for want of credits, one valid after the top-up.
+    await expect(usage.locator(".facts").textContent()).resolves.toContain("Keys1Total requests4This hour4");
+    await usage.locator(".chart canvas").waitFor();
+    await expect(
+      usage.getByRole("img", { name: /Line chart of hourly requests: 4 in 24 hours/ }).count(),
+    ).resolves.toBe(1);
+    await expect(
+      usage.getByRole("table", { name: "By outcome" }).getByRole("row", { name: "usage_exceeded" }).textContent(),
+    ).resolves.toBe("usage_exceeded1");
+    await expectAccessible(page);
+  });
+
   it("moves a key to the identity from the key's Edit form, and back to none", async () => {
     const { page } = env;
     const created = await env.call(USER, "POST", "/v1/api-keys", { name: "loner" });

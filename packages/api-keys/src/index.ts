@@ -61,6 +61,7 @@ export {
   type CreatedApiKey,
   type CreateIdentityInput,
   type Identity,
+  type IdentityStats,
   type JsonObject,
   type OutcomeCounts,
   type RateLimitState,
@@ -77,6 +78,7 @@ export {
   type VerifyOptions,
   type VerifyResult,
 } from "./types.js";
+export { sumUsageBuckets } from "./usage-sum.js";
 export {
   MAX_DURATION_MS,
   MAX_EXPIRES_IN_DAYS,

@@ -152,6 +152,11 @@ export interface ApiKeyRepository {
    * is kept forever).
    */
   getApiKeyUsageStats(id: string, range?: UsageRange, userId?: string): Promise<UsageBucket[]>;
+  /**
+   * The hour buckets of several keys (an identity's), summed per hour, oldest first. Optional for repositories
+   * written before it: the service then sums `getApiKeyUsageStats` of each key.
+   */
+  getKeysUsageStats?(ids: readonly string[], range?: UsageRange, userId?: string): Promise<UsageBucket[]>;
   /** Issues the replacement with the old key's settings and shortens the old key's life, atomically. */
   rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null>;
   /**

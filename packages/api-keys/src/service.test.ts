@@ -73,6 +73,21 @@ describe("ApiKeyService", () => {
     expect(await invalidFields(keys.listApiKeys(owner, { identityId: "acme" }))).toEqual(["identity_id"]);
   });
 
+  it("sums an identity's usage key by key when the repository has no getKeysUsageStats (written before it)", async () => {
+    const repository = new MemoryApiKeyRepository({ now: fixedNow });
+    const older: ApiKeyRepository = Object.assign(Object.create(repository), { getKeysUsageStats: undefined });
+    const keys = new ApiKeyService({ repository: older, now: fixedNow, batching: false });
+    const user = randomUUID();
+    const identity = await keys.createIdentity({ user_id: user, external_id: "acme" });
+    for (const name of ["a", "b"]) {
+      const { plainKey } = await keys.createApiKey({ user_id: user, name, identity_id: identity.id });
+      await keys.verifyApiKey(plainKey, { cost: 2 });
+    }
+    const stats = await keys.getIdentityStats(identity.id, user);
+    expect(stats).toMatchObject({ total_requests: 4, requests_this_hour: 4 });
+    expect(stats.series.at(-1)?.outcomes.valid).toBe(2);
+  });
+
   it("returns the plain key once and stores only its SHA-256 hash and 10-character prefix", async () => {
     const { keys, repository } = setup();
     const user = randomUUID();

@@ -9,6 +9,7 @@ import type {
   ApiKeyRepository,
   CreditsChange,
   IdentityChanges,
+  UsageBucket,
   VerificationOutcome,
   VerificationRequest,
 } from "./repository.js";
@@ -20,6 +21,7 @@ import type {
   CreatedApiKey,
   CreateIdentityInput,
   Identity,
+  IdentityStats,
   OutcomeCounts,
   RefillOnly,
   RotatedApiKey,
@@ -31,6 +33,7 @@ import type {
   VerifyOptions,
   VerifyResult,
 } from "./types.js";
+import { sumUsageBuckets } from "./usage-sum.js";
 import {
   isRefillOnly,
   isUuid,
@@ -340,30 +343,11 @@ export class ApiKeyService {
 
   /** Totals, remaining quota, this hour's count and an hourly series (default: the last 24 hours). */
   async getApiKeyStats(keyId: string, userId: string, range: StatsRange = {}): Promise<ApiKeyStats> {
-    validateStatsRange(range);
-    const now = this.now();
-    const current = hourStart(now);
-    const to = hourStart(range.to ?? now);
-    const from = hourStart(range.from ?? addHours(to, -23));
-    const points = (to.getTime() - from.getTime()) / HOUR_MS + 1;
-    if (points < 1) throw ApiKeyError.invalid([{ field: "from", message: "must not be after to" }]);
-    if (points > MAX_STATS_HOURS) {
-      throw ApiKeyError.invalid([{ field: "from", message: `range must span at most ${MAX_STATS_HOURS} hours` }]);
-    }
+    const window = statsWindow(range, this.now());
     const key = await this.owned(keyId, userId);
     // One query covers the series and the current hour, which may lie outside the requested range.
-    const buckets = await this.repository.getApiKeyUsageStats(
-      keyId,
-      { from: min(from, current), to: addHours(max(to, current), 1) },
-      userId,
-    );
-    const byHour = new Map(buckets.map((b) => [b.hour.getTime(), b]));
-    const series: UsagePoint[] = [];
-    for (let i = 0; i < points; i++) {
-      const hour = addHours(from, i);
-      const bucket = byHour.get(hour.getTime());
-      series.push({ hour, requests: bucket?.requests ?? 0, outcomes: { ...(bucket?.outcomes ?? NO_OUTCOMES) } });
-    }
+    const buckets = await this.repository.getApiKeyUsageStats(keyId, window.query, userId);
+    const { series, thisHour } = toSeries(buckets, window);
     return {
       key_id: key.id,
       total_requests: key.usage_count,
@@ -371,8 +355,37 @@ export class ApiKeyService {
       remaining_quota: key.usage_quota === null ? null : Math.max(0, key.usage_quota - key.usage_count),
       last_used_at: key.last_used_at,
       rate_limit: key.rate_limit,
-      requests_this_hour: byHour.get(current.getTime())?.requests ?? 0,
-      rate_limit_reset: addHours(current, 1),
+      requests_this_hour: thisHour,
+      rate_limit_reset: addHours(window.current, 1),
+      series,
+    };
+  }
+
+  /**
+   * An identity's usage, as Unkey reports it per identity: the sum of its keys' hourly series (the keys it has now;
+   * a key's buckets follow it when it moves), their lifetime total and this hour's count.
+   */
+  async getIdentityStats(identityId: string, userId: string, range: StatsRange = {}): Promise<IdentityStats> {
+    const window = statsWindow(range, this.now());
+    const identity = await this.getIdentity(identityId, userId);
+    const keys = await this.listApiKeys(userId, { identityId: identity.id });
+    const ids = keys.map((k) => k.id);
+    const { repository } = this;
+    const buckets =
+      ids.length === 0
+        ? []
+        : repository.getKeysUsageStats
+          ? await repository.getKeysUsageStats(ids, window.query, userId)
+          : sumUsageBuckets(
+              (await Promise.all(ids.map((id) => repository.getApiKeyUsageStats(id, window.query, userId)))).flat(),
+            );
+    const { series, thisHour } = toSeries(buckets, window);
+    return {
+      identity_id: identity.id,
+      external_id: identity.external_id,
+      key_ids: ids,
+      total_requests: keys.reduce((sum, k) => sum + k.usage_count, 0),
+      requests_this_hour: thisHour,
       series,
     };
   }
@@ -519,4 +532,38 @@ function min(a: Date, b: Date): Date {
 
 function max(a: Date, b: Date): Date {
   return a.getTime() >= b.getTime() ? a : b;
+}
+
+interface StatsWindow {
+  from: Date;
+  points: number;
+  current: Date;
+  /** What to read: the series and the current hour, which may lie outside the requested range. */
+  query: { from: Date; to: Date };
+}
+
+/** The hours a stats call covers (default: the 24 up to now), checked: `from` not after `to`, at most MAX_STATS_HOURS. */
+function statsWindow(range: StatsRange, now: Date): StatsWindow {
+  validateStatsRange(range);
+  const current = hourStart(now);
+  const to = hourStart(range.to ?? now);
+  const from = hourStart(range.from ?? addHours(to, -23));
+  const points = (to.getTime() - from.getTime()) / HOUR_MS + 1;
+  if (points < 1) throw ApiKeyError.invalid([{ field: "from", message: "must not be after to" }]);
+  if (points > MAX_STATS_HOURS) {
+    throw ApiKeyError.invalid([{ field: "from", message: `range must span at most ${MAX_STATS_HOURS} hours` }]);
+  }
+  return { from, points, current, query: { from: min(from, current), to: addHours(max(to, current), 1) } };
+}
+
+/** One point per hour of the window, zeros included, and the current hour's count. */
+function toSeries(buckets: UsageBucket[], window: StatsWindow): { series: UsagePoint[]; thisHour: number } {
+  const byHour = new Map(buckets.map((b) => [b.hour.getTime(), b]));
+  const series: UsagePoint[] = [];
+  for (let i = 0; i < window.points; i++) {
+    const hour = addHours(window.from, i);
+    const bucket = byHour.get(hour.getTime());
+    series.push({ hour, requests: bucket?.requests ?? 0, outcomes: { ...(bucket?.outcomes ?? NO_OUTCOMES) } });
+  }
+  return { series, thisHour: byHour.get(window.current.getTime())?.requests ?? 0 };
 }

@@ -215,6 +215,19 @@ export interface StatsRange {
   to?: Date;
 }
 
+/** An identity's usage: its keys' hour buckets summed (`getIdentityStats`). */
+export interface IdentityStats {
+  identity_id: string;
+  external_id: string;
+  /** The keys it has now, whose usage is summed. */
+  key_ids: string[];
+  /** Successful verifications over those keys' lives (their `usage_count`s). */
+  total_requests: number;
+  requests_this_hour: number;
+  /** One point per hour from `from` to `to`, zeros included. */
+  series: UsagePoint[];
+}
+
 export interface ApiKeyStats {
   key_id: string;
   /** Successful verifications over the key's life (`usage_count`). */

@@ -10,8 +10,9 @@ import { IdentityDetails } from "../identities/identity-details";
 import type { ApiKey, Identity } from "../keys/api-key";
 import { describeCredits, formatLimit } from "../keys/limits-text";
 import { ErrorMessage, Notice, useAction } from "../ui";
+import { UsageChart, type UsageStats } from "../usage-chart";
 
-type Panel = { kind: "details" | "edit"; id: string } | null;
+type Panel = { kind: "details" | "edit" | "usage"; id: string } | null;
 
 export function IdentitiesPage() {
   const [identities, setIdentities] = useState<Identity[] | null>(null);
@@ -90,6 +91,9 @@ export function IdentitiesPage() {
                     <button type="button" onClick={() => setPanel({ kind: "details", id: identity.id })}>
                       Details<span class="sr-only"> of {identity.external_id}</span>
                     </button>
+                    <button type="button" onClick={() => setPanel({ kind: "usage", id: identity.id })}>
+                      Usage<span class="sr-only"> of {identity.external_id}</span>
+                    </button>
                     <button type="button" onClick={() => setPanel({ kind: "edit", id: identity.id })}>
                       Edit<span class="sr-only"> {identity.external_id}</span>
                     </button>
@@ -112,6 +116,23 @@ export function IdentitiesPage() {
             setNotice(`"${open.external_id}" has ${remaining} credits.`);
             load();
           }}
+        />
+      )}
+      {open && panel.kind === "usage" && (
+        <UsageChart<UsageStats & { key_ids: string[] }>
+          key={open.id}
+          path={`/v1/identities/${open.id}/stats`}
+          title={`Usage of "${open.external_id}"`}
+          facts={(stats) => (
+            <>
+              <dt>Keys</dt>
+              <dd>{stats.key_ids.length}</dd>
+              <dt>Total requests</dt>
+              <dd>{stats.total_requests}</dd>
+              <dt>This hour</dt>
+              <dd>{stats.requests_this_hour}</dd>
+            </>
+          )}
         />
       )}
       {open && panel.kind === "edit" && (

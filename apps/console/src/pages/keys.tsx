@@ -11,7 +11,14 @@ import { identityName } from "../keys/identity-picker";
 import { KeyDetails } from "../keys/key-details";
 import { describeRefill, formatLimit } from "../keys/limits-text";
 import { ErrorMessage, formatDate, Notice, SecretOnce, useAction } from "../ui";
-import { UsageChart } from "../usage-chart";
+import { UsageChart, type UsageStats } from "../usage-chart";
+
+/** GET /v1/api-keys/:id/stats beyond what every stats route answers. */
+interface KeyStats extends UsageStats {
+  remaining_quota: number | null;
+  rate_limit: number | null;
+  last_used_at: string | null;
+}
 
 type Panel = { kind: "details" | "edit" | "rotate" | "usage"; key: ApiKey } | null;
 
@@ -130,7 +137,28 @@ export function KeysPage() {
           }}
         />
       )}
-      {panel?.kind === "usage" && <UsageChart key={panel.key.id} apiKey={panel.key} />}
+      {panel?.kind === "usage" && (
+        <UsageChart<KeyStats>
+          key={panel.key.id}
+          path={`/v1/api-keys/${panel.key.id}/stats`}
+          title={`Usage of "${panel.key.name}"`}
+          facts={(stats) => (
+            <>
+              <dt>Total requests</dt>
+              <dd>{stats.total_requests}</dd>
+              <dt>This hour</dt>
+              <dd>
+                {stats.requests_this_hour}
+                {stats.rate_limit !== null && ` of ${stats.rate_limit}`}
+              </dd>
+              <dt>Quota left</dt>
+              <dd>{stats.remaining_quota ?? "unlimited"}</dd>
+              <dt>Last used</dt>
+              <dd>{formatDate(stats.last_used_at)}</dd>
+            </>
+          )}
+        />
+      )}
       {panel?.kind === "edit" && (
         <EditKeyForm
           key={panel.key.id}

@@ -797,6 +797,47 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         });
       });
 
+      it("sums an identity's keys' usage per hour, outcomes included, and only its own keys'", async () => {
+        const clock = new TestClock("2031-06-01T11:30:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const identity = await keys.createIdentity({ user_id: user, external_id: "customer-11" });
+        const a = await keys.createApiKey({ user_id: user, name: "a", identity_id: identity.id, scopes: ["ivr:read"] });
+        const b = await keys.createApiKey({ user_id: user, name: "b", identity_id: identity.id });
+        const loner = await keys.createApiKey({ user_id: user, name: "loner" });
+        await keys.verifyApiKey(a.plainKey);
+        clock.advance(HOUR_MS); // 12:30
+        await keys.verifyApiKey(a.plainKey, { cost: 2 });
+        await keys.verifyApiKey(a.plainKey, { scopes: ["ivr:write"] });
+        await keys.verifyApiKey(b.plainKey);
+        await keys.verifyApiKey(loner.plainKey);
+        const stats = await keys.getIdentityStats(identity.id, user, { from: new Date("2031-06-01T10:00:00Z") });
+        expect(stats).toMatchObject({
+          identity_id: identity.id,
+          external_id: "customer-11",
+          total_requests: 4,
+          requests_this_hour: 3,
+        });
+        expect([...stats.key_ids].sort()).toEqual([a.apiKey.id, b.apiKey.id].sort());
+        const none = { valid: 0, rate_limited: 0, usage_exceeded: 0, disabled: 0, expired: 0, insufficient_scope: 0 };
+        expect(stats.series).toEqual([
+          { hour: new Date("2031-06-01T10:00:00Z"), requests: 0, outcomes: none },
+          { hour: new Date("2031-06-01T11:00:00Z"), requests: 1, outcomes: { ...none, valid: 1 } },
+          {
+            hour: new Date("2031-06-01T12:00:00Z"),
+            requests: 3,
+            outcomes: { ...none, valid: 2, insufficient_scope: 1 },
+          },
+        ]);
+        // Another owner sees no such identity.
+        const stranger = await fixture.createUser();
+        await expect(keys.getIdentityStats(identity.id, stranger)).rejects.toMatchObject({
+          code: "IDENTITY_NOT_FOUND",
+        });
+        const empty = await keys.createIdentity({ user_id: user, external_id: "customer-12" });
+        expect(await keys.getIdentityStats(empty.id, user)).toMatchObject({ key_ids: [], total_requests: 0 });
+      });
+
       it("keeps external ids unique per owner, lets a key join only its owner's identity, and frees keys on delete", async () => {
         const keys = service(new TestClock("2031-06-01T12:00:00Z"));
         const owner = await fixture.createUser();

@@ -18,6 +18,7 @@ import type {
   VerificationRequest,
 } from "../repository.js";
 import type { ApiKeyRecord, Identity, OutcomeCounts } from "../types.js";
+import { sumUsageBuckets } from "../usage-sum.js";
 import { decideVerification } from "../verification.js";
 
 interface Bucket {
@@ -132,6 +133,11 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
   async deleteApiKey(id: string, userId?: string): Promise<boolean> {
     const key = this.owned(id, userId);
     return key ? this.keys.delete(key.id) : false;
+  }
+
+  async getKeysUsageStats(ids: readonly string[], range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
+    const each = await Promise.all([...new Set(ids)].map((id) => this.getApiKeyUsageStats(id, range, userId)));
+    return sumUsageBuckets(each.flat());
   }
 
   async getApiKeyUsageStats(id: string, range?: UsageRange, userId?: string): Promise<UsageBucket[]> {

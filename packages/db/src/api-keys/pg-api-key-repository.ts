@@ -110,6 +110,16 @@ export class PgApiKeyRepository implements ApiKeyRepository {
     return rows.map(toUsageBucket);
   }
 
+  async getKeysUsageStats(ids: readonly string[], range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
+    const { rows } = await this.db.query<Row>(sql.selectUsageOfKeys, [
+      [...ids],
+      range?.from ?? null,
+      range?.to ?? null,
+      userId ?? null,
+    ]);
+    return rows.map(toUsageBucket);
+  }
+
   async rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null> {
     const { rows } = await this.db.query<Row>(sql.rotateKey, [
       id,

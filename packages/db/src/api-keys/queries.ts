@@ -83,6 +83,18 @@ export const selectUsage = `
     AND ${owner(4)}
   ORDER BY hour`;
 
+/** Several keys' buckets (an identity's) summed per hour, in one query. */
+export const selectUsageOfKeys = `
+  SELECT hour, sum(request_count)::int AS request_count, sum(valid_count)::int AS valid_count,
+    sum(rate_limited_count)::int AS rate_limited_count, sum(usage_exceeded_count)::int AS usage_exceeded_count,
+    sum(disabled_count)::int AS disabled_count, sum(expired_count)::int AS expired_count,
+    sum(insufficient_scope_count)::int AS insufficient_scope_count
+  FROM public.api_key_usage_hourly
+  WHERE key_id = ANY ($1::uuid[]) AND ($2::timestamptz IS NULL OR hour >= $2) AND ($3::timestamptz IS NULL OR hour < $3)
+    AND ${owner(4)}
+  GROUP BY hour
+  ORDER BY hour`;
+
 /**
  * Rotation in one statement (migration 010, shared with the Supabase adapter's rpc): lock the old key, shorten its
  * life to the grace end (never lengthen it), and insert the replacement with its settings and as long a lifetime.

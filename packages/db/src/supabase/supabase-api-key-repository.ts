@@ -17,6 +17,7 @@ import type {
   VerificationOutcome,
   VerificationRequest,
 } from "@vx/api-keys";
+import { sumUsageBuckets } from "@vx/api-keys";
 import {
   creditColumns,
   encodeRequestedLimits,
@@ -136,6 +137,21 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
     if (range?.to) query = query.lt("hour", iso(range.to));
     const rows = await data<Row[]>(owned(query, userId).order("hour"));
     return rows.map(toUsageBucket);
+  }
+
+  /** PostgREST has no GROUP BY without an rpc: the keys' buckets in one request, summed here. */
+  async getKeysUsageStats(ids: readonly string[], range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
+    if (ids.length === 0) return [];
+    let query = this.client
+      .from("api_key_usage_hourly")
+      .select(
+        "hour,request_count,valid_count,rate_limited_count,usage_exceeded_count,disabled_count,expired_count,insufficient_scope_count",
+      )
+      .in("key_id", [...ids]);
+    if (range?.from) query = query.gte("hour", iso(range.from));
+    if (range?.to) query = query.lt("hour", iso(range.to));
+    const rows = await data<Row[]>(owned(query, userId).order("hour"));
+    return sumUsageBuckets(rows.map(toUsageBucket));
   }
 
   async rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null> {

@@ -11,8 +11,11 @@ import {
   creditsBody,
   creditsSchema,
   identitySchema,
+  identityStatsSchema,
+  identityStatsToJson,
   identityToJson,
   idParams,
+  statsQuery,
   updateIdentityBody,
 } from "./schemas.js";
 
@@ -130,5 +133,32 @@ export async function identityRoutes(app: ZodApp, serviceFor: (tx: Queryable) =>
         keys.changeIdentityCredits(request.params.id, userId, request.body),
       ),
     }),
+  );
+
+  app.get(
+    "/identities/:id/stats",
+    {
+      preHandler: guards,
+      schema: {
+        tags,
+        summary: "Usage of an identity: its keys' hourly series summed, by outcome, and their totals",
+        params: idParams,
+        querystring: statsQuery,
+        response: { 200: identityStatsSchema },
+      },
+    },
+    async (request) => {
+      const { from, to } = request.query;
+      const range = { from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined };
+      // A bad range is the query's fault: its problem names `query.from`, as the key's stats route does.
+      const stats = await domain(
+        () =>
+          withUser(request, (tx) =>
+            serviceFor(tx).getIdentityStats(request.params.id, requirePrincipal(request).userId, range),
+          ),
+        "query",
+      );
+      return identityStatsToJson(stats);
+    },
   );
 }

@@ -5,6 +5,7 @@ import {
   type Credits,
   GRANTED_SCOPE_PATTERN,
   type Identity,
+  type IdentityStats,
   MAX_DURATION_MS,
   MAX_EXPIRES_IN_DAYS,
   MAX_GRACE_PERIOD_HOURS,
@@ -17,6 +18,7 @@ import {
   REFILL_INTERVALS,
   REQUIRED_SCOPE_PATTERN,
   type RefillOnly,
+  type UsagePoint,
   VERIFY_CODES,
   type VerifyResult,
 } from "@vx/api-keys";
@@ -201,6 +203,24 @@ export const creditsSchema = z.object({ remaining: z.number().int().describe("Cr
 export const createdSchema = z.object({ api_key: apiKeySchema, plain_key: z.string() });
 export const rotatedSchema = z.object({ api_key: apiKeySchema, plain_key: z.string(), previous: apiKeySchema });
 
+/** One point per hour, zeros included: a key's or an identity's usage. */
+const usageSeries = z.array(
+  z.object({
+    hour: timestamp,
+    requests: z.number().int().describe("Units counted (the sum of valid verifications' costs)"),
+    outcomes: z
+      .object({
+        valid: z.number().int(),
+        rate_limited: z.number().int(),
+        usage_exceeded: z.number().int(),
+        disabled: z.number().int(),
+        expired: z.number().int(),
+        insufficient_scope: z.number().int(),
+      })
+      .describe("Verifications of the hour by outcome"),
+  }),
+);
+
 export const statsSchema = z
   .object({
     key_id: z.uuid(),
@@ -211,24 +231,20 @@ export const statsSchema = z
     rate_limit: z.number().int().nullable(),
     requests_this_hour: z.number().int(),
     rate_limit_reset: timestamp,
-    series: z.array(
-      z.object({
-        hour: timestamp,
-        requests: z.number().int().describe("Units counted (the sum of valid verifications' costs)"),
-        outcomes: z
-          .object({
-            valid: z.number().int(),
-            rate_limited: z.number().int(),
-            usage_exceeded: z.number().int(),
-            disabled: z.number().int(),
-            expired: z.number().int(),
-            insufficient_scope: z.number().int(),
-          })
-          .describe("Verifications of the hour by outcome"),
-      }),
-    ),
+    series: usageSeries,
   })
   .meta({ id: "ApiKeyStats" });
+
+export const identityStatsSchema = z
+  .object({
+    identity_id: z.uuid(),
+    external_id: z.string(),
+    key_ids: z.array(z.uuid()).describe("Its keys now, whose usage is summed"),
+    total_requests: z.number().int().describe("Successful verifications over those keys' lives"),
+    requests_this_hour: z.number().int(),
+    series: usageSeries,
+  })
+  .meta({ id: "IdentityStats" });
 
 export const verifyResultSchema = z
   .object({
@@ -304,8 +320,16 @@ export function statsToJson(stats: ApiKeyStats): z.output<typeof statsSchema> {
     ...stats,
     last_used_at: iso(stats.last_used_at),
     rate_limit_reset: stats.rate_limit_reset.toISOString(),
-    series: stats.series.map((p) => ({ hour: p.hour.toISOString(), requests: p.requests, outcomes: p.outcomes })),
+    series: seriesToJson(stats.series),
   };
+}
+
+export function identityStatsToJson(stats: IdentityStats): z.output<typeof identityStatsSchema> {
+  return { ...stats, series: seriesToJson(stats.series) };
+}
+
+function seriesToJson(series: UsagePoint[]) {
+  return series.map((p) => ({ hour: p.hour.toISOString(), requests: p.requests, outcomes: p.outcomes }));
 }
 
 export function verifyToJson(result: VerifyResult): z.output<typeof verifyResultSchema> {
