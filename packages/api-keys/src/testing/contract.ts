@@ -838,6 +838,24 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         expect(await keys.getIdentityStats(empty.id, user)).toMatchObject({ key_ids: [], total_requests: 0 });
       });
 
+      it("sums the usage of an identity with more keys than one request reads (101)", async () => {
+        const keys = service(new TestClock("2031-06-01T12:00:00Z"));
+        const user = await fixture.createUser();
+        const identity = await keys.createIdentity({ user_id: user, external_id: "big-customer" });
+        const created = [];
+        for (let i = 0; i < 101; i++) {
+          created.push(await keys.createApiKey({ user_id: user, name: `k${i}`, identity_id: identity.id }));
+        }
+        // The first and the last key made: whichever order a repository reads them in, they fall in different
+        // hundreds.
+        await keys.verifyApiKey(created[0]!.plainKey);
+        await keys.verifyApiKey(created[100]!.plainKey, { cost: 3 });
+        const stats = await keys.getIdentityStats(identity.id, user);
+        expect(stats.key_ids).toHaveLength(101);
+        expect(stats.requests_this_hour).toBe(4);
+        expect(stats.series.at(-1)?.outcomes.valid).toBe(2);
+      });
+
       it("keeps external ids unique per owner, lets a key join only its owner's identity, and frees keys on delete", async () => {
         const keys = service(new TestClock("2031-06-01T12:00:00Z"));
         const owner = await fixture.createUser();

@@ -126,32 +126,34 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
     return (await counted(owned(this.keys().delete({ count: "exact" }).eq("id", id), userId))) > 0;
   }
 
-  async getApiKeyUsageStats(id: string, range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
-    let query = this.client
-      .from("api_key_usage_hourly")
-      .select(
-        "hour,request_count,valid_count,rate_limited_count,usage_exceeded_count,disabled_count,expired_count,insufficient_scope_count",
-      )
-      .eq("key_id", id);
-    if (range?.from) query = query.gte("hour", iso(range.from));
-    if (range?.to) query = query.lt("hour", iso(range.to));
-    const rows = await data<Row[]>(owned(query, userId).order("hour"));
-    return rows.map(toUsageBucket);
+  getApiKeyUsageStats(id: string, range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
+    return this.usageBuckets([id], range, userId);
   }
 
-  /** PostgREST has no GROUP BY without an rpc: the keys' buckets in one request, summed here. */
+  /**
+   * PostgREST has no GROUP BY without an rpc: the keys' buckets are read and summed here, 100 keys to a request so
+   * that the URL's `in.(…)` list stays short (about 3.7 KB; gateways refuse URLs of some 8 KB and more).
+   */
   async getKeysUsageStats(ids: readonly string[], range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
-    if (ids.length === 0) return [];
+    const unique = [...new Set(ids)];
+    const chunks = Array.from({ length: Math.ceil(unique.length / 100) }, (_, i) =>
+      unique.slice(i * 100, i * 100 + 100),
+    );
+    const each = await Promise.all(chunks.map((chunk) => this.usageBuckets(chunk, range, userId)));
+    return sumUsageBuckets(each.flat());
+  }
+
+  /** The hour buckets of these keys in the range, oldest first (one row per key and hour). */
+  private async usageBuckets(keyIds: string[], range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
     let query = this.client
       .from("api_key_usage_hourly")
       .select(
         "hour,request_count,valid_count,rate_limited_count,usage_exceeded_count,disabled_count,expired_count,insufficient_scope_count",
       )
-      .in("key_id", [...ids]);
+      .in("key_id", keyIds);
     if (range?.from) query = query.gte("hour", iso(range.from));
     if (range?.to) query = query.lt("hour", iso(range.to));
-    const rows = await data<Row[]>(owned(query, userId).order("hour"));
-    return sumUsageBuckets(rows.map(toUsageBucket));
+    return (await data<Row[]>(owned(query, userId).order("hour"))).map(toUsageBucket);
   }
 
   async rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null> {
