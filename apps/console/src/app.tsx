@@ -102,7 +102,7 @@ export function App() {
 function Section({ section, rest }: { section: string; rest: string[] }) {
   switch (section) {
     case "identities":
-      return <IdentitiesPage />;
+      return <IdentitiesPage id={rest[0]} />;
     case "ratelimits":
       return <RateLimitsPage />;
     case "webhooks":

@@ -72,6 +72,12 @@ describeInBrowser("console identities", () => {
     await expect(page.getByRole("row", { name: /acme server/ }).textContent()).resolves.toContain(
       "shared with identity acme",
     );
+    // The key's details link to its identity's.
+    await page.getByRole("button", { name: "Details of acme server" }).click();
+    await page.getByRole("region", { name: 'Details of "acme server"' }).getByRole("link", { name: "acme" }).click();
+    await page.getByRole("region", { name: 'Details of "acme"' }).waitFor();
+    expect(page.url()).toMatch(new RegExp(`#/identities/${acme!.id}$`));
+    await page.getByRole("link", { name: "API keys" }).click();
     // Three credits, shared: the fourth verification is refused.
     expect([await verify(plainKey), await verify(plainKey), await verify(plainKey)]).toEqual([200, 200, 200]);
     expect(await verify(plainKey)).toBe(429);

@@ -27,7 +27,7 @@ export function KeyDetails({ apiKey, identities, onCreditsChanged }: KeyDetailsP
           {apiKey.identity_id === null ? (
             "none"
           ) : (
-            <a href="#/identities">{identityName(apiKey.identity_id, identities)}</a>
+            <a href={`#/identities/${apiKey.identity_id}`}>{identityName(apiKey.identity_id, identities)}</a>
           )}
         </dd>
         <dt>Named limits</dt>

@@ -14,10 +14,14 @@ import { UsageChart, type UsageStats } from "../usage-chart";
 
 type Panel = { kind: "details" | "edit" | "usage"; id: string } | null;
 
-export function IdentitiesPage() {
+/** `id` (from `#/identities/<id>`, a key's details link there) opens that identity's details. */
+export function IdentitiesPage({ id }: { id?: string }) {
   const [identities, setIdentities] = useState<Identity[] | null>(null);
   const [keys, setKeys] = useState<ApiKey[]>([]);
-  const [panel, setPanel] = useState<Panel>(null);
+  const [panel, setPanel] = useState<Panel>(id ? { kind: "details", id } : null);
+  useEffect(() => {
+    if (id) setPanel({ kind: "details", id });
+  }, [id]);
   const [notice, setNotice] = useState("");
   const action = useAction();
 
