@@ -53,6 +53,7 @@ const ATTEMPTS: Record<string, Attempt[]> = {
   "PATCH /v1/identities/{id}": [{ body: () => ({ meta: { taken: "over" } }), expect: KEY_ROUTE }],
   "DELETE /v1/identities/{id}": [{ expect: KEY_ROUTE }],
   "POST /v1/identities/{id}/credits": [{ body: () => ({ op: "set", amount: 1_000_000 }), expect: KEY_ROUTE }],
+  "GET /v1/identities/{id}/stats": [{ expect: KEY_ROUTE }],
   // Verification is for services (service-role tokens); a user may not count B's key at all.
   "POST /v1/api-keys/verify": [{ body: (b) => ({ key: b.apiKey.plain }), expect: OK(403) }],
   "GET /v1/webhooks": [{ expect: OK(200) }],
