@@ -10,6 +10,7 @@ import type {
   CreditsChange,
   IdentityChanges,
   UsageBucket,
+  UsageRange,
   VerificationOutcome,
   VerificationRequest,
 } from "./repository.js";
@@ -370,16 +371,7 @@ export class ApiKeyService {
     const identity = await this.getIdentity(identityId, userId);
     const keys = await this.listApiKeys(userId, { identityId: identity.id });
     const ids = keys.map((k) => k.id);
-    const { repository } = this;
-    const buckets =
-      ids.length === 0
-        ? []
-        : repository.getKeysUsageStats
-          ? await repository.getKeysUsageStats(ids, window.query, userId)
-          : sumUsageBuckets(
-              (await Promise.all(ids.map((id) => repository.getApiKeyUsageStats(id, window.query, userId)))).flat(),
-            );
-    const { series, thisHour } = toSeries(buckets, window);
+    const { series, thisHour } = toSeries(await this.usageOfKeys(ids, window.query, userId), window);
     return {
       identity_id: identity.id,
       external_id: identity.external_id,
@@ -388,6 +380,15 @@ export class ApiKeyService {
       requests_this_hour: thisHour,
       series,
     };
+  }
+
+  /** Several keys' buckets summed per hour: in one read where the repository can, else key by key. */
+  private async usageOfKeys(ids: string[], range: UsageRange, userId: string): Promise<UsageBucket[]> {
+    if (ids.length === 0) return [];
+    const { repository } = this;
+    if (repository.getKeysUsageStats) return repository.getKeysUsageStats(ids, range, userId);
+    const each = await Promise.all(ids.map((id) => repository.getApiKeyUsageStats(id, range, userId)));
+    return sumUsageBuckets(each.flat());
   }
 
   private async owned(keyId: string, userId: string): Promise<ApiKeyRecord> {

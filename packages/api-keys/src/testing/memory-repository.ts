@@ -1,5 +1,6 @@
 // MemoryApiKeyRepository: the repository port in process memory, for unit tests and as the reference the contract suite describes.
 import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { addHours, hourStart } from "../hours.js";
 import { type CreditsRefill, creditsNow, type GcraState, gcra, lastRefill, type RateLimitResult } from "../limits.js";
 import type {
@@ -18,7 +19,6 @@ import type {
   VerificationRequest,
 } from "../repository.js";
 import type { ApiKeyRecord, Identity, OutcomeCounts } from "../types.js";
-import { sumUsageBuckets } from "../usage-sum.js";
 import { decideVerification } from "../verification.js";
 
 interface Bucket {
@@ -133,11 +133,6 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
   async deleteApiKey(id: string, userId?: string): Promise<boolean> {
     const key = this.owned(id, userId);
     return key ? this.keys.delete(key.id) : false;
-  }
-
-  async getKeysUsageStats(ids: readonly string[], range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
-    const each = await Promise.all([...new Set(ids)].map((id) => this.getApiKeyUsageStats(id, range, userId)));
-    return sumUsageBuckets(each.flat());
   }
 
   async getApiKeyUsageStats(id: string, range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
@@ -347,17 +342,9 @@ function zeroOutcomes(): OutcomeCounts {
   return { valid: 0, rate_limited: 0, usage_exceeded: 0, disabled: 0, expired: 0, insufficient_scope: 0 };
 }
 
-/** Equal as the stored jsonb compares them: the same fields and values, in any order. */
+/** Equal as the stored jsonb compares them: what JSON keeps (no undefined fields), in any key order. */
 function sameRefill(a: CreditsRefill | null, b: CreditsRefill | null): boolean {
-  const canonical = (r: CreditsRefill | null) =>
-    r === null
-      ? "null"
-      : JSON.stringify(
-          Object.entries(r)
-            .filter(([, v]) => v !== undefined)
-            .sort(),
-        );
-  return canonical(a) === canonical(b);
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }
 
 function maxDate(a: Date | null, b: Date): Date {
