@@ -15,9 +15,9 @@ export function RateLimitsPage() {
   const [notice, setNotice] = useState("");
   const action = useAction();
 
-  const load = (ns = namespace) =>
+  const load = () =>
     action.run(async () =>
-      setOverrides(await api<Override[]>("GET", `/v1/ratelimits/overrides${query({ namespace: ns })}`)),
+      setOverrides(await api<Override[]>("GET", `/v1/ratelimits/overrides${query({ namespace })}`)),
     );
   useEffect(() => {
     load();

@@ -1,5 +1,5 @@
 /** Namespace, identifier, limit and window: what the override form and the try-a-call form both ask for. */
-import { UNIT_LABELS, WINDOW_UNITS, type WindowUnit } from "../keys/durations";
+import { toDurationMs, UNIT_LABELS, WINDOW_UNITS, type WindowUnit } from "../keys/durations";
 
 export interface LimitFieldsForm {
   namespace: string;
@@ -16,6 +16,16 @@ export const EMPTY_LIMIT_FIELDS: LimitFieldsForm = {
   window: "1",
   unit: "min",
 };
+
+/** The fields as both routes take them; a half-typed number goes as typed (NaN is null) for the API to name. */
+export function toLimitBody(form: LimitFieldsForm) {
+  return {
+    namespace: form.namespace,
+    identifier: form.identifier,
+    limit: Number(form.limit.trim()),
+    duration_ms: toDurationMs(form.window, form.unit),
+  };
+}
 
 interface LimitFieldsProps {
   /** Starts every input's id: both forms are on the page at once. */

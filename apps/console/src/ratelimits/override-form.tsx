@@ -1,9 +1,8 @@
 /** Setting an identifier's override (PUT /v1/ratelimits/overrides): its limit and window, whatever callers pass. */
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { toDurationMs } from "../keys/durations";
 import { ErrorMessage, useAction } from "../ui";
-import { EMPTY_LIMIT_FIELDS, LimitFields, type LimitFieldsForm } from "./limit-fields";
+import { EMPTY_LIMIT_FIELDS, LimitFields, type LimitFieldsForm, toLimitBody } from "./limit-fields";
 
 export interface Override {
   namespace: string;
@@ -22,12 +21,7 @@ export function OverrideForm({ onSaved }: { onSaved: (override: Override) => voi
       onSubmit={(e) => {
         e.preventDefault();
         action.run(async () => {
-          const saved = await api<Override>("PUT", "/v1/ratelimits/overrides", {
-            namespace: form.namespace,
-            identifier: form.identifier,
-            limit: Number(form.limit.trim()),
-            duration_ms: toDurationMs(form.window, form.unit),
-          });
+          const saved = await api<Override>("PUT", "/v1/ratelimits/overrides", toLimitBody(form));
           setForm(EMPTY_LIMIT_FIELDS);
           onSaved(saved);
         });

@@ -4,9 +4,9 @@
  */
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { formatDuration, toDurationMs } from "../keys/durations";
+import { formatDuration } from "../keys/durations";
 import { ErrorMessage, useAction } from "../ui";
-import { EMPTY_LIMIT_FIELDS, LimitFields, type LimitFieldsForm } from "./limit-fields";
+import { EMPTY_LIMIT_FIELDS, LimitFields, type LimitFieldsForm, toLimitBody } from "./limit-fields";
 
 interface LimitResult {
   success: boolean;
@@ -32,13 +32,7 @@ export function TryLimitForm() {
         action.run(async () => {
           setResult(null);
           setResult(
-            await api<LimitResult>("POST", "/v1/ratelimits/limit", {
-              namespace: form.namespace,
-              identifier: form.identifier,
-              limit: Number(form.limit.trim()),
-              duration_ms: toDurationMs(form.window, form.unit),
-              cost: Number(cost.trim()),
-            }),
+            await api<LimitResult>("POST", "/v1/ratelimits/limit", { ...toLimitBody(form), cost: Number(cost.trim()) }),
           );
         });
       }}

@@ -30,8 +30,12 @@ const identitiesQuery = z.object({
 });
 
 export async function identityRoutes(app: ZodApp, serviceFor: (tx: Queryable) => ApiKeyService): Promise<void> {
-  const as = <T>(request: FastifyRequest, work: (keys: ApiKeyService, userId: string) => Promise<T>) =>
-    domain(() => withUser(request, (tx) => work(serviceFor(tx), requirePrincipal(request).userId)));
+  /** `location`: where a refused field was sent, for the problem's field names (`body.…` or `query.…`). */
+  const as = <T>(
+    request: FastifyRequest,
+    work: (keys: ApiKeyService, userId: string) => Promise<T>,
+    location: "body" | "query" = "body",
+  ) => domain(() => withUser(request, (tx) => work(serviceFor(tx), requirePrincipal(request).userId)), location);
 
   app.post(
     "/identities",
@@ -151,11 +155,9 @@ export async function identityRoutes(app: ZodApp, serviceFor: (tx: Queryable) =>
       const { from, to } = request.query;
       const range = { from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined };
       // A bad range is the query's fault: its problem names `query.from`, as the key's stats route does.
-      const stats = await domain(
-        () =>
-          withUser(request, (tx) =>
-            serviceFor(tx).getIdentityStats(request.params.id, requirePrincipal(request).userId, range),
-          ),
+      const stats = await as(
+        request,
+        (keys, userId) => keys.getIdentityStats(request.params.id, userId, range),
         "query",
       );
       return identityStatsToJson(stats);
