@@ -519,12 +519,18 @@ describeDatabases("/v1/api-keys", ({ db }) => {
       expect(topUp.json()).toEqual({ remaining: 5 });
       expect((await call(second.plain_key)).statusCode).toBe(200);
       const listed = await t.app.inject({ url: "/v1/identities", headers });
-      expect(listed.json()).toMatchObject([{ external_id: "acme", credits: { remaining: 4 } }]);
+      expect(listed.json()).toMatchObject({
+        data: [{ external_id: "acme", credits: { remaining: 4 } }],
+        next_cursor: null,
+      });
       // Found by the customer's own id, and its keys listed (a key of no identity is left out).
       const loner = await createKey(alice);
       const found = await t.app.inject({ url: "/v1/identities?external_id=acme", headers });
-      expect(found.json()).toMatchObject([{ id: identity.id, external_id: "acme" }]);
-      expect((await t.app.inject({ url: "/v1/identities?external_id=globex", headers })).json()).toEqual([]);
+      expect(found.json()).toMatchObject({ data: [{ id: identity.id, external_id: "acme" }], next_cursor: null });
+      expect((await t.app.inject({ url: "/v1/identities?external_id=globex", headers })).json()).toEqual({
+        data: [],
+        next_cursor: null,
+      });
       const its = await t.app.inject({ url: `/v1/api-keys?identity_id=${identity.id}`, headers });
       expect(
         its
@@ -605,7 +611,55 @@ describeDatabases("/v1/api-keys", ({ db }) => {
         headers,
       });
       expect(removed.statusCode).toBe(204);
-      expect((await t.app.inject({ url: "/v1/ratelimits/overrides", headers })).json()).toEqual([]);
+      expect((await t.app.inject({ url: "/v1/ratelimits/overrides", headers })).json()).toEqual({
+        data: [],
+        next_cursor: null,
+      });
+    });
+
+    it("pages identities and rate-limit overrides like every list: ?limit, ?cursor, next_cursor", async () => {
+      const headers = await userHeaders(randomUUID());
+      const walk = async (path: string, name: (row: Record<string, string>) => string) => {
+        const seen: string[][] = [];
+        let cursor: string | null = null;
+        do {
+          const url = `${path}${path.includes("?") ? "&" : "?"}limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+          const response = await t.app.inject({ url, headers });
+          expect(response.statusCode, url).toBe(200);
+          const body = response.json() as { data: Record<string, string>[]; next_cursor: string | null };
+          seen.push(body.data.map(name));
+          cursor = body.next_cursor;
+        } while (cursor);
+        return seen;
+      };
+      for (const external_id of ["globex", "acme", "initech"]) {
+        await t.app.inject({ method: "POST", url: "/v1/identities", headers, payload: { external_id } });
+      }
+      expect(await walk("/v1/identities", (i) => i.external_id!)).toEqual([["acme", "globex"], ["initech"]]);
+      for (const [namespace, identifier] of [
+        ["sms", "+15550001"],
+        ["login", "10.0.0.2"],
+        ["login", "10.0.0.1"],
+      ]) {
+        const payload = { namespace, identifier, limit: 5, duration_ms: 60_000 };
+        await t.app.inject({ method: "PUT", url: "/v1/ratelimits/overrides", headers, payload });
+      }
+      const override = (o: Record<string, string>) => `${o.namespace} ${o.identifier}`;
+      expect(await walk("/v1/ratelimits/overrides", override)).toEqual([
+        ["login 10.0.0.1", "login 10.0.0.2"],
+        ["sms +15550001"],
+      ]);
+      expect(await walk("/v1/ratelimits/overrides?namespace=login", override)).toEqual([
+        ["login 10.0.0.1", "login 10.0.0.2"],
+      ]);
+      for (const path of ["/v1/identities", "/v1/ratelimits/overrides"]) {
+        const tampered = await t.app.inject({ url: `${path}?cursor=bm90LWEtY3Vyc29y`, headers });
+        expect(tampered.statusCode, path).toBe(400);
+        expect(tampered.json()).toMatchObject({ code: "invalid_cursor" });
+        const tooMany = await t.app.inject({ url: `${path}?limit=101`, headers });
+        expect(tooMany.statusCode, path).toBe(400);
+        expect(tooMany.json().errors.map((e: { field: string }) => e.field)).toContain("querystring.limit");
+      }
     });
 
     it("changes a key's or an identity's refill alone with PATCH, keeping the credits left", async () => {

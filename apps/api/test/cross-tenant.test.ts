@@ -100,7 +100,8 @@ const ATTEMPTS: Record<string, Attempt[]> = {
     {
       query: () => `?namespace=${THEIR_LIMIT.namespace}`,
       expect: OK(200),
-      check: (body, where) => expect(body, where).toEqual([{ ...THEIR_LIMIT, limit: 99, duration_ms: 1_000 }]),
+      check: (body, where) =>
+        expect(body, where).toEqual({ data: [{ ...THEIR_LIMIT, limit: 99, duration_ms: 1_000 }], next_cursor: null }),
     },
   ],
   "DELETE /v1/ratelimits/overrides": [

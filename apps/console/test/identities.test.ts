@@ -21,7 +21,7 @@ describeInBrowser("console identities", () => {
   let plainKey = "";
   const verify = async (key: string) =>
     (await fetch(`${env.server.url}/v1/me`, { headers: { "x-api-key": key } })).status;
-  const identities = async () => (await env.call<StoredIdentity[]>(USER, "GET", "/v1/identities")).body;
+  const identities = async () => (await env.call<{ data: StoredIdentity[] }>(USER, "GET", "/v1/identities")).body.data;
   const keyNamed = async (name: string) =>
     (
       await env.call<{ data: { name: string; identity_id: string | null }[] }>(USER, "GET", "/v1/api-keys")

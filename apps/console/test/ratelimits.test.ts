@@ -10,8 +10,13 @@ const USER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 describeInBrowser("console rate limits", () => {
   let env: ConsoleEnv;
   const overrides = async (namespace?: string) =>
-    (await env.call<unknown[]>(USER, "GET", `/v1/ratelimits/overrides${namespace ? `?namespace=${namespace}` : ""}`))
-      .body;
+    (
+      await env.call<{ data: unknown[] }>(
+        USER,
+        "GET",
+        `/v1/ratelimits/overrides${namespace ? `?namespace=${namespace}` : ""}`,
+      )
+    ).body.data;
 
   beforeAll(async () => {
     env = await startConsoleEnv();

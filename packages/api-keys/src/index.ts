@@ -30,6 +30,7 @@ export {
   type RefillInterval,
 } from "./limits.js";
 export type {
+  OverrideListOptions,
   RateLimitOutcome,
   RateLimitOverride,
   RateLimitRepository,
@@ -42,6 +43,7 @@ export type {
   CreditsChange,
   CreditsRefillChange,
   IdentityChanges,
+  IdentityListOptions,
   KeyReplacement,
   NewApiKeyRecord,
   NewIdentityRecord,

@@ -34,6 +34,15 @@ export interface RateLimitOverride {
   duration_ms: number;
 }
 
+/** Which overrides to list; without options, all of the owner's. */
+export interface OverrideListOptions {
+  /** Only this namespace's. */
+  namespace?: string;
+  /** Only those after this one in (namespace, identifier) order: the keyset of the next page. */
+  after?: { namespace: string; identifier: string };
+  limit?: number;
+}
+
 export interface RateLimitRepository {
   /**
    * Decides a batch in order with GCRA, atomically: exact under any concurrency. A request counts only when it
@@ -42,8 +51,8 @@ export interface RateLimitRepository {
   limit(requests: readonly RateLimitRequest[], now: Date): Promise<RateLimitOutcome[]>;
   /** Creates or replaces the override of (owner, namespace, identifier). */
   setOverride(override: RateLimitOverride): Promise<RateLimitOverride>;
-  /** The owner's overrides, in namespace and identifier order. */
-  listOverrides(userId: string, namespace?: string): Promise<RateLimitOverride[]>;
+  /** The owner's overrides in (namespace, identifier) order (the database's collation), as `options` filter them. */
+  listOverrides(userId: string, options?: OverrideListOptions): Promise<RateLimitOverride[]>;
   deleteOverride(userId: string, namespace: string, identifier: string): Promise<boolean>;
   /**
    * Deletes up to `limit` state rows that restrict nothing since `idleBefore` (their window has fully passed, so

@@ -126,6 +126,18 @@ export interface IdentityChanges {
   credits_set_at?: Date;
 }
 
+/**
+ * Which of an owner's identities to list, in `external_id` order (the owner's unique key, so the order is stable
+ * and a page boundary is exact). Without options: all of them.
+ */
+export interface IdentityListOptions {
+  /** Only the identity with this external id (at most one). */
+  externalId?: string;
+  /** Only those whose external id sorts after this one: the keyset of the next page. */
+  after?: string;
+  limit?: number;
+}
+
 export interface UsageRange {
   /** Inclusive hour start. */
   from: Date;
@@ -180,8 +192,8 @@ export interface ApiKeyRepository {
   /** Null when the owner already has an identity with this external id. */
   createIdentity(data: NewIdentityRecord): Promise<Identity | null>;
   getIdentity(id: string, userId?: string): Promise<Identity | null>;
-  /** Oldest first. */
-  listIdentities(userId: string): Promise<Identity[]>;
+  /** In `external_id` order (the database's collation), filtered and bounded by `options`. */
+  listIdentities(userId: string, options?: IdentityListOptions): Promise<Identity[]>;
   updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null>;
   /** Its keys stay, without an identity. */
   deleteIdentity(id: string, userId?: string): Promise<boolean>;

@@ -262,14 +262,23 @@ export class ApiKeyService {
     return identity;
   }
 
-  async listIdentities(userId: string): Promise<Identity[]> {
+  /**
+   * The user's identities in `external_id` order. One customer each, so there may be many: page with `limit` and
+   * `after` (the last external id of the previous page), as the API does. Without options: all of them.
+   */
+  async listIdentities(userId: string, options: { after?: string; limit?: number } = {}): Promise<Identity[]> {
+    const { after, limit } = options;
     if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
-    return this.repository.listIdentities(userId);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+      throw ApiKeyError.invalid([{ field: "limit", message: "must be a whole number from 1" }]);
+    }
+    return this.repository.listIdentities(userId, { after, limit });
   }
 
-  /** The user's identity for a customer, found by the user's own id for it; null when there is none. */
+  /** The user's identity for a customer, found by the user's own id for it (one indexed read); null when none. */
   async findIdentityByExternalId(userId: string, externalId: string): Promise<Identity | null> {
-    return (await this.listIdentities(userId)).find((i) => i.external_id === externalId) ?? null;
+    if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
+    return (await this.repository.listIdentities(userId, { externalId, limit: 1 }))[0] ?? null;
   }
 
   async getIdentity(identityId: string, userId: string): Promise<Identity> {

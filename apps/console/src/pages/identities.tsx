@@ -28,7 +28,7 @@ export function IdentitiesPage({ id }: { id?: string }) {
   const load = () =>
     action.run(async () => {
       const [mine, allKeys] = await Promise.all([
-        api<Identity[]>("GET", "/v1/identities"),
+        allPages<Identity>("/v1/identities"),
         allPages<ApiKey>("/v1/api-keys"),
       ]);
       setIdentities(mine);

@@ -34,7 +34,7 @@ export function KeysPage() {
     action.run(async () => {
       const [allKeys, mine] = await Promise.all([
         allPages<ApiKey>("/v1/api-keys"),
-        api<Identity[]>("GET", "/v1/identities"),
+        allPages<Identity>("/v1/identities"),
       ]);
       setKeys(allKeys);
       setIdentities(mine);

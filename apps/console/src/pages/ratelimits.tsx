@@ -3,7 +3,7 @@
  * overrides (list by namespace, set, remove) and a form that makes one real call, to see what your service sees.
  */
 import { useEffect, useState } from "preact/hooks";
-import { api, query } from "../api";
+import { allPages, api, query } from "../api";
 import { formatDuration } from "../keys/durations";
 import { type Override, OverrideForm } from "../ratelimits/override-form";
 import { TryLimitForm } from "../ratelimits/try-limit-form";
@@ -16,9 +16,7 @@ export function RateLimitsPage() {
   const action = useAction();
 
   const load = () =>
-    action.run(async () =>
-      setOverrides(await api<Override[]>("GET", `/v1/ratelimits/overrides${query({ namespace })}`)),
-    );
+    action.run(async () => setOverrides(await allPages<Override>(`/v1/ratelimits/overrides${query({ namespace })}`)));
   useEffect(() => {
     load();
   }, []);

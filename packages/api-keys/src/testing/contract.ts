@@ -876,6 +876,40 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         expect((await keys.verifyApiKey(plainKey)).code).toBe("VALID");
       });
 
+      it("lists identities in external_id order, page by page without gaps or repeats, and finds one by its external id", async () => {
+        const keys = service(new TestClock("2031-06-01T12:00:00Z"));
+        const owner = await fixture.createUser();
+        const stranger = await fixture.createUser();
+        // Created out of order: the list is in external_id order, whatever the creation order.
+        for (const id of ["c-3", "a-1", "e-5", "b-2", "d-4"])
+          await keys.createIdentity({ user_id: owner, external_id: id });
+        await keys.createIdentity({ user_id: stranger, external_id: "b-2" });
+        const pages: string[][] = [];
+        let after: string | undefined;
+        do {
+          const page = await keys.listIdentities(owner, { limit: 2, after });
+          pages.push(page.map((i) => i.external_id));
+          after = page.length === 2 ? page[1]!.external_id : undefined;
+        } while (after !== undefined);
+        expect(pages).toEqual([["a-1", "b-2"], ["c-3", "d-4"], ["e-5"]]);
+        expect((await keys.listIdentities(owner)).map((i) => i.external_id)).toEqual([
+          "a-1",
+          "b-2",
+          "c-3",
+          "d-4",
+          "e-5",
+        ]);
+        const found = await keys.findIdentityByExternalId(owner, "d-4");
+        expect(found).toMatchObject({ external_id: "d-4", user_id: owner });
+        expect(await keys.findIdentityByExternalId(owner, "d")).toBeNull(); // exact, not a prefix
+        expect(await keys.findIdentityByExternalId(stranger, "d-4")).toBeNull();
+        expect((await keys.findIdentityByExternalId(stranger, "b-2"))?.user_id).toBe(stranger);
+        await expect(keys.listIdentities(owner, { limit: 0 })).rejects.toMatchObject({
+          code: "INVALID_INPUT",
+          issues: [{ field: "limit" }],
+        });
+      });
+
       it("spends an identity's credits exactly when two processes verify its two keys at once", async () => {
         const clock = new TestClock("2031-06-01T12:00:00Z");
         const [a, b] = processes(clock, {});

@@ -1,11 +1,15 @@
 // MemoryRateLimitRepository: the standalone limiter's port in process memory, the reference of its contract suite.
 import { type GcraState, gcra } from "../limits.js";
 import type {
+  OverrideListOptions,
   RateLimitOutcome,
   RateLimitOverride,
   RateLimitRepository,
   RateLimitRequest,
 } from "../ratelimit-repository.js";
+import { byteOrder } from "./text-order.js";
+
+type OverrideKey = { namespace: string; identifier: string };
 
 const keyOf = (userId: string, namespace: string, identifier: string) => `${userId} ${namespace} ${identifier}`;
 
@@ -40,10 +44,15 @@ export class MemoryRateLimitRepository implements RateLimitRepository {
     return { ...override };
   }
 
-  async listOverrides(userId: string, namespace?: string): Promise<RateLimitOverride[]> {
+  async listOverrides(userId: string, options: OverrideListOptions = {}): Promise<RateLimitOverride[]> {
+    const { namespace, after, limit } = options;
+    const order = (a: OverrideKey, b: OverrideKey) =>
+      byteOrder(a.namespace, b.namespace) || byteOrder(a.identifier, b.identifier);
     return [...this.overrides.values()]
       .filter((o) => o.user_id === userId && (namespace === undefined || o.namespace === namespace))
-      .sort((a, b) => keyOf("", a.namespace, a.identifier).localeCompare(keyOf("", b.namespace, b.identifier)))
+      .filter((o) => after === undefined || order(o, after) > 0)
+      .sort(order)
+      .slice(0, limit)
       .map((o) => ({ ...o }));
   }
 

@@ -9,6 +9,7 @@ import type {
   CreditsChange,
   CreditsRefillChange,
   IdentityChanges,
+  IdentityListOptions,
   KeyReplacement,
   NewApiKeyRecord,
   NewIdentityRecord,
@@ -20,6 +21,7 @@ import type {
 } from "../repository.js";
 import type { ApiKeyRecord, Identity, OutcomeCounts } from "../types.js";
 import { decideVerification } from "../verification.js";
+import { byteOrder } from "./text-order.js";
 
 interface Bucket {
   user_id: string;
@@ -261,10 +263,13 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
     return identity ? copyIdentity(identity) : null;
   }
 
-  async listIdentities(userId: string): Promise<Identity[]> {
+  async listIdentities(userId: string, options: IdentityListOptions = {}): Promise<Identity[]> {
+    const { externalId, after, limit } = options;
     return [...this.identities.values()]
-      .filter((i) => i.user_id === userId)
-      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1))
+      .filter((i) => i.user_id === userId && (externalId === undefined || i.external_id === externalId))
+      .filter((i) => after === undefined || byteOrder(i.external_id, after) > 0)
+      .sort((a, b) => byteOrder(a.external_id, b.external_id))
+      .slice(0, limit)
       .map(copyIdentity);
   }
 

@@ -1,6 +1,6 @@
 // describeRateLimitRepository: what every standalone rate limiter store must do, run once per adapter.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RateLimitRepository } from "../ratelimit-repository.js";
+import type { RateLimitOverride, RateLimitRepository } from "../ratelimit-repository.js";
 import { RateLimiter } from "../ratelimiter.js";
 
 export interface RateLimitRepositoryFixture {
@@ -43,7 +43,9 @@ export function describeRateLimitRepository(
         duration_ms: 1000,
       });
       expect(await ip("2.2.2.2")).toMatchObject({ success: true, limit: 10, overridden: true });
-      expect(await fixture.repository.listOverrides(owner, "ip")).toMatchObject([{ identifier: "2.2.2.2", limit: 10 }]);
+      expect(await fixture.repository.listOverrides(owner, { namespace: "ip" })).toMatchObject([
+        { identifier: "2.2.2.2", limit: 10 },
+      ]);
       expect(await fixture.repository.deleteOverride(owner, "ip", "2.2.2.2")).toBe(true);
       expect(await fixture.repository.listOverrides(owner)).toEqual([]);
       t += 500;
@@ -51,6 +53,44 @@ export function describeRateLimitRepository(
       // Another owner's namespace of the same name is another limit.
       const other = await fixture.createUser();
       expect((await limiter.limit("ip", "1.1.1.1", { limit: 2, duration_ms: 1000, owner: other })).success).toBe(true);
+    });
+
+    it("lists overrides in (namespace, identifier) order, page by page without gaps or repeats", async () => {
+      const owner = await fixture.createUser();
+      const stranger = await fixture.createUser();
+      const set = (user_id: string, namespace: string, identifier: string) =>
+        fixture.repository.setOverride({ user_id, namespace, identifier, limit: 5, duration_ms: 1000 });
+      // Out of order, and identifiers with the characters IPs, phone numbers and emails have.
+      for (const [ns, id] of [
+        ["phone", "+15550002"],
+        ["ip", "10.0.0.2"],
+        ["phone", "+15550001"],
+        ["email", "a,b@x.io"],
+        ["ip", "10.0.0.1"],
+      ]) {
+        await set(owner, ns!, id!);
+      }
+      await set(stranger, "ip", "10.0.0.1");
+      const expected = ["email a,b@x.io", "ip 10.0.0.1", "ip 10.0.0.2", "phone +15550001", "phone +15550002"];
+      const name = (o: RateLimitOverride) => `${o.namespace} ${o.identifier}`;
+      expect((await fixture.repository.listOverrides(owner)).map(name)).toEqual(expected);
+      for (const size of [1, 2, 3]) {
+        const seen: string[] = [];
+        let after: RateLimitOverride | undefined;
+        for (;;) {
+          const page = await fixture.repository.listOverrides(owner, { limit: size, after });
+          seen.push(...page.map(name));
+          if (page.length < size) break;
+          after = page[page.length - 1];
+        }
+        expect(seen, `pages of ${size}`).toEqual(expected);
+      }
+      const phones = await fixture.repository.listOverrides(owner, {
+        namespace: "phone",
+        after: { namespace: "phone", identifier: "+15550001" },
+      });
+      expect(phones.map(name)).toEqual(["phone +15550002"]);
+      expect((await fixture.repository.listOverrides(stranger)).map(name)).toEqual(["ip 10.0.0.1"]);
     });
 
     it("lets exactly what GCRA allows of 300 concurrent calls from two processes pass a 10/s limit", async () => {

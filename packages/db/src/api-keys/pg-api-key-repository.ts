@@ -7,6 +7,7 @@ import type {
   CreditsRefillChange,
   Identity,
   IdentityChanges,
+  IdentityListOptions,
   KeyReplacement,
   NewApiKeyRecord,
   NewIdentityRecord,
@@ -187,8 +188,14 @@ export class PgApiKeyRepository implements ApiKeyRepository {
     return rows[0] ? toIdentity(rows[0]) : null;
   }
 
-  async listIdentities(userId: string): Promise<Identity[]> {
-    return (await this.db.query<Row>(sql.selectIdentitiesByUser, [userId])).rows.map(toIdentity);
+  async listIdentities(userId: string, options: IdentityListOptions = {}): Promise<Identity[]> {
+    const { externalId, after, limit } = options;
+    const params = [userId, after ?? null, limit ?? null];
+    const { rows } =
+      externalId === undefined
+        ? await this.db.query<Row>(sql.selectIdentitiesByUser, params)
+        : await this.db.query<Row>(sql.selectIdentityByExternalId, [...params, externalId]);
+    return rows.map(toIdentity);
   }
 
   async updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null> {

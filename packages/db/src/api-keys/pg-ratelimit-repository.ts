@@ -1,6 +1,12 @@
 // PgRateLimitRepository: the standalone rate limiter on Postgres or PGlite; one statement per batch
 // (vx_ratelimit_batch, migration 015), overrides as plain rows under RLS when built on a user's transaction.
-import type { RateLimitOutcome, RateLimitOverride, RateLimitRepository, RateLimitRequest } from "@vx/api-keys";
+import type {
+  OverrideListOptions,
+  RateLimitOutcome,
+  RateLimitOverride,
+  RateLimitRepository,
+  RateLimitRequest,
+} from "@vx/api-keys";
 import type { Queryable } from "../queryable.js";
 import { toRateLimitOutcomes, toRateLimitOverride } from "./ratelimit-rows.js";
 
@@ -15,9 +21,12 @@ const upsertOverride = `
   ON CONFLICT (user_id, namespace, identifier) DO UPDATE SET "limit" = excluded."limit", duration_ms = excluded.duration_ms
   RETURNING ${OVERRIDE_COLUMNS}`;
 
+// A page on the (user_id, namespace, identifier) unique index, from the row after `after` ('' sorts first).
 const selectOverrides = `
   SELECT ${OVERRIDE_COLUMNS} FROM public.ratelimit_overrides
-  WHERE user_id = $1 AND ($2::text IS NULL OR namespace = $2) ORDER BY namespace, identifier`;
+  WHERE user_id = $1 AND ($2::text IS NULL OR namespace = $2)
+    AND (namespace, identifier) > (coalesce($3, ''), coalesce($4, ''))
+  ORDER BY namespace, identifier LIMIT $5`;
 
 const pruneIdle = "SELECT public.vx_ratelimit_prune($1, $2) AS pruned";
 
@@ -53,8 +62,10 @@ export class PgRateLimitRepository implements RateLimitRepository {
     return toRateLimitOverride(rows[0]!);
   }
 
-  async listOverrides(userId: string, namespace?: string): Promise<RateLimitOverride[]> {
-    return (await this.db.query<Row>(selectOverrides, [userId, namespace ?? null])).rows.map(toRateLimitOverride);
+  async listOverrides(userId: string, options: OverrideListOptions = {}): Promise<RateLimitOverride[]> {
+    const { namespace, after, limit } = options;
+    const params = [userId, namespace ?? null, after?.namespace ?? null, after?.identifier ?? null, limit ?? null];
+    return (await this.db.query<Row>(selectOverrides, params)).rows.map(toRateLimitOverride);
   }
 
   async deleteOverride(userId: string, namespace: string, identifier: string): Promise<boolean> {

@@ -60,8 +60,18 @@ export const insertIdentity = `
 
 export const selectIdentity = `SELECT ${IDENTITY_COLUMNS} FROM public.api_key_identities WHERE id = $1 AND ${owner(2)}`;
 
+/**
+ * A page of identities in external_id order, on the (user_id, external_id) unique index: an index range from `after`
+ * ('' sorts before every external id, which is never empty), so a late page costs what the first one does.
+ */
 export const selectIdentitiesByUser = `
-  SELECT ${IDENTITY_COLUMNS} FROM public.api_key_identities WHERE user_id = $1 ORDER BY created_at, id`;
+  SELECT ${IDENTITY_COLUMNS} FROM public.api_key_identities
+  WHERE user_id = $1 AND external_id > coalesce($2, '') ORDER BY external_id LIMIT $3`;
+
+/** The same with one external id: an index lookup (a separate statement, so no plan has to guess which). */
+export const selectIdentityByExternalId = `
+  SELECT ${IDENTITY_COLUMNS} FROM public.api_key_identities
+  WHERE user_id = $1 AND external_id > coalesce($2, '') AND external_id = $4 LIMIT $3`;
 
 export const updateIdentity = `
   UPDATE public.api_key_identities SET

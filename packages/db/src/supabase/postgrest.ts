@@ -98,6 +98,12 @@ export function pick<T>(row: Record<string, unknown>, fields: readonly string[])
   return Object.fromEntries(fields.map((f) => [f, row[f]])) as T;
 }
 
+/**
+ * The most rows PostgREST answers per request on Supabase (its `max_rows` default). It cuts a longer answer short
+ * without an error, so a read of unbounded size pages in requests of this size.
+ */
+export const POSTGREST_MAX_ROWS = 1000;
+
 /** Filters take text: a Date must go as ISO 8601, never as Date#toString(). */
 export function iso(value: Date): string {
   return value.toISOString();

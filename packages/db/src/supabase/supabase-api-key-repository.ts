@@ -8,6 +8,7 @@ import type {
   CreditsRefillChange,
   Identity,
   IdentityChanges,
+  IdentityListOptions,
   KeyReplacement,
   NewApiKeyRecord,
   NewIdentityRecord,
@@ -27,7 +28,16 @@ import {
   toVerificationOutcome,
 } from "../api-keys/rows.js";
 import type { Json } from "./database.types.js";
-import { counted, data, iso, owned, rpc, SupabaseRequestError, type VxSupabaseClient } from "./postgrest.js";
+import {
+  counted,
+  data,
+  iso,
+  owned,
+  POSTGREST_MAX_ROWS,
+  rpc,
+  SupabaseRequestError,
+  type VxSupabaseClient,
+} from "./postgrest.js";
 
 const COLUMNS = [
   "id",
@@ -234,15 +244,21 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
     return rows[0] ? toIdentity(rows[0]) : null;
   }
 
-  async listIdentities(userId: string): Promise<Identity[]> {
-    const rows = await data<Row[]>(
-      this.identities()
-        .select(IDENTITY_SELECT)
-        .eq("user_id", userId)
-        .order("created_at", { ascending: true })
-        .order("id", { ascending: true }),
-    );
-    return rows.map(toIdentity);
+  async listIdentities(userId: string, options: IdentityListOptions = {}): Promise<Identity[]> {
+    const { externalId, limit } = options;
+    const found: Identity[] = [];
+    // PostgREST cuts an answer at max_rows without saying so: read on in pages of that size until one is short.
+    let after = options.after;
+    for (;;) {
+      const want = Math.min(limit === undefined ? POSTGREST_MAX_ROWS : limit - found.length, POSTGREST_MAX_ROWS);
+      let query = this.identities().select(IDENTITY_SELECT).eq("user_id", userId);
+      if (externalId !== undefined) query = query.eq("external_id", externalId);
+      if (after !== undefined) query = query.gt("external_id", after);
+      const rows = await data<Row[]>(query.order("external_id", { ascending: true }).limit(want));
+      found.push(...rows.map(toIdentity));
+      if (rows.length < want || (limit !== undefined && found.length >= limit)) return found;
+      after = found[found.length - 1]!.external_id;
+    }
   }
 
   async updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null> {

@@ -1,8 +1,14 @@
 // SupabaseRateLimitRepository: the standalone rate limiter through PostgREST; limiting and pruning are the SQL
 // functions the pg adapter runs too (vx_ratelimit_batch, vx_ratelimit_prune), called through rpc.
-import type { RateLimitOutcome, RateLimitOverride, RateLimitRepository, RateLimitRequest } from "@vx/api-keys";
+import type {
+  OverrideListOptions,
+  RateLimitOutcome,
+  RateLimitOverride,
+  RateLimitRepository,
+  RateLimitRequest,
+} from "@vx/api-keys";
 import { toRateLimitOutcomes, toRateLimitOverride } from "../api-keys/ratelimit-rows.js";
-import { counted, data, iso, rpc, type VxSupabaseClient } from "./postgrest.js";
+import { counted, data, iso, POSTGREST_MAX_ROWS, rpc, type VxSupabaseClient } from "./postgrest.js";
 
 const OVERRIDE_SELECT = "user_id,namespace,identifier,limit,duration_ms";
 
@@ -47,11 +53,35 @@ export class SupabaseRateLimitRepository implements RateLimitRepository {
     return toRateLimitOverride(row);
   }
 
-  async listOverrides(userId: string, namespace?: string): Promise<RateLimitOverride[]> {
-    let query = this.overrides().select(OVERRIDE_SELECT).eq("user_id", userId);
-    if (namespace !== undefined) query = query.eq("namespace", namespace);
-    const rows = await data<Row[]>(query.order("namespace").order("identifier"));
-    return rows.map(toRateLimitOverride);
+  async listOverrides(userId: string, options: OverrideListOptions = {}): Promise<RateLimitOverride[]> {
+    const { namespace, limit } = options;
+    const found: RateLimitOverride[] = [];
+    // The keyset (namespace, identifier) > after, as two plain filters instead of an or=() whose values would need
+    // PostgREST's quoting: the rest of after's namespace, then the namespaces after it. Each read pages at
+    // max_rows, which PostgREST would otherwise cut at without saying so.
+    let after = options.after;
+    let sameNamespace = after !== undefined;
+    for (;;) {
+      const want = Math.min(limit === undefined ? POSTGREST_MAX_ROWS : limit - found.length, POSTGREST_MAX_ROWS);
+      let query = this.overrides().select(OVERRIDE_SELECT).eq("user_id", userId);
+      if (namespace !== undefined) query = query.eq("namespace", namespace);
+      if (after !== undefined && sameNamespace) {
+        query = query.eq("namespace", after.namespace).gt("identifier", after.identifier);
+      } else if (after !== undefined) {
+        query = query.gt("namespace", after.namespace);
+      }
+      const rows = await data<Row[]>(query.order("namespace").order("identifier").limit(want));
+      found.push(...rows.map(toRateLimitOverride));
+      if (limit !== undefined && found.length >= limit) return found;
+      if (rows.length === want) {
+        after = found[found.length - 1]!;
+        sameNamespace = true;
+      } else if (sameNamespace && namespace === undefined) {
+        sameNamespace = false; // this namespace is done: go on with the next ones
+      } else {
+        return found;
+      }
+    }
   }
 
   async deleteOverride(userId: string, namespace: string, identifier: string): Promise<boolean> {

@@ -3,7 +3,15 @@ import { type ApiKeyService, MAX_NAME_LENGTH } from "@vx/api-keys";
 import type { Queryable } from "@vx/db";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { requirePrincipal, withUser, type ZodApp } from "../../route-kit.js";
+import {
+  decodeCursor,
+  page,
+  paginationQuery,
+  requirePrincipal,
+  toPage,
+  withUser,
+  type ZodApp,
+} from "../../route-kit.js";
 import { domain } from "./errors.js";
 import { guards } from "./management-routes.js";
 import {
@@ -20,7 +28,7 @@ import {
 } from "./schemas.js";
 
 const tags = ["api-keys"];
-const identitiesQuery = z.object({
+const identitiesQuery = paginationQuery.extend({
   external_id: z
     .string()
     .min(1)
@@ -28,6 +36,8 @@ const identitiesQuery = z.object({
     .optional()
     .describe("Only the identity with this external_id (yours)"),
 });
+/** A page ends at an external id: unique per owner, so the next page starts exactly after it. */
+const identityCursor = z.object({ external_id: z.string().min(1) });
 
 export async function identityRoutes(app: ZodApp, serviceFor: (tx: Queryable) => ApiKeyService): Promise<void> {
   /** `location`: where a refused field was sent, for the problem's field names (`body.…` or `query.…`). */
@@ -61,20 +71,24 @@ export async function identityRoutes(app: ZodApp, serviceFor: (tx: Queryable) =>
       preHandler: guards,
       schema: {
         tags,
-        summary: "List your identities, oldest first (or the one with an external_id)",
+        summary: "List your identities in external_id order (or the one with an external_id)",
         querystring: identitiesQuery,
-        response: { 200: z.array(identitySchema) },
+        response: { 200: page(identitySchema) },
       },
     },
     async (request) => {
-      const { external_id } = request.query;
+      const { external_id, limit, cursor } = request.query;
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, identityCursor).external_id;
       // Your services know their customer by their own id: `?external_id=` finds its identity (at most one).
-      const found = await as(request, (keys, userId) =>
-        external_id === undefined
-          ? keys.listIdentities(userId)
-          : keys.findIdentityByExternalId(userId, external_id).then((i) => (i ? [i] : [])),
+      const found = await as(
+        request,
+        (keys, userId) =>
+          external_id === undefined
+            ? keys.listIdentities(userId, { after, limit: limit + 1 })
+            : keys.findIdentityByExternalId(userId, external_id).then((i) => (i ? [i] : [])),
+        "query",
       );
-      return found.map(identityToJson);
+      return toPage(found.map(identityToJson), limit, (i) => ({ external_id: i.external_id }));
     },
   );
 

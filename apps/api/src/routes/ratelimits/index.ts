@@ -7,10 +7,28 @@ import { RateLimiter, type RateLimitOverride } from "@vx/api-keys";
 import { PgRateLimitRepository } from "@vx/db";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { ApiError, type AppContext, requirePrincipal, requireUser, withUser, type ZodApp } from "../../route-kit.js";
+import {
+  ApiError,
+  type AppContext,
+  decodeCursor,
+  page,
+  requirePrincipal,
+  requireUser,
+  toPage,
+  withUser,
+  type ZodApp,
+} from "../../route-kit.js";
 import { domain } from "../api-keys/errors.js";
 import { RATELIMIT_PROBLEMS, type RateLimitProblemCode } from "./errors.js";
-import { limitBody, limitResultSchema, overrideBody, overrideKey, overrideSchema, overridesQuery } from "./schemas.js";
+import {
+  limitBody,
+  limitResultSchema,
+  overrideBody,
+  overrideCursor,
+  overrideKey,
+  overrideSchema,
+  overridesQuery,
+} from "./schemas.js";
 
 const tags = ["ratelimits"];
 const config = { apiKeyScopes: ["ratelimits:write"] };
@@ -65,13 +83,19 @@ export default async function routes(app: ZodApp, ctx: AppContext): Promise<void
       config,
       schema: {
         tags,
-        summary: "Your overrides",
+        summary: "Your overrides in (namespace, identifier) order",
         querystring: overridesQuery,
-        response: { 200: overrideSchema.array() },
+        response: { 200: page(overrideSchema) },
       },
     },
-    async (request) =>
-      (await overrides(request, (repo, userId) => repo.listOverrides(userId, request.query.namespace))).map(toJson),
+    async (request) => {
+      const { namespace, limit, cursor } = request.query;
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, overrideCursor);
+      const rows = await overrides(request, (repo, userId) =>
+        repo.listOverrides(userId, { namespace, after, limit: limit + 1 }),
+      );
+      return toPage(rows.map(toJson), limit, ({ namespace, identifier }) => ({ namespace, identifier }));
+    },
   );
 
   app.delete(

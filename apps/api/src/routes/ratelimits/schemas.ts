@@ -1,6 +1,7 @@
 /** The JSON shapes of /v1/ratelimits. */
 import { MAX_DURATION_MS, MAX_LIMIT, MAX_NAME_LENGTH, MIN_DURATION_MS } from "@vx/api-keys";
 import { z } from "zod";
+import { paginationQuery } from "../../route-kit.js";
 
 const text = z.string().min(1).max(MAX_NAME_LENGTH).regex(/\S/, "must not be only whitespace");
 const limit = z.number().int().min(1).max(MAX_LIMIT);
@@ -39,4 +40,6 @@ export const overrideBody = z.strictObject({ ...overrideKey.shape, limit, durati
 export const overrideSchema = z
   .object({ ...overrideKey.shape, limit: z.number().int(), duration_ms: z.number().int() })
   .meta({ id: "RateLimitOverride" });
-export const overridesQuery = z.object({ namespace: text.optional() });
+export const overridesQuery = paginationQuery.extend({ namespace: text.optional() });
+/** A page ends at a (namespace, identifier): unique per owner, so the next page starts exactly after it. */
+export const overrideCursor = z.object({ namespace: z.string(), identifier: z.string() });

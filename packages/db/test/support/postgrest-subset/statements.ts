@@ -53,8 +53,16 @@ function orderBy(options: ReadOptions): string {
   return ` ORDER BY ${terms.join(", ")}`;
 }
 
+/**
+ * PostgREST's `max_rows` (supabase/config.toml: 1000): a read answers at most this many rows, whatever its limit,
+ * and says nothing of the rows it left out. Enforced here so an adapter that reads an unbounded list in one request
+ * fails its tests as it would fail on Supabase.
+ */
+export const MAX_ROWS = 1000;
+
 function page(options: ReadOptions): string {
-  return `${options.limit !== undefined ? ` LIMIT ${options.limit}` : ""}${options.offset ? ` OFFSET ${options.offset}` : ""}`;
+  const limit = Math.min(options.limit ?? MAX_ROWS, MAX_ROWS);
+  return ` LIMIT ${limit}${options.offset ? ` OFFSET ${options.offset}` : ""}`;
 }
 
 function columns(options: ReadOptions): string {

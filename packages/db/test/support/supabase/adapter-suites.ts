@@ -150,6 +150,37 @@ export function describeSupabaseAdapter(name: string, target: SupabaseTarget): v
     });
   });
 
+  describe(`lists longer than PostgREST's max_rows, 1000 (${name})`, () => {
+    // PostgREST cuts a read at max_rows without an error: a list read in one request would silently lose the rest.
+    it("reads every identity and every override of an owner with 1,205 of each, in order", async () => {
+      const owner = await target.createUser();
+      const n = 1205;
+      await target.db().query(
+        `INSERT INTO public.api_key_identities (user_id, external_id)
+         SELECT $1, 'customer-' || lpad(i::text, 5, '0') FROM generate_series(1, $2) AS i`,
+        [owner, n],
+      );
+      // Three namespaces, so a read that ends inside one must go on in it and then in the next.
+      await target.db().query(
+        `INSERT INTO public.ratelimit_overrides (user_id, namespace, identifier, "limit", duration_ms)
+         SELECT $1, 'ns-' || (i % 3), 'id-' || lpad(i::text, 5, '0'), 5, 1000 FROM generate_series(1, $2) AS i`,
+        [owner, n],
+      );
+      const identities = await new SupabaseApiKeyRepository(service()).listIdentities(owner);
+      expect(identities.map((i) => i.external_id)).toEqual(
+        Array.from({ length: n }, (_, i) => `customer-${String(i + 1).padStart(5, "0")}`),
+      );
+      const overrides = await new SupabaseRateLimitRepository(service()).listOverrides(owner);
+      const expected = Array.from({ length: n }, (_, i) => `ns-${(i + 1) % 3} id-${String(i + 1).padStart(5, "0")}`);
+      expect(overrides.map((o) => `${o.namespace} ${o.identifier}`)).toEqual(expected.sort());
+      const page = await new SupabaseRateLimitRepository(service()).listOverrides(owner, {
+        after: overrides[399]!,
+        limit: 1100,
+      });
+      expect(page.map((o) => o.identifier)).toEqual(overrides.slice(400, 1205).map((o) => o.identifier));
+    });
+  });
+
   describe(`row level security through a user's JWT (${name})`, () => {
     it("lets a user see and change only their own keys, menus and consents", async () => {
       const alice = await target.createUser();
