@@ -62,7 +62,7 @@ export class SupabaseRequestError extends Error {
 }
 
 /** What a supabase-js request resolves to; `data` is checked by the caller's type argument, not by supabase-js. */
-interface Response {
+export interface Response {
   data: unknown;
   error: { code?: string; message?: string; details?: string | null; hint?: string | null } | null;
   status: number;
@@ -97,12 +97,6 @@ export function withDates<T>(row: Record<string, unknown>, fields: readonly stri
 export function pick<T>(row: Record<string, unknown>, fields: readonly string[]): T {
   return Object.fromEntries(fields.map((f) => [f, row[f]])) as T;
 }
-
-/**
- * The most rows PostgREST answers per request on Supabase (its `max_rows` default). It cuts a longer answer short
- * without an error, so a read of unbounded size pages in requests of this size.
- */
-export const POSTGREST_MAX_ROWS = 1000;
 
 /** Filters take text: a Date must go as ISO 8601, never as Date#toString(). */
 export function iso(value: Date): string {

@@ -28,16 +28,8 @@ import {
   toVerificationOutcome,
 } from "../api-keys/rows.js";
 import type { Json } from "./database.types.js";
-import {
-  counted,
-  data,
-  iso,
-  owned,
-  POSTGREST_MAX_ROWS,
-  rpc,
-  SupabaseRequestError,
-  type VxSupabaseClient,
-} from "./postgrest.js";
+import { counted, data, iso, owned, rpc, SupabaseRequestError, type VxSupabaseClient } from "./postgrest.js";
+import { afterRow, ascending, descending, readAll } from "./read-all.js";
 
 const COLUMNS = [
   "id",
@@ -104,13 +96,11 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
   }
 
   async getApiKeysByUserId(userId: string): Promise<ApiKeyRecord[]> {
-    const rows = await data<Row[]>(
-      this.keys()
-        .select(SELECT)
-        .eq("user_id", userId)
-        .order("created_at", { ascending: false })
-        .order("id", { ascending: false }),
-    );
+    const rows = await readAll<Row>((last, want) => {
+      const query = this.keys().select(SELECT).eq("user_id", userId);
+      const after = last ? query.or(afterRow(descending("created_at", last), descending("id", last))) : query;
+      return after.order("created_at", { ascending: false }).order("id", { ascending: false }).limit(want);
+    });
     return rows.map(toRecord);
   }
 
@@ -153,17 +143,21 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
     return sumUsageBuckets(each.flat());
   }
 
-  /** The hour buckets of these keys in the range, oldest first (one row per key and hour). */
+  /** The hour buckets of these keys in the range, oldest first (one row per key and hour: 100 keys × 744 hours). */
   private async usageBuckets(keyIds: string[], range?: UsageRange, userId?: string): Promise<UsageBucket[]> {
-    let query = this.client
-      .from("api_key_usage_hourly")
-      .select(
-        "hour,request_count,valid_count,rate_limited_count,usage_exceeded_count,disabled_count,expired_count,insufficient_scope_count",
-      )
-      .in("key_id", keyIds);
-    if (range?.from) query = query.gte("hour", iso(range.from));
-    if (range?.to) query = query.lt("hour", iso(range.to));
-    return (await data<Row[]>(owned(query, userId).order("hour"))).map(toUsageBucket);
+    const rows = await readAll<Row>((last, want) => {
+      let query = this.client
+        .from("api_key_usage_hourly")
+        .select(
+          "hour,key_id,request_count,valid_count,rate_limited_count,usage_exceeded_count,disabled_count,expired_count,insufficient_scope_count",
+        )
+        .in("key_id", keyIds);
+      if (range?.from) query = query.gte("hour", iso(range.from));
+      if (range?.to) query = query.lt("hour", iso(range.to));
+      if (last) query = query.or(afterRow(ascending("hour", last), ascending("key_id", last)));
+      return owned(query, userId).order("hour").order("key_id").limit(want);
+    });
+    return rows.map(toUsageBucket);
   }
 
   async rotateApiKey(id: string, replacement: KeyReplacement, userId?: string): Promise<RotationResult | null> {
@@ -246,19 +240,14 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
 
   async listIdentities(userId: string, options: IdentityListOptions = {}): Promise<Identity[]> {
     const { externalId, limit } = options;
-    const found: Identity[] = [];
-    // PostgREST cuts an answer at max_rows without saying so: read on in pages of that size until one is short.
-    let after = options.after;
-    for (;;) {
-      const want = Math.min(limit === undefined ? POSTGREST_MAX_ROWS : limit - found.length, POSTGREST_MAX_ROWS);
+    const rows = await readAll<Row>((last, want) => {
       let query = this.identities().select(IDENTITY_SELECT).eq("user_id", userId);
       if (externalId !== undefined) query = query.eq("external_id", externalId);
+      const after = (last?.external_id as string | undefined) ?? options.after;
       if (after !== undefined) query = query.gt("external_id", after);
-      const rows = await data<Row[]>(query.order("external_id", { ascending: true }).limit(want));
-      found.push(...rows.map(toIdentity));
-      if (rows.length < want || (limit !== undefined && found.length >= limit)) return found;
-      after = found[found.length - 1]!.external_id;
-    }
+      return query.order("external_id", { ascending: true }).limit(want);
+    }, limit);
+    return rows.map(toIdentity);
   }
 
   async updateIdentity(id: string, changes: IdentityChanges, userId?: string): Promise<Identity | null> {

@@ -11,6 +11,7 @@ import { menuWriteError } from "../ivr/pg-errors.js";
 import { isUuid } from "../ivr/pg-values.js";
 import type { TablesInsert } from "./database.types.js";
 import { counted, data, owned, SupabaseRequestError, type VxSupabaseClient, withDates } from "./postgrest.js";
+import { afterRow, ascending, readAll } from "./read-all.js";
 
 type Row = Record<string, unknown>;
 export const toMenu = (row: Row) => withDates<IvrMenu>(row, ["created_at", "updated_at"]);
@@ -35,7 +36,11 @@ export class SupabaseIvrMenuRepository implements IvrMenuRepository {
 
   async getIVRMenus(userId: string): Promise<IvrMenu[]> {
     if (!isUuid(userId)) return [];
-    const rows = await data<Row[]>(this.menus().select("*").eq("user_id", userId).order("created_at").order("id"));
+    const rows = await readAll<Row>((last, want) => {
+      const query = this.menus().select("*").eq("user_id", userId);
+      const after = last ? query.or(afterRow(ascending("created_at", last), ascending("id", last))) : query;
+      return after.order("created_at").order("id").limit(want);
+    });
     return rows.map(toMenu);
   }
 

@@ -8,7 +8,8 @@ import type {
   RateLimitRequest,
 } from "@vx/api-keys";
 import { toRateLimitOutcomes, toRateLimitOverride } from "../api-keys/ratelimit-rows.js";
-import { counted, data, iso, POSTGREST_MAX_ROWS, rpc, type VxSupabaseClient } from "./postgrest.js";
+import { counted, data, iso, rpc, type VxSupabaseClient } from "./postgrest.js";
+import { afterRow, ascending, readAll } from "./read-all.js";
 
 const OVERRIDE_SELECT = "user_id,namespace,identifier,limit,duration_ms";
 
@@ -55,33 +56,14 @@ export class SupabaseRateLimitRepository implements RateLimitRepository {
 
   async listOverrides(userId: string, options: OverrideListOptions = {}): Promise<RateLimitOverride[]> {
     const { namespace, limit } = options;
-    const found: RateLimitOverride[] = [];
-    // The keyset (namespace, identifier) > after, as two plain filters instead of an or=() whose values would need
-    // PostgREST's quoting: the rest of after's namespace, then the namespaces after it. Each read pages at
-    // max_rows, which PostgREST would otherwise cut at without saying so.
-    let after = options.after;
-    let sameNamespace = after !== undefined;
-    for (;;) {
-      const want = Math.min(limit === undefined ? POSTGREST_MAX_ROWS : limit - found.length, POSTGREST_MAX_ROWS);
+    const rows = await readAll<Row>((last, want) => {
       let query = this.overrides().select(OVERRIDE_SELECT).eq("user_id", userId);
       if (namespace !== undefined) query = query.eq("namespace", namespace);
-      if (after !== undefined && sameNamespace) {
-        query = query.eq("namespace", after.namespace).gt("identifier", after.identifier);
-      } else if (after !== undefined) {
-        query = query.gt("namespace", after.namespace);
-      }
-      const rows = await data<Row[]>(query.order("namespace").order("identifier").limit(want));
-      found.push(...rows.map(toRateLimitOverride));
-      if (limit !== undefined && found.length >= limit) return found;
-      if (rows.length === want) {
-        after = found[found.length - 1]!;
-        sameNamespace = true;
-      } else if (sameNamespace && namespace === undefined) {
-        sameNamespace = false; // this namespace is done: go on with the next ones
-      } else {
-        return found;
-      }
-    }
+      const after = last ?? options.after;
+      if (after) query = query.or(afterRow(ascending("namespace", after), ascending("identifier", after)));
+      return query.order("namespace").order("identifier").limit(want);
+    }, limit);
+    return rows.map(toRateLimitOverride);
   }
 
   async deleteOverride(userId: string, namespace: string, identifier: string): Promise<boolean> {

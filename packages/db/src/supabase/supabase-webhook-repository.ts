@@ -36,6 +36,7 @@ import {
   type VxSupabaseClient,
   withDates,
 } from "./postgrest.js";
+import { afterRow, ascending, descending, readAll } from "./read-all.js";
 
 const WEBHOOK_SELECT =
   "id,user_id,agent_id,url,events,secret,enabled,retry_count,last_triggered_at,last_status,last_error,headers,channels," +
@@ -89,13 +90,16 @@ export class SupabaseWebhookRepository implements WebhookRepository<never> {
   }
 
   async getWebhooks(filters: WebhookFilters = {}): Promise<Webhook[]> {
-    let query = owned(this.webhooks().select(WEBHOOK_SELECT), filters.user_id);
-    if (filters.agent_id === null) query = query.is("agent_id", null);
-    else if (filters.agent_id !== undefined) query = query.eq("agent_id", filters.agent_id);
-    if (filters.enabled !== undefined) query = query.eq("enabled", filters.enabled);
-    if (filters.event !== undefined) query = query.overlaps("events", subscriptionsFor(filters.event));
     const rows = await this.run(
-      data<Row[]>(query.order("created_at", { ascending: false }).order("id", { ascending: true })),
+      readAll<Row>((last, want) => {
+        let query = owned(this.webhooks().select(WEBHOOK_SELECT), filters.user_id);
+        if (filters.agent_id === null) query = query.is("agent_id", null);
+        else if (filters.agent_id !== undefined) query = query.eq("agent_id", filters.agent_id);
+        if (filters.enabled !== undefined) query = query.eq("enabled", filters.enabled);
+        if (filters.event !== undefined) query = query.overlaps("events", subscriptionsFor(filters.event));
+        if (last) query = query.or(afterRow(descending("created_at", last), ascending("id", last)));
+        return query.order("created_at", { ascending: false }).order("id", { ascending: true }).limit(want);
+      }),
     );
     return rows.map(toWebhook);
   }

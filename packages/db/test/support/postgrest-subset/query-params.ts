@@ -83,14 +83,22 @@ function parseOrdering(term: string): Ordering {
   return ordering;
 }
 
-/** `(a.eq.1,and(b.lt.2,c.is.null))`: terms split at top-level commas; values here may not contain commas. */
+/**
+ * `(a.eq.1,and(b.lt.2,c.is.null))`: terms split at top-level commas. As in PostgREST, a value may be double-quoted
+ * (`a.eq."x,y"`, with `\"` and `\\` escaped) so that commas, dots and parentheses in it are data.
+ */
 function parseTerms(list: string): Filter[] {
   if (!list.startsWith("(") || !list.endsWith(")")) throw parseError('"failed to parse logic tree"', list);
   const terms: string[] = [];
   let depth = 0;
   let start = 1;
+  let inQuotes = false;
   for (let i = 1; i < list.length - 1; i++) {
-    if (list[i] === "(") depth++;
+    if (inQuotes) {
+      if (list[i] === "\\") i++;
+      else if (list[i] === '"') inQuotes = false;
+    } else if (list[i] === '"') inQuotes = true;
+    else if (list[i] === "(") depth++;
     else if (list[i] === ")") depth--;
     else if (list[i] === "," && depth === 0) {
       terms.push(list.slice(start, i));
@@ -99,11 +107,18 @@ function parseTerms(list: string): Filter[] {
   }
   terms.push(list.slice(start, -1));
   return terms.map((term) => {
-    const logic = /^(and|or)(\(.*\))$/.exec(term);
+    const logic = /^(and|or)(\(.*\))$/s.exec(term);
     if (logic) return { logic: logic[1] as "and" | "or", terms: parseTerms(logic[2]!) };
     const dot = term.indexOf(".");
-    return parseFilter(term.slice(0, dot), term.slice(dot + 1));
+    const filter = parseFilter(term.slice(0, dot), term.slice(dot + 1));
+    return { ...filter, value: unquoted(filter.value) };
   });
+}
+
+/** `"a\"b"` → `a"b`; a value without quotes is as written. */
+function unquoted(value: string): string {
+  if (!(value.length >= 2 && value.startsWith('"') && value.endsWith('"'))) return value;
+  return value.slice(1, -1).replace(/\\(.)/gs, "$1");
 }
 
 function parseFilter(column: string, expression: string): ColumnFilter {

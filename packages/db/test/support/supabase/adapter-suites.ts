@@ -179,6 +179,62 @@ export function describeSupabaseAdapter(name: string, target: SupabaseTarget): v
       });
       expect(page.map((o) => o.identifier)).toEqual(overrides.slice(400, 1205).map((o) => o.identifier));
     });
+
+    // One INSERT gives every row the same created_at: only the id decides their order, so the keyset's tie-break
+    // is what keeps the pages from skipping or repeating rows.
+    it("reads every key, webhook and IVR menu of an owner with 1,205 of each, each once", async () => {
+      const owner = await target.createUser();
+      const n = 1205;
+      const insert = (sql: string) => target.db().query(sql, [owner, n]);
+      await insert(`INSERT INTO public.api_keys (user_id, name, key_prefix, key_hash)
+        SELECT $1, 'key ' || i, 'vx_' || lpad(to_hex(i), 7, '0'), md5(i::text) || md5((-i)::text)
+        FROM generate_series(1, $2) AS i`);
+      await insert(`INSERT INTO public.webhooks (user_id, url, events, secret)
+        SELECT $1, 'https://example.com/hook/' || i, '{call.started}', 'whsec-secret-' || lpad(i::text, 8, '0')
+        FROM generate_series(1, $2) AS i`);
+      await insert(`INSERT INTO public.ivr_menus (user_id, name, prompt)
+        SELECT $1, 'menu ' || i, 'Press 1' FROM generate_series(1, $2) AS i`);
+      const ids = async (table: string, order: string) =>
+        (
+          await target
+            .db()
+            .query<{ id: string }>(`SELECT id FROM public.${table} WHERE user_id = $1 ORDER BY ${order}`, [owner])
+        ).rows.map((r) => r.id);
+      const keys = await new SupabaseApiKeyRepository(service()).getApiKeysByUserId(owner);
+      expect(keys.map((k) => k.id)).toEqual(await ids("api_keys", "created_at DESC, id DESC"));
+      const hooks = await new SupabaseWebhookRepository(service()).getWebhooks({ user_id: owner });
+      expect(hooks.map((w) => w.id)).toEqual(await ids("webhooks", "created_at DESC, id"));
+      const menus = await new SupabaseIvrMenuRepository(service()).getIVRMenus(owner);
+      expect(menus.map((m) => m.id)).toEqual(await ids("ivr_menus", "created_at, id"));
+      expect(new Set(keys.map((k) => k.id)).size).toBe(n);
+    });
+
+    it("sums an identity's usage over 1,488 hour buckets (2 keys × 744 hours), every bucket counted", async () => {
+      const owner = await target.createUser();
+      const repository = new SupabaseApiKeyRepository(service());
+      const { rows } = await target.db().query<{ id: string }>(
+        `INSERT INTO public.api_keys (user_id, name, key_prefix, key_hash)
+         SELECT $1::uuid, 'key ' || i, 'vx_' || lpad(to_hex(i), 7, '0'), md5(i || $1::text) || md5(-i || $1::text)
+         FROM generate_series(1, 2) AS i RETURNING id`,
+        [owner],
+      );
+      const from = new Date("2031-01-01T00:00:00Z");
+      await target.db().query(
+        `INSERT INTO public.api_key_usage_hourly (key_id, user_id, hour, request_count, valid_count)
+         SELECT k, $2, $3::timestamptz + make_interval(hours => h), h + 1, h + 1
+         FROM unnest($1::uuid[]) AS k, generate_series(0, 743) AS h`,
+        [rows.map((r) => r.id), owner, from.toISOString()],
+      );
+      const to = new Date(from.getTime() + 744 * 3600_000);
+      const buckets = await repository.getKeysUsageStats(
+        rows.map((r) => r.id),
+        { from, to },
+      );
+      expect(buckets).toHaveLength(744);
+      // Each hour h holds 2 × (h + 1): all 1,488 rows, where one request would have stopped at 1,000.
+      expect(buckets.reduce((sum, b) => sum + b.requests, 0)).toBe(2 * ((744 * 745) / 2));
+      expect(buckets.at(-1)).toMatchObject({ requests: 2 * 744, outcomes: { valid: 2 * 744 } });
+    });
   });
 
   describe(`row level security through a user's JWT (${name})`, () => {
