@@ -7,6 +7,7 @@ import { migrationsDir } from "@vx/db";
 import { createPostgresTestDatabase, type TestDatabase, testPostgresUrl } from "@vx/db/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { selectOverrides } from "../src/api-keys/pg-ratelimit-repository.js";
 import * as keySql from "../src/api-keys/queries.js";
 import * as ivrSql from "../src/ivr/queries.js";
 import { sql as webhookSql } from "../src/webhooks/sql.js";
@@ -15,6 +16,8 @@ import { sql as webhookSql } from "../src/webhooks/sql.js";
 const ROWS = 1_000_000;
 const USERS = 1_000;
 const WEBHOOKS = 10_000;
+/** Rows of the tables only listed (identities, overrides): half of them one user's, whose lists are long. */
+const LIST_ROWS = 200_000;
 
 /** Deterministic ids, so a test can name a row that exists without reading it back. */
 const uid = (n: string) => `('00000000-0000-4000-8000-' || lpad(to_hex(${n}), 12, '0'))::uuid`;
@@ -57,26 +60,45 @@ const LOAD: Record<string, string> = {
       now() - make_interval(secs => i), now() - make_interval(secs => i - 60),
       CASE WHEN i % 100 <> 0 THEN now() - make_interval(secs => i - 60) END, now() - make_interval(secs => i)
     FROM generate_series(1, ${ROWS}) AS i`,
+  // One identity per customer and an override per abusive IP: lists of them page on the owner's unique keys.
+  // Half the rows are user 1's (a platform with 100,000 customers), the rest spread over the other users.
+  api_key_identities: `
+    INSERT INTO public.api_key_identities (id, user_id, external_id)
+    SELECT ${seqId("70000000")}, ${uid("CASE WHEN i % 2 = 0 THEN 1 ELSE i % 1000 + 1 END")}, 'customer-' || i
+    FROM generate_series(1, ${LIST_ROWS}) AS i`,
+  ratelimit_overrides: `
+    INSERT INTO public.ratelimit_overrides (id, user_id, namespace, identifier, "limit", duration_ms)
+    SELECT ${seqId("80000000")}, ${uid("CASE WHEN i % 2 = 0 THEN 1 ELSE i % 1000 + 1 END")}, 'ns-' || (i % 7),
+      '10.' || (i >> 16) || '.' || (i >> 8 & 255) || '.' || (i & 255), 5, 1000
+    FROM generate_series(1, ${LIST_ROWS}) AS i`,
 };
 
 /**
  * Loads one table the fast way: its secondary indexes are dropped, the rows inserted, and the same indexes
  * rebuilt from their own definitions (pg_get_indexdef), so the plans below see exactly the migrations' indexes.
+ * A UNIQUE constraint goes and comes back the same way (pg_get_constraintdef), unless a foreign key depends on it:
+ * that one stays and is filled as the rows go in.
  */
 async function load(url: string, table: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query("SET session_replication_role = replica; SET maintenance_work_mem = '128MB'");
-    const { rows: indexes } = await client.query<{ name: string; definition: string }>(
-      `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
-         FROM pg_index i WHERE i.indrelid = $1::regclass AND NOT i.indisprimary`,
+    const { rows } = await client.query<{ drop: string; create: string }>(
+      `SELECT CASE WHEN c.oid IS NULL THEN 'DROP INDEX ' || i.indexrelid::regclass::text
+                   ELSE format('ALTER TABLE %s DROP CONSTRAINT %I', $1::text, c.conname) END AS drop,
+              CASE WHEN c.oid IS NULL THEN pg_get_indexdef(i.indexrelid)
+                   ELSE format('ALTER TABLE %s ADD CONSTRAINT %I %s', $1::text, c.conname, pg_get_constraintdef(c.oid)) END
+                AS create
+         FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+        WHERE i.indrelid = $1::regclass AND NOT i.indisprimary
+          AND NOT EXISTS (SELECT FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)`,
       [`public.${table}`],
     );
-    for (const index of indexes) await client.query(`DROP INDEX ${index.name}`);
+    for (const index of rows) await client.query(index.drop);
     await client.query(statement);
     // A partitioned table's index prints as ON ONLY (the parent alone): rebuilt on every partition instead.
-    for (const index of indexes) await client.query(index.definition.replace(" ON ONLY ", " ON "));
+    for (const index of rows) await client.query(index.create.replace(" ON ONLY ", " ON "));
   } finally {
     await client.end();
   }
@@ -225,7 +247,7 @@ describe.skipIf(!testPostgresUrl())(
       }
     }
 
-    it("loaded a million rows into each hot table", async () => {
+    it("loaded a million rows into each hot table (200,000 into those only listed)", async () => {
       // Counted, not read from pg_stat_user_tables: ANALYZE's n_live_tup is an estimate from a sample of pages,
       // exact only while every page holds the same number of rows (api_keys' fillfactor of 70 made it 999,995).
       // A partitioned table (webhook_logs) counts the rows of its partitions.
@@ -234,7 +256,8 @@ describe.skipIf(!testPostgresUrl())(
         const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM public.${table}`);
         counts[table] = Number(rows[0]!.n);
       }
-      expect(counts).toEqual(Object.fromEntries(Object.keys(LOAD).map((t) => [t, ROWS])));
+      const listed = new Set(["api_key_identities", "ratelimit_overrides"]);
+      expect(counts).toEqual(Object.fromEntries(Object.keys(LOAD).map((t) => [t, listed.has(t) ? LIST_ROWS : ROWS])));
     });
 
     it("verifies a batch of keys through the unique hash index (vx_api_key_verify_batch's lookup)", async () => {
@@ -278,6 +301,39 @@ describe.skipIf(!testPostgresUrl())(
       }
       // No changes, then the version read.
       await expectIndexUse(queries.updateSession, [callId, "{}", 3], "ivr_sessions", "idx_ivr_sessions_session_id");
+    });
+
+    it("pages an owner's identities and overrides through their unique keys, late pages as early ones", async () => {
+      const owner = idOf("00000000", 1); // 100,000 identities and overrides
+      // In the index's order, so a page reads its rows and stops: no sort of all the owner's rows first.
+      const unsorted = async (statement: string, values: unknown[]) => {
+        for (const mode of ["custom", "generic"] as const) {
+          const nodes = (await plan(statement, values, mode)).map((n) => n["Node Type"]);
+          expect(nodes, `${mode} plan`).not.toContain("Sort");
+        }
+      };
+      await unsorted(keySql.selectIdentitiesByUser, [owner, "customer-199042", 101]);
+      await unsorted(selectOverrides, [owner, null, "ns-3", "10.9.1.2", 101]);
+      await expectIndexUse(
+        keySql.selectIdentitiesByUser,
+        [owner, "customer-199042", 101],
+        "api_key_identities",
+        "api_key_identities_user_id_external_id_key",
+      );
+      await expectIndexUse(
+        keySql.selectIdentityByExternalId,
+        [owner, null, 1, "customer-42"],
+        "api_key_identities",
+        "api_key_identities_user_id_external_id_key",
+      );
+      for (const namespace of [null, "ns-3"]) {
+        await expectIndexUse(
+          selectOverrides,
+          [owner, namespace, "ns-3", "10.9.1.2", 101],
+          "ratelimit_overrides",
+          "ratelimit_overrides_user_id_namespace_identifier_key",
+        );
+      }
     });
 
     it("sweeps idle calls through the partial index of live sessions", async () => {

@@ -21,8 +21,8 @@ const upsertOverride = `
   ON CONFLICT (user_id, namespace, identifier) DO UPDATE SET "limit" = excluded."limit", duration_ms = excluded.duration_ms
   RETURNING ${OVERRIDE_COLUMNS}`;
 
-// A page on the (user_id, namespace, identifier) unique index, from the row after `after` ('' sorts first).
-const selectOverrides = `
+/** A page on the (user_id, namespace, identifier) unique index, from the row after `after` ('' sorts first). */
+export const selectOverrides = `
   SELECT ${OVERRIDE_COLUMNS} FROM public.ratelimit_overrides
   WHERE user_id = $1 AND ($2::text IS NULL OR namespace = $2)
     AND (namespace, identifier) > (coalesce($3, ''), coalesce($4, ''))
