@@ -215,6 +215,13 @@ describeDatabases("/v1/api-keys", ({ db }) => {
     const second = (await t.app.inject({ url: `/v1/api-keys?limit=2&cursor=${first.next_cursor}`, headers })).json();
     expect(second).toMatchObject({ next_cursor: null });
     expect(second.data.map((k: { id: string }) => k.id)).toEqual(ids.slice(2));
+    // A cursor is the exact position the API gave: a millisecond date (which would skip keys) is refused.
+    const forged = Buffer.from(JSON.stringify({ created_at: new Date(START).toISOString(), id: ids[0] })).toString(
+      "base64url",
+    );
+    const refused = await t.app.inject({ url: `/v1/api-keys?cursor=${forged}`, headers });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ code: "invalid_cursor" });
   });
 
   it("names each bad field of a request", async () => {

@@ -127,6 +127,28 @@ export interface IdentityChanges {
 }
 
 /**
+ * Where a key stands in the newest-first order of `listApiKeysPage`: its `created_at` as exact ISO text (to the
+ * microsecond, as Postgres holds it; a Date would lose the microseconds and skip or repeat keys) and its id.
+ */
+export interface KeyPosition {
+  created_at: string;
+  id: string;
+}
+
+export interface KeyListOptions {
+  limit: number;
+  /** Only keys after this position: the keyset of the next page. */
+  after?: KeyPosition;
+  /** Only this identity's keys. */
+  identityId?: string;
+}
+
+export interface PositionedKey {
+  key: ApiKeyRecord;
+  position: KeyPosition;
+}
+
+/**
  * Which of an owner's identities to list, in `external_id` order (the owner's unique key, so the order is stable
  * and a page boundary is exact). Without options: all of them.
  */
@@ -155,6 +177,12 @@ export interface ApiKeyRepository {
   getApiKeyById(id: string, userId?: string): Promise<ApiKeyRecord | null>;
   /** Newest first. */
   getApiKeysByUserId(userId: string): Promise<ApiKeyRecord[]>;
+  /**
+   * Up to `limit` of the owner's keys after `after`, newest first, each with its position, read in the database
+   * (an owner with a key per customer may have a great many). Optional for repositories written before it: the
+   * service then pages `getApiKeysByUserId` in memory.
+   */
+  listApiKeysPage?(userId: string, options: KeyListOptions): Promise<PositionedKey[]>;
   updateApiKey(id: string, changes: ApiKeyChanges, userId?: string): Promise<ApiKeyRecord | null>;
   /** Counts usage unconditionally (no limits checked): `usage_count`, `last_used_at` and the hour bucket. */
   updateApiKeyUsage(id: string, usage?: { cost?: number; at?: Date }): Promise<ApiKeyRecord | null>;

@@ -3,12 +3,14 @@ import { randomBytes as cryptoRandomBytes } from "node:crypto";
 import { ApiKeyError } from "./errors.js";
 import { addHours, HOUR_MS, hourStart } from "./hours.js";
 import { generateKey, hashKey, isWellFormedKey, keyPrefix, type RandomBytes } from "./key-format.js";
+import { isKeyPosition, pageInMemory } from "./key-position.js";
 import { type Credits, nextRefill, type RateLimitInput, type RateLimitResult } from "./limits.js";
 import type {
   ApiKeyChanges,
   ApiKeyRepository,
   CreditsChange,
   IdentityChanges,
+  KeyPosition,
   UsageBucket,
   UsageRange,
   VerificationOutcome,
@@ -132,13 +134,38 @@ export class ApiKeyService {
 
   /** The user's keys; `identityId` keeps only that identity's (one customer's keys). */
   async listApiKeys(userId: string, options: { identityId?: string } = {}): Promise<ApiKey[]> {
-    if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
     const { identityId } = options;
-    if (identityId !== undefined && !isUuid(identityId)) {
-      throw ApiKeyError.invalid([{ field: "identity_id", message: "must be a UUID" }]);
-    }
+    checkListFilters(userId, identityId);
     const keys = (await this.repository.getApiKeysByUserId(userId)).map(toPublic);
     return identityId === undefined ? keys : keys.filter((k) => k.identity_id === identityId);
+  }
+
+  /**
+   * One page of the user's keys, newest first: up to `limit` (1-1000, default 50) after `after` (the previous
+   * page's `next`), `identityId` keeping one identity's. Read in the database when the repository can
+   * (`listApiKeysPage`), so a user with a key per customer pages late as fast as early.
+   */
+  async listApiKeysPage(
+    userId: string,
+    options: { limit?: number; after?: KeyPosition; identityId?: string } = {},
+  ): Promise<{ keys: ApiKey[]; next: KeyPosition | null }> {
+    const { limit = 50, after, identityId } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw ApiKeyError.invalid([{ field: "limit", message: "must be a whole number from 1 to 1000" }]);
+    }
+    if (after !== undefined && !isKeyPosition(after)) {
+      throw ApiKeyError.invalid([{ field: "after", message: "must be the next position of a page this listed" }]);
+    }
+    checkListFilters(userId, identityId);
+    // One row more than asked says whether another page exists.
+    const rows = this.repository.listApiKeysPage
+      ? await this.repository.listApiKeysPage(userId, { limit: limit + 1, after, identityId })
+      : pageInMemory(await this.repository.getApiKeysByUserId(userId), limit + 1, after, identityId);
+    const page = rows.slice(0, limit);
+    return {
+      keys: page.map((r) => toPublic(r.key)),
+      next: rows.length > limit ? page[page.length - 1]!.position : null,
+    };
   }
 
   /**
@@ -550,6 +577,13 @@ interface StatsWindow {
   current: Date;
   /** What to read: the series and the current hour, which may lie outside the requested range. */
   query: { from: Date; to: Date };
+}
+
+function checkListFilters(userId: string, identityId: string | undefined): void {
+  if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
+  if (identityId !== undefined && !isUuid(identityId)) {
+    throw ApiKeyError.invalid([{ field: "identity_id", message: "must be a UUID" }]);
+  }
 }
 
 /** The hours a stats call covers (default: the 24 up to now), checked: `from` not after `to`, at most MAX_STATS_HOURS. */

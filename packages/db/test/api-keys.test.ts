@@ -4,6 +4,7 @@ import { describeApiKeyRepository, describeRateLimitRepository } from "@vx/api-k
 import { createUser, describeDatabases, TEST_CONNECT_TIMEOUT_MS } from "@vx/db/testing";
 import { describe, expect, it } from "vitest";
 import { Database, PgApiKeyRepository, PgRateLimitRepository } from "../src/index.js";
+import { expectMicrosecondKeysPagedExactly } from "./support/microsecond-keys.js";
 
 describeDatabases("PgApiKeyRepository", ({ db, target }) => {
   describeApiKeyRepository(target, () => {
@@ -36,6 +37,10 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
       createUser: () => createUser(db()),
       close: () => peerDb.close(),
     };
+  });
+
+  it("pages keys whose created_at differ only in microseconds without skipping or repeating one", async () => {
+    await expectMicrosecondKeysPagedExactly(db(), new PgApiKeyRepository(db()), await createUser(db()));
   });
 
   describe("row level security", () => {

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOUR_MS } from "../hours.js";
 import { hashKey } from "../key-format.js";
-import type { ApiKeyRepository, NewApiKeyRecord, VerificationRequest } from "../repository.js";
+import type { ApiKeyRepository, KeyPosition, NewApiKeyRecord, VerificationRequest } from "../repository.js";
 import { ApiKeyService } from "../service.js";
 import type { BatchingOptions } from "../verify-batcher.js";
 
@@ -305,6 +305,43 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
     });
 
     describe("service on this repository", () => {
+      it("pages a user's keys newest first without gaps or repeats, keys created at one instant included", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const other = await fixture.createUser();
+        const acme = await keys.createIdentity({ user_id: user, external_id: "acme" });
+        // Five keys at one instant (only their ids order them), then three a second apart, two of them acme's.
+        for (let i = 0; i < 5; i++) await keys.createApiKey({ user_id: user, name: `same ${i}` });
+        for (let i = 0; i < 3; i++) {
+          clock.advance(1000);
+          await keys.createApiKey({ user_id: user, name: `later ${i}`, identity_id: i < 2 ? acme.id : undefined });
+        }
+        await keys.createApiKey({ user_id: other, name: "not theirs" });
+        const all = await keys.listApiKeys(user);
+        const walk = async (limit: number, identityId?: string) => {
+          const seen: string[] = [];
+          let after: KeyPosition | undefined;
+          do {
+            const page = await keys.listApiKeysPage(user, { limit, after, identityId });
+            expect(page.keys.length).toBeLessThanOrEqual(limit);
+            seen.push(...page.keys.map((k) => k.name));
+            after = page.next ?? undefined;
+          } while (after);
+          return seen;
+        };
+        expect(all.slice(0, 3).map((k) => k.name)).toEqual(["later 2", "later 1", "later 0"]);
+        for (const limit of [1, 2, 3, 50])
+          expect(await walk(limit), `pages of ${limit}`).toEqual(all.map((k) => k.name));
+        expect(await walk(1, acme.id)).toEqual(["later 1", "later 0"]);
+        const first = await keys.listApiKeysPage(user, { limit: 3 });
+        expect(first.keys[0]).not.toHaveProperty("key_hash");
+        await expect(
+          keys.listApiKeysPage(user, { after: { created_at: "yesterday", id: first.keys[0]!.id } }),
+        ).rejects.toMatchObject({ code: "INVALID_INPUT", issues: [{ field: "after" }] });
+        await expect(keys.listApiKeysPage(user, { limit: 0 })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+      });
+
       it("verifies a new key as VALID and counts the use in usage_count, last_used_at and this hour", async () => {
         const clock = new TestClock("2031-06-01T12:30:00Z");
         const keys = service(clock);

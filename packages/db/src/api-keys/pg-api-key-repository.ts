@@ -8,9 +8,11 @@ import type {
   Identity,
   IdentityChanges,
   IdentityListOptions,
+  KeyListOptions,
   KeyReplacement,
   NewApiKeyRecord,
   NewIdentityRecord,
+  PositionedKey,
   RotationResult,
   UsageBucket,
   UsageRange,
@@ -66,6 +68,21 @@ export class PgApiKeyRepository implements ApiKeyRepository {
 
   async getApiKeysByUserId(userId: string): Promise<ApiKeyRecord[]> {
     return (await this.db.query<Row>(sql.selectKeysByUser, [userId])).rows.map(toApiKeyRecord);
+  }
+
+  async listApiKeysPage(userId: string, options: KeyListOptions): Promise<PositionedKey[]> {
+    const { limit, after, identityId } = options;
+    const { rows } = await this.db.query<Row>(sql.selectKeysPage, [
+      userId,
+      after?.created_at ?? null,
+      after?.id ?? null,
+      identityId ?? null,
+      limit,
+    ]);
+    return rows.map((row) => ({
+      key: toApiKeyRecord(row),
+      position: { created_at: row.position_at as string, id: row.id as string },
+    }));
   }
 
   async updateApiKey(id: string, changes: ApiKeyChanges, userId?: string): Promise<ApiKeyRecord | null> {

@@ -20,6 +20,17 @@ export const selectKeyById = `SELECT ${COLUMNS} FROM public.api_keys WHERE id = 
 export const selectKeysByUser = `
   SELECT ${COLUMNS} FROM public.api_keys WHERE user_id = $1 ORDER BY created_at DESC, id DESC`;
 
+/**
+ * A page of them after a position ($2, $3; none: from the newest), one identity's when $4 is given. The position is
+ * created_at as exact text: a Date would drop its microseconds and the keyset would skip or repeat keys.
+ */
+export const selectKeysPage = `
+  SELECT ${COLUMNS}, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
+  FROM public.api_keys
+  WHERE user_id = $1 AND ($4::uuid IS NULL OR identity_id = $4::uuid)
+    AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+  ORDER BY created_at DESC, id DESC LIMIT $5`;
+
 /** Each setting has a "given" flag so one statement serves every combination of changes. */
 export const updateKey = `
   UPDATE public.api_keys SET

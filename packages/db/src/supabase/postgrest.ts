@@ -98,6 +98,16 @@ export function pick<T>(row: Record<string, unknown>, fields: readonly string[])
   return Object.fromEntries(fields.map((f) => [f, row[f]])) as T;
 }
 
+/**
+ * A timestamptz as PostgREST sends it (`2031-06-01T12:00:00.1234+00:00`: the session's offset, trailing zeros of the
+ * fraction dropped) as exact UTC text, `2031-06-01T12:00:00.123400Z`: the microseconds kept, which a Date drops.
+ */
+export function exactUtc(value: string): string {
+  const fraction = /\.(\d{1,6})/.exec(value)?.[1] ?? "";
+  const micros = fraction.padEnd(6, "0");
+  return `${new Date(value).toISOString().slice(0, 20)}${micros}Z`;
+}
+
 /** Filters take text: a Date must go as ISO 8601, never as Date#toString(). */
 export function iso(value: Date): string {
   return value.toISOString();

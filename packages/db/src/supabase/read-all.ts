@@ -33,13 +33,13 @@ export interface KeysetColumn {
 }
 
 /** A column of an ascending keyset, valued from the last row read. */
-export function ascending(column: string, last: Record<string, unknown>): KeysetColumn {
-  return { column, value: String(last[column]) };
+export function ascending(column: string, last: object): KeysetColumn {
+  return { column, value: String((last as Record<string, unknown>)[column]) };
 }
 
 /** A column of a descending keyset, valued from the last row read. */
-export function descending(column: string, last: Record<string, unknown>): KeysetColumn {
-  return { column, value: String(last[column]), descending: true };
+export function descending(column: string, last: object): KeysetColumn {
+  return { column, value: String((last as Record<string, unknown>)[column]), descending: true };
 }
 
 /**

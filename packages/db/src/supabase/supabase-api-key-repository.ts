@@ -9,9 +9,11 @@ import type {
   Identity,
   IdentityChanges,
   IdentityListOptions,
+  KeyListOptions,
   KeyReplacement,
   NewApiKeyRecord,
   NewIdentityRecord,
+  PositionedKey,
   RotationResult,
   UsageBucket,
   UsageRange,
@@ -28,7 +30,7 @@ import {
   toVerificationOutcome,
 } from "../api-keys/rows.js";
 import type { Json } from "./database.types.js";
-import { counted, data, iso, owned, rpc, SupabaseRequestError, type VxSupabaseClient } from "./postgrest.js";
+import { counted, data, exactUtc, iso, owned, rpc, SupabaseRequestError, type VxSupabaseClient } from "./postgrest.js";
 import { afterRow, ascending, descending, readAll } from "./read-all.js";
 
 const COLUMNS = [
@@ -102,6 +104,23 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
       return after.order("created_at", { ascending: false }).order("id", { ascending: false }).limit(want);
     });
     return rows.map(toRecord);
+  }
+
+  async listApiKeysPage(userId: string, options: KeyListOptions): Promise<PositionedKey[]> {
+    const { limit, after, identityId } = options;
+    const rows = await readAll<Row>((last, want) => {
+      let query = this.keys().select(SELECT).eq("user_id", userId);
+      if (identityId !== undefined) query = query.eq("identity_id", identityId);
+      const from = last ? { created_at: String(last.created_at), id: String(last.id) } : after;
+      if (from) {
+        query = query.or(afterRow(descending("created_at", from), descending("id", from)));
+      }
+      return query.order("created_at", { ascending: false }).order("id", { ascending: false }).limit(want);
+    }, limit);
+    return rows.map((row) => ({
+      key: toRecord(row),
+      position: { created_at: exactUtc(String(row.created_at)), id: String(row.id) },
+    }));
   }
 
   async updateApiKey(id: string, changes: ApiKeyChanges, userId?: string): Promise<ApiKeyRecord | null> {

@@ -6,6 +6,7 @@ import { z } from "zod";
 import {
   ApiError,
   decodeCursor,
+  encodeCursor,
   type Guard,
   page,
   paginationQuery,
@@ -42,6 +43,12 @@ const requireUserToken: Guard = async (request) => {
     throw new ApiError("forbidden", "Managing API keys needs a user token (Supabase JWT)");
   }
 };
+/** Where a page of keys ended: created_at as exact UTC text (microseconds, as Postgres holds it) and the id. */
+const keyCursor = z.object({
+  created_at: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+  id: z.string().uuid(),
+});
+
 export const guards = [requireUser, requireUserToken];
 
 /** "Revoke unused keys": `?unused_for_days=N` lists only keys without use (or, never used, created) in N days. */
@@ -93,15 +100,21 @@ export async function managementRoutes(app: ZodApp, serviceFor: ServiceFor): Pro
     },
     async (request) => {
       const { limit, cursor, unused_for_days, identity_id } = request.query;
+      if (unused_for_days === undefined) {
+        // Read a page at a time in the database: one key per customer makes a great many keys.
+        const after = cursor === undefined ? undefined : decodeCursor(cursor, keyCursor);
+        const page = await as(request, (keys, userId) =>
+          keys.listApiKeysPage(userId, { limit, after, identityId: identity_id }),
+        );
+        return { data: page.keys.map(toJson), next_cursor: page.next ? encodeCursor({ ...page.next }) : null };
+      }
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       const all = (
         await as(request, (keys, userId) =>
-          unused_for_days === undefined
-            ? keys.listApiKeys(userId, { identityId: identity_id })
-            : keys.findUnusedApiKeys(userId, { unusedForDays: unused_for_days, identityId: identity_id }),
+          keys.findUnusedApiKeys(userId, { unusedForDays: unused_for_days, identityId: identity_id }),
         )
       ).map(toJson);
-      // A user's keys are few: the keyset filter runs here, on the same (created_at, id) order as every list.
+      // A review list, read whole to order it by last activity: the keyset filter runs here, on (created_at, id).
       const rows = all
         .sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1))
         .filter(

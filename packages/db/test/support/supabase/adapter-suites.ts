@@ -29,6 +29,7 @@ import {
   type VxSupabaseClient,
 } from "../../../src/supabase/index.js";
 import { auditFixture, consentFixture, retentionFixture, userDataFixture } from "../compliance-fixtures.js";
+import { expectMicrosecondKeysPagedExactly } from "../microsecond-keys.js";
 
 export interface SupabaseTarget {
   /** `${url}/rest/v1` is the PostgREST API. */
@@ -207,6 +208,11 @@ export function describeSupabaseAdapter(name: string, target: SupabaseTarget): v
       const menus = await new SupabaseIvrMenuRepository(service()).getIVRMenus(owner);
       expect(menus.map((m) => m.id)).toEqual(await ids("ivr_menus", "created_at, id"));
       expect(new Set(keys.map((k) => k.id)).size).toBe(n);
+    });
+
+    it("pages keys whose created_at differ only in microseconds without skipping or repeating one", async () => {
+      const repository = new SupabaseApiKeyRepository(service());
+      await expectMicrosecondKeysPagedExactly(target.db(), repository, await target.createUser());
     });
 
     it("sums an identity's usage over 1,488 hour buckets (2 keys × 744 hours), every bucket counted", async () => {
