@@ -247,6 +247,14 @@ describe.skipIf(!testPostgresUrl())(
       }
     }
 
+    /** A page in its index's order: read from where it starts until it is full, not all rows sorted first. */
+    async function unsorted(statement: string, values: unknown[]) {
+      for (const mode of ["custom", "generic"] as const) {
+        const nodes = (await plan(statement, values, mode)).map((n) => n["Node Type"]);
+        expect(nodes, `${mode} plan`).not.toContain("Sort");
+      }
+    }
+
     it("loaded a million rows into each hot table (200,000 into those only listed)", async () => {
       // Counted, not read from pg_stat_user_tables: ANALYZE's n_live_tup is an estimate from a sample of pages,
       // exact only while every page holds the same number of rows (api_keys' fillfactor of 70 made it 999,995).
@@ -305,13 +313,6 @@ describe.skipIf(!testPostgresUrl())(
 
     it("pages an owner's identities and overrides through their unique keys, late pages as early ones", async () => {
       const owner = idOf("00000000", 1); // 100,000 identities and overrides
-      // In the index's order, so a page reads its rows and stops: no sort of all the owner's rows first.
-      const unsorted = async (statement: string, values: unknown[]) => {
-        for (const mode of ["custom", "generic"] as const) {
-          const nodes = (await plan(statement, values, mode)).map((n) => n["Node Type"]);
-          expect(nodes, `${mode} plan`).not.toContain("Sort");
-        }
-      };
       await unsorted(keySql.selectIdentitiesByUser, [owner, "customer-199042", 101]);
       await unsorted(selectOverrides, [owner, null, "ns-3", "10.9.1.2", 101]);
       await expectIndexUse(
@@ -333,6 +334,18 @@ describe.skipIf(!testPostgresUrl())(
           "ratelimit_overrides",
           "ratelimit_overrides_user_id_namespace_identifier_key",
         );
+      }
+    });
+
+    it("pages an owner's keys newest first through (user_id, created_at, id), without sorting them", async () => {
+      const owner = idOf("00000000", 7); // 1,000 keys
+      const after = { created_at: "2031-06-01T12:00:00.000100Z", id: idOf("20000000", 5006) };
+      for (const values of [
+        [owner, null, null, null, 51],
+        [owner, after.created_at, after.id, null, 51],
+      ]) {
+        await expectIndexUse(keySql.selectKeysPage, values, "api_keys", "idx_api_keys_user_id_created_at");
+        await unsorted(keySql.selectKeysPage, values);
       }
     });
 
