@@ -17,8 +17,8 @@ export function isKeyPosition(value: KeyPosition): boolean {
 }
 
 /**
- * A page of `keys` in memory, newest first (ties: the greater id first, as Postgres orders them): the fallback for repositories
- * without `listApiKeysPage`. Positions compare as text: exact timestamps of one length sort in time order.
+ * A page of `keys` in memory, newest first (ties: the greater id first, as Postgres orders them): the fallback for
+ * repositories without `listApiKeysPage`. Positions compare as text: exact timestamps of one length sort in time order.
  */
 export function pageInMemory(
   keys: readonly ApiKeyRecord[],

@@ -295,7 +295,7 @@ export class ApiKeyService {
    */
   async listIdentities(userId: string, options: { after?: string; limit?: number } = {}): Promise<Identity[]> {
     const { after, limit } = options;
-    if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
+    checkListFilters(userId, undefined);
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
       throw ApiKeyError.invalid([{ field: "limit", message: "must be a whole number from 1" }]);
     }
@@ -304,7 +304,7 @@ export class ApiKeyService {
 
   /** The user's identity for a customer, found by the user's own id for it (one indexed read); null when none. */
   async findIdentityByExternalId(userId: string, externalId: string): Promise<Identity | null> {
-    if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
+    checkListFilters(userId, undefined);
     return (await this.repository.listIdentities(userId, { externalId, limit: 1 }))[0] ?? null;
   }
 
@@ -579,6 +579,7 @@ interface StatsWindow {
   query: { from: Date; to: Date };
 }
 
+/** A list's owner and its optional identity filter must be UUIDs: anything else is a 400 naming the field. */
 function checkListFilters(userId: string, identityId: string | undefined): void {
   if (!isUuid(userId)) throw ApiKeyError.invalid([{ field: "user_id", message: "must be a UUID" }]);
   if (identityId !== undefined && !isUuid(identityId)) {

@@ -45,7 +45,7 @@ const requireUserToken: Guard = async (request) => {
 };
 /** Where a page of keys ended: created_at as exact UTC text (microseconds, as Postgres holds it) and the id. */
 const keyCursor = z.object({
-  created_at: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+  created_at: z.string().regex(/^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
   id: z.string().uuid(),
 });
 
