@@ -14,6 +14,7 @@ export {
   keyPrefix,
   type RandomBytes,
 } from "./key-format.js";
+export { isKeyPosition } from "./key-position.js";
 export {
   type Credits,
   type CreditsRefill,

@@ -3,12 +3,13 @@
  * statement as each key's own). List, create, details with its keys and credits to change, edit, delete.
  */
 import { useEffect, useState } from "preact/hooks";
-import { allPages, api } from "../api";
+import { api } from "../api";
 import { CreateIdentityForm } from "../identities/create-identity-form";
 import { EditIdentityForm } from "../identities/edit-identity-form";
 import { IdentityDetails } from "../identities/identity-details";
 import type { ApiKey, Identity } from "../keys/api-key";
 import { describeCredits, formatLimit } from "../keys/limits-text";
+import { loadKeysAndIdentities } from "../keys/load-keys-and-identities";
 import { ErrorMessage, Notice, useAction } from "../ui";
 import { UsageChart, type UsageStats } from "../usage-chart";
 
@@ -27,12 +28,9 @@ export function IdentitiesPage({ id }: { id?: string }) {
 
   const load = () =>
     action.run(async () => {
-      const [mine, allKeys] = await Promise.all([
-        allPages<Identity>("/v1/identities"),
-        allPages<ApiKey>("/v1/api-keys"),
-      ]);
-      setIdentities(mine);
-      setKeys(allKeys);
+      const loaded = await loadKeysAndIdentities();
+      setIdentities(loaded.identities);
+      setKeys(loaded.keys);
     });
   useEffect(() => {
     load();

@@ -3,13 +3,14 @@
  * and meta too), revoke, rotate with a grace period, and usage.
  */
 import { useEffect, useState } from "preact/hooks";
-import { allPages, api } from "../api";
+import { api } from "../api";
 import type { ApiKey, Identity } from "../keys/api-key";
 import { CreateKeyForm } from "../keys/create-key-form";
 import { EditKeyForm } from "../keys/edit-key-form";
 import { identityName } from "../keys/identity-picker";
 import { KeyDetails } from "../keys/key-details";
 import { describeRefill, formatLimit } from "../keys/limits-text";
+import { loadKeysAndIdentities } from "../keys/load-keys-and-identities";
 import { ErrorMessage, formatDate, Notice, SecretOnce, useAction } from "../ui";
 import { UsageChart, type UsageStats } from "../usage-chart";
 
@@ -32,12 +33,9 @@ export function KeysPage() {
 
   const load = () =>
     action.run(async () => {
-      const [allKeys, mine] = await Promise.all([
-        allPages<ApiKey>("/v1/api-keys"),
-        allPages<Identity>("/v1/identities"),
-      ]);
-      setKeys(allKeys);
-      setIdentities(mine);
+      const loaded = await loadKeysAndIdentities();
+      setKeys(loaded.keys);
+      setIdentities(loaded.identities);
     });
   useEffect(() => {
     load();

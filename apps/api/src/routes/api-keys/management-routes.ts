@@ -1,5 +1,5 @@
 /** /v1/api-keys: a user manages their own keys with a user JWT; every query runs through RLS as that user. */
-import type { ApiKeyService } from "@vx/api-keys";
+import { type ApiKeyService, isKeyPosition, type KeyPosition } from "@vx/api-keys";
 import type { Queryable } from "@vx/db";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -43,12 +43,6 @@ const requireUserToken: Guard = async (request) => {
     throw new ApiError("forbidden", "Managing API keys needs a user token (Supabase JWT)");
   }
 };
-/** Where a page of keys ended: created_at as exact UTC text (microseconds, as Postgres holds it) and the id. */
-const keyCursor = z.object({
-  created_at: z.string().regex(/^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
-  id: z.string().uuid(),
-});
-
 export const guards = [requireUser, requireUserToken];
 
 /** "Revoke unused keys": `?unused_for_days=N` lists only keys without use (or, never used, created) in N days. */
@@ -102,7 +96,7 @@ export async function managementRoutes(app: ZodApp, serviceFor: ServiceFor): Pro
       const { limit, cursor, unused_for_days, identity_id } = request.query;
       if (unused_for_days === undefined) {
         // Read a page at a time in the database: one key per customer makes a great many keys.
-        const after = cursor === undefined ? undefined : decodeCursor(cursor, keyCursor);
+        const after = cursor === undefined ? undefined : keyPosition(cursor);
         const page = await as(request, (keys, userId) =>
           keys.listApiKeysPage(userId, { limit, after, identityId: identity_id }),
         );
@@ -255,4 +249,14 @@ export async function managementRoutes(app: ZodApp, serviceFor: ServiceFor): Pro
       return statsToJson(stats);
     },
   );
+}
+
+/**
+ * A cursor this route issued: where a page of keys ended, created_at as exact UTC text (microseconds, as Postgres
+ * holds it) and the id. The service's own check decides; a position it would refuse is the cursor's problem.
+ */
+function keyPosition(cursor: string): KeyPosition {
+  const position = decodeCursor(cursor);
+  if (!isKeyPosition(position)) throw new ApiError("invalid_cursor", "The cursor is not one this API issued");
+  return position;
 }
