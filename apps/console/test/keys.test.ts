@@ -263,7 +263,10 @@ describeInBrowser("console API keys", () => {
       meta: { plan: "pro", seats: 5 },
       updated_at: after?.updated_at,
     });
-    await expect(page.getByRole("row", { name: /edited limits/ }).textContent()).resolves.toContain("burst 25 / 1 min");
+    // The notice shows as soon as the PATCH answers; the table follows when its reload lands.
+    await expect
+      .poll(() => page.getByRole("row", { name: /edited limits/ }).textContent())
+      .toContain("burst 25 / 1 min");
   });
 
   it("leaves limits, credits and meta as they were when the form is saved untouched or only renamed", async () => {
