@@ -3,7 +3,7 @@
  * data folder so `vx token` can sign tokens the server accepts, with zero configuration. Never used in production.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "./config.js";
 import { createFileOnce } from "./create-file-once.js";
@@ -29,10 +29,14 @@ export async function withDevSecret(config: Config, options: { create: boolean }
   const path = devSecretPath(config);
   // An in-memory database keeps nothing, so neither does its secret: tokens die with the process.
   if (!path) return options.create ? development(config, randomSecret()) : config;
+  if (options.create) {
+    // Loaded here only: `vx token` (no create) starts without @vx/db. A folder that cannot be made is one line.
+    const { makeDataDir } = await import("@vx/db");
+    await makeDataDir(config.dataDir);
+  }
   const existing = await readSecret(path);
   if (existing) return development(config, existing);
   if (!options.create) return config;
-  await mkdir(config.dataDir, { recursive: true });
   // Another process may create it first: then this one uses theirs.
   await createFileOnce(path, `${randomSecret()}\n`);
   const secret = await readSecret(path);

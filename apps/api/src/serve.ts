@@ -31,10 +31,10 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
   const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Before anything is opened or created: a busy port must not cost a database start, nor leave a data folder.
   await ensurePortFree(baseConfig.host, baseConfig.port);
-  if (!baseConfig.databaseUrl && baseConfig.dataDir !== "memory" && !existsSync(baseConfig.dataDir)) {
-    print(`creating the embedded database in ${baseConfig.dataDir} (first start only)…`);
-  }
+  const creating = !baseConfig.databaseUrl && baseConfig.dataDir !== "memory" && !existsSync(baseConfig.dataDir);
+  // Makes the data folder (or says in one line why it cannot), so the line below is printed only for one that works.
   const config = await withDevSecret(baseConfig, { create: true });
+  if (creating) print(`creating the embedded database in ${baseConfig.dataDir} (first start only)…`);
   const log = options.logger ?? createLogger(config.logLevel, { production: config.production });
   const opening = openDatabase({
     url: config.databaseUrl,

@@ -1,6 +1,6 @@
 // What a new user meets first: help that does nothing else, refused flags, and start-up failures as one line.
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -104,6 +104,30 @@ describe("vx first contact", () => {
       );
       expect(await readdir(dir)).toEqual([]);
     });
+
+    it("names VX_DATA_DIR in one line when it names a file or goes through one, for every command that opens it", async () => {
+      const file = join(dir, "not-a-folder");
+      await writeFile(file, "a file\n");
+      const cases = [
+        ["serve", file],
+        ["serve", join(file, "data")],
+        ["token", file],
+        ["cleanup", file],
+        ["migrate", file, "status"],
+      ];
+      const results = await Promise.all(
+        cases.map(([command, dataDir, ...args]) => run(dir, [command!, ...args], { PORT: "0", VX_DATA_DIR: dataDir! })),
+      );
+      for (const [i, result] of results.entries()) {
+        const what = cases[i]!.join(" ");
+        expect(result.code, what).toBe(1);
+        expect(result.stderr.split("\n"), what).toHaveLength(1);
+        expect(result.stderr, what).toMatch(/^vx: .*VX_DATA_DIR/);
+      }
+      expect(results[0]!.stderr).toContain("a file stands where a folder is needed");
+      expect(await readdir(dir)).toEqual(["not-a-folder"]);
+      await rm(file);
+    }, 60_000);
 
     it("names DATABASE_URL in one line when Postgres refuses the connection or lacks the database", async () => {
       const refused = "postgresql://postgres:s3cret@127.0.0.1:1/vx";

@@ -5,7 +5,8 @@
  * backup: keep them, or the configuration that names them, beside it. For Postgres use pg_dump / pg_restore.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
 import { lockDataDir } from "./data-dir-lock.js";
@@ -54,6 +55,6 @@ export async function restoreEmbedded(file: string, dataDir: string, options: Re
 }
 
 async function isPgliteDataDir(dir: string): Promise<boolean> {
-  if (!existsSync(dir)) return false;
-  return (await readdir(dir)).includes("PG_VERSION");
+  // A path that names a file (ENOTDIR for a listing) is "no database here" too, not a stack trace.
+  return existsSync(join(dir, "PG_VERSION"));
 }

@@ -9,6 +9,7 @@ import { readFileSync, unlinkSync } from "node:fs";
 import { link, mkdir, readFile, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { dataDirUnusable, makeDataDir } from "./data-dir.js";
 import { DbError } from "./errors.js";
 
 export const LOCK_FILE = "vx.lock";
@@ -42,11 +43,15 @@ export async function lockDataDir(folder: string): Promise<DataDirLock> {
       `the data folder ${dir} is already open in this process: close that database first, or use another data folder`,
     );
   }
-  await mkdir(dir, { recursive: true });
+  await makeDataDir(dir);
   const file = join(dir, LOCK_FILE);
   const me = self();
   const mine = JSON.stringify(me);
-  if (!(await create(file, mine))) await takeOverIfStale(dir, file, mine);
+  // The lock is the first file written: a folder this user may read but not write is refused here, in one line.
+  const created = await create(file, mine).catch((error: NodeJS.ErrnoException) => {
+    throw error.code && error.syscall ? dataDirUnusable(dir, error) : error;
+  });
+  if (!created) await takeOverIfStale(dir, file, mine);
   heldHere.add(dir);
   const releaseOnExit = () => removeIfMine(file, mine);
   process.once("exit", releaseOnExit);

@@ -7,6 +7,8 @@ export type DbErrorCode =
   | "data_dir_in_use"
   /** The embedded data folder exists but PGlite cannot start it. */
   | "data_dir_damaged"
+  /** The embedded data folder cannot be created or written: a file in its place, no permission, a read-only disk. */
+  | "data_dir_unusable"
   /** Postgres did not answer within the configured wait (connection refused, reset, shutting down, too many clients). */
   | "database_unreachable"
   /** Postgres answered and refused us for good: missing database, unknown role, wrong password. */

@@ -5,6 +5,7 @@ export { ARCHIVE_TARGETS, archiveExpired, archiveFileName, restoreArchive } from
 export type { RestoreOptions } from "./backup.js";
 export { backupEmbedded, restoreEmbedded } from "./backup.js";
 export * from "./compliance/index.js";
+export { makeDataDir } from "./data-dir.js";
 export type {
   DatabaseKind,
   DatabaseOptions,

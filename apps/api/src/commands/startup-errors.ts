@@ -9,6 +9,8 @@ interface ErrorLike {
   address?: unknown;
   port?: unknown;
   hostname?: unknown;
+  syscall?: unknown;
+  path?: unknown;
 }
 
 /** The one line to print for `error`, or `undefined` when it is not one of ours (keep the stack then). */
@@ -16,7 +18,7 @@ export function startupFailure(error: unknown): string | undefined {
   // DbError by name: importing @vx/db here would slow down every command, `vx token` included.
   if (error instanceof ApiError || (error instanceof Error && error.name === "DbError")) return error.message;
   for (const e of causes(error)) {
-    const line = describePgOrNetError(e);
+    const line = describePgOrNetError(e) ?? describeFileError(e);
     if (line) return line;
   }
   return undefined;
@@ -38,6 +40,17 @@ function describePgOrNetError(e: ErrorLike): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A file the data folder should hold that the file system refuses (VX_DATA_DIR names a file, a folder this user
+ * may not write, a read-only disk): Node's own message names the call, the path and the reason.
+ */
+function describeFileError(e: ErrorLike): string | undefined {
+  const refused = ["EACCES", "EPERM", "EROFS", "ENOTDIR", "EISDIR", "ENOSPC", "EDQUOT"];
+  if (typeof e.syscall !== "string" || typeof e.path !== "string" || !refused.includes(String(e.code)))
+    return undefined;
+  return `${String(e.message)}: check VX_DATA_DIR (a folder this user can create and write)`;
 }
 
 /** The members of an AggregateError (Node's connect tries every address; they name it), the error, its causes. */

@@ -4,9 +4,9 @@
  * missing or wrong key stops the start with one line instead of signing with a wrong secret.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isDatabaseUnavailable, PgWebhookRepository, PgWebhookSecretStore, type Queryable } from "@vx/db";
+import { isDatabaseUnavailable, makeDataDir, PgWebhookRepository, PgWebhookSecretStore, type Queryable } from "@vx/db";
 import {
   checkSecretKeys,
   createKeyringCipher,
@@ -110,7 +110,7 @@ function keyFile(config: Config): string | undefined {
 }
 
 async function readOrCreateKey(path: string, dataDir: string): Promise<string> {
-  await mkdir(dataDir, { recursive: true });
+  await makeDataDir(dataDir);
   // Another process, or an earlier start, may have created it: then this one uses that one.
   await createFileOnce(path, `dev:${randomBytes(32).toString("base64")}\n`);
   return (await readFile(path, "utf8")).trim();
