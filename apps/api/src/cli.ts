@@ -201,13 +201,11 @@ async function migrateCommand(config: Config, args: string[]): Promise<number> {
   ) {
     throw new UsageError("migrate takes up [N], down [N] or status", usageOf("migrate"));
   }
-  const { migrate, migrationStatus, openDatabase } = await import("@vx/db");
+  const { migrate, migrationStatus, migrationStatusLines, openDatabase } = await import("@vx/db");
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate: false });
   try {
     if (direction === "status") {
-      const status = await migrationStatus(db);
-      for (const name of status.applied) console.log(`applied  ${name}`);
-      for (const name of status.pending) console.log(`pending  ${name}`);
+      for (const line of migrationStatusLines(await migrationStatus(db))) console.log(line);
       return 0;
     }
     const ran = await migrate({ databaseUrl: db.url, direction: direction as "up" | "down", count });

@@ -2,7 +2,7 @@
 
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
-import { type Database, openDatabase } from "@vx/db";
+import { type Database, migrationStatus, openDatabase } from "@vx/db";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
@@ -52,6 +52,7 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
   const loading = Promise.all([import("./app.js"), import("./workers/index.js")]);
   loading.catch(() => {});
   const db = await opening;
+  await warnOfNewerMigrations(db, print);
   let app: ZodApp;
   let workers: BackgroundWorkers;
   try {
@@ -193,4 +194,17 @@ function listeningUrl(app: FastifyInstance, config: Config): string {
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * A database a newer vx migrated still serves (migrations only add: a rolling deploy runs both versions for a
+ * while), but an old version left running by mistake should be noticed: one line at start names what it lacks.
+ */
+async function warnOfNewerMigrations(db: Database, print: (line: string) => void): Promise<void> {
+  const { unknown } = await migrationStatus(db);
+  if (unknown.length === 0) return;
+  print(
+    `note: this database has ${unknown.length} migration${unknown.length === 1 ? "" : "s"} this vx does not know ` +
+      `(${unknown.join(", ")}): a newer vx migrated it; upgrade this one`,
+  );
 }

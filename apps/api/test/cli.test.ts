@@ -152,6 +152,27 @@ describe("vx backup, restore and cleanup", () => {
     expect(status.stdout).not.toMatch(/pending/);
   }, 120_000);
 
+  it("says which migrations a newer vx applied, in migrate status and when serve starts", async () => {
+    const data = join(dir, "migrated-by-a-newer-vx");
+    const { openDatabase } = await import("@vx/db");
+    const db = await openDatabase({ dataDir: data });
+    await db.query("INSERT INTO public.vx_migrations (name, run_on) VALUES ('999_from_a_newer_vx', now())");
+    await db.close();
+    const status = await run(["migrate", "status"], { VX_DATA_DIR: data });
+    expect(status.stdout).toMatch(/^applied {2}999_from_a_newer_vx {2}\(not in this vx: a newer version applied it/m);
+    expect(status.stdout).toMatch(/^applied {2}000_supabase_bootstrap$/m);
+    const server = vx(["serve"], { VX_DATA_DIR: data, PORT: "0", SUPABASE_JWT_SECRET: SECRET });
+    try {
+      const [line] = await waitForLine(server, /^note: .*$/m);
+      expect(line).toBe(
+        "note: this database has 1 migration this vx does not know (999_from_a_newer_vx): a newer vx migrated it; upgrade this one",
+      );
+    } finally {
+      server.kill("SIGINT");
+      await new Promise((resolve) => server.on("close", resolve));
+    }
+  }, 120_000);
+
   it("points Postgres users at pg_dump instead of copying files", async () => {
     const result = await run(["backup"], { DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none" });
     expect(result.code).toBe(1);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** `vx-db migrate up|down|status`: migrations against DATABASE_URL, or the embedded PGlite folder when unset. */
 import { join } from "node:path";
-import { DEFAULT_DATA_DIR, migrate, migrationStatus, openDatabase } from "./index.js";
+import { DEFAULT_DATA_DIR, migrate, migrationStatus, migrationStatusLines, openDatabase } from "./index.js";
 
 async function main(argv: string[]): Promise<void> {
   const args = argv[0] === "migrate" ? argv.slice(1) : argv;
@@ -18,9 +18,7 @@ async function main(argv: string[]): Promise<void> {
   const db = await openDatabase({ url, dataDir, migrate: false });
   try {
     if (command === "status") {
-      const status = await migrationStatus(db);
-      for (const name of status.applied) console.log(`applied  ${name}`);
-      for (const name of status.pending) console.log(`pending  ${name}`);
+      for (const line of migrationStatusLines(await migrationStatus(db))) console.log(line);
       return;
     }
     const ran = await migrate({ databaseUrl: db.url, direction: command as "up" | "down", count });

@@ -6,6 +6,11 @@ export interface MigrationStatus {
   applied: string[];
   pending: string[];
   current: boolean;
+  /**
+   * Applied, with no file in this version: a newer version migrated this database. It runs (migrations only add,
+   * so a rolling deploy runs old and new side by side for a while), but should be upgraded.
+   */
+  unknown: string[];
 }
 
 export async function migrationStatus(db: Queryable): Promise<MigrationStatus> {
@@ -17,5 +22,15 @@ export async function migrationStatus(db: Queryable): Promise<MigrationStatus> {
       )
     : [];
   const pending = files.filter((f) => !applied.includes(f));
-  return { applied, pending, current: pending.length === 0 };
+  const unknown = applied.filter((a) => !files.includes(a));
+  return { applied, pending, current: pending.length === 0, unknown };
+}
+
+/** `migrate status` as printed by both CLIs: one line per migration, in the order applied, then the pending ones. */
+export function migrationStatusLines(status: MigrationStatus): string[] {
+  const newer = "  (not in this vx: a newer version applied it; upgrade this one)";
+  return [
+    ...status.applied.map((name) => `applied  ${name}${status.unknown.includes(name) ? newer : ""}`),
+    ...status.pending.map((name) => `pending  ${name}`),
+  ];
 }

@@ -13,7 +13,20 @@ describeDatabases("migrations", ({ db }) => {
       "002_create_webhooks_tables",
       "003_create_ivr_tables",
     ]);
-    expect(await migrationStatus(db())).toEqual({ applied: files, pending: [], current: true });
+    expect(await migrationStatus(db())).toEqual({ applied: files, pending: [], current: true, unknown: [] });
+  });
+
+  it("names the migrations a newer version applied, which this one has no file for", async () => {
+    const newer = "999_from_a_newer_vx";
+    await db().query("INSERT INTO public.vx_migrations (name, run_on) VALUES ($1, now())", [newer]);
+    try {
+      const status = await migrationStatus(db());
+      expect(status.unknown).toEqual([newer]);
+      expect(status.applied.at(-1)).toBe(newer);
+      expect(status.current).toBe(true);
+    } finally {
+      await db().query("DELETE FROM public.vx_migrations WHERE name = $1", [newer]);
+    }
   });
 
   it("goes down completely and up again to an identical schema", async () => {
