@@ -84,7 +84,7 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
 
 /** Binds host:port and lets go at once; throws the one-line ApiError a busy or forbidden port deserves. */
 async function ensurePortFree(host: string, port: number): Promise<void> {
-  if (port === 0) return;
+  // Port 0 too: it is always free, but HOST may not be an address of this machine.
   const probe = createServer();
   try {
     await new Promise<void>((resolve, reject) => {

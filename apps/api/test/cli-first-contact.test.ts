@@ -105,6 +105,20 @@ describe("vx first contact", () => {
       expect(await readdir(dir)).toEqual([]);
     });
 
+    it("says in one line that HOST is not an address of this machine, before creating any data folder", async () => {
+      // 192.0.2.1 is TEST-NET-1 (RFC 5737): never any machine's address. PORT 0 as well, which is always free.
+      const results = await Promise.all(
+        ["0", "3999"].map((port) => run(dir, ["serve"], { HOST: "192.0.2.1", PORT: port, VX_DATA_DIR: "data" })),
+      );
+      for (const [i, result] of results.entries()) {
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe(
+          `vx: cannot listen on 192.0.2.1:${i === 0 ? 0 : 3999}: HOST is not an address of this machine`,
+        );
+      }
+      expect(await readdir(dir)).toEqual([]);
+    });
+
     it("names VX_DATA_DIR in one line when it names a file or goes through one, for every command that opens it", async () => {
       const file = join(dir, "not-a-folder");
       await writeFile(file, "a file\n");
