@@ -201,14 +201,19 @@ async function migrateCommand(config: Config, args: string[]): Promise<number> {
   ) {
     throw new UsageError("migrate takes up [N], down [N] or status", usageOf("migrate"));
   }
-  const { migrate, migrationStatus, migrationStatusLines, openDatabase } = await import("@vx/db");
+  const { migrate, migrationStatus, migrationStatusLines, openDatabase, refuseTransactionPooler } = await import(
+    "@vx/db"
+  );
+  // Before connecting: a pooler cannot run migrations, whatever state the database is in.
+  const migrationUrl = config.databaseMigrationUrl ?? config.databaseUrl;
+  if (direction !== "status" && migrationUrl) refuseTransactionPooler(migrationUrl);
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate: false });
   try {
     if (direction === "status") {
       for (const line of migrationStatusLines(await migrationStatus(db))) console.log(line);
       return 0;
     }
-    const ran = await migrate({ databaseUrl: db.url, direction: direction as "up" | "down", count });
+    const ran = await migrate({ databaseUrl: migrationUrl ?? db.url, direction: direction as "up" | "down", count });
     const verb = direction === "up" ? "applied " : "reverted";
     console.log(ran.length ? ran.map((m) => `${verb} ${m.name}`).join("\n") : "nothing to do");
     return 0;
@@ -230,6 +235,7 @@ async function workerCommand(baseConfig: Config): Promise<number> {
   const log = createLogger(config.logLevel, { production: config.production });
   const db = await openDatabase({
     url: config.databaseUrl,
+    migrationUrl: config.databaseMigrationUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
     connectTimeoutMs: config.databaseConnectTimeoutMs,

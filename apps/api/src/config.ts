@@ -15,6 +15,8 @@ export interface Config {
   databaseUrl?: string;
   /** A read replica of `databaseUrl` for read-heavy listings and stats; writes and verifications never use it. */
   databaseReadUrl?: string;
+  /** Where migrations run when `databaseUrl` is a transaction pooler: the direct or session connection. */
+  databaseMigrationUrl?: string;
   /** Read-your-writes on the replica: how long a read waits for it to catch up before it reads the primary. */
   databaseReadMaxWaitMs?: number;
   /** Embedded PGlite folder and home of the development JWT secret; `memory` keeps nothing. */
@@ -103,6 +105,11 @@ export const variables = {
     must: "be a postgres:// or postgresql:// connection string of a read replica",
     secret: true,
   },
+  DATABASE_MIGRATION_URL: {
+    schema: z.url({ protocol: /^postgres(ql)?$/ }),
+    must: "be a postgres:// or postgresql:// connection string to the same database, direct or session (port 5432), for migrations",
+    secret: true,
+  },
   DATABASE_READ_MAX_WAIT_MS: {
     schema: integer(0, 60_000),
     must: "be milliseconds between 0 and 60000 (how long a replica read waits for the replica to catch up)",
@@ -181,6 +188,9 @@ export function loadConfig(env: Env = process.env): Config {
     if (!result.success) throw new ApiError("invalid_config", describe(name, variable, raw));
     (parsed as Record<string, unknown>)[name] = result.data;
   }
+  if (parsed.DATABASE_MIGRATION_URL && !parsed.DATABASE_URL) {
+    throw new ApiError("invalid_config", "DATABASE_MIGRATION_URL needs DATABASE_URL: embedded PGlite migrates itself");
+  }
   if (parsed.DATABASE_READ_URL && !parsed.DATABASE_URL) {
     throw new ApiError("invalid_config", "DATABASE_READ_URL needs DATABASE_URL: embedded PGlite has no read replica");
   }
@@ -215,6 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: parsed.PORT ?? 3000,
     databaseUrl: parsed.DATABASE_URL,
     databaseReadUrl: parsed.DATABASE_READ_URL,
+    databaseMigrationUrl: parsed.DATABASE_MIGRATION_URL,
     databaseReadMaxWaitMs: parsed.DATABASE_READ_MAX_WAIT_MS,
     dataDir: parsed.VX_DATA_DIR ?? "./.vx-data",
     databasePoolSize: parsed.DATABASE_POOL_SIZE,

@@ -39,6 +39,7 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
   const opening = openDatabase({
     url: config.databaseUrl,
     readUrl: config.databaseReadUrl,
+    migrationUrl: config.databaseMigrationUrl,
     readMaxWaitMs: config.databaseReadMaxWaitMs,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,

@@ -143,6 +143,55 @@ describe("vx first contact", () => {
       await rm(file);
     }, 60_000);
 
+    it("refuses migrations through a transaction pooler in one line naming DATABASE_MIGRATION_URL", async () => {
+      const pooler = "postgresql://postgres.ref:s3cret@127.0.0.1:6543/postgres";
+      const results = await Promise.all([
+        run(dir, ["migrate", "up"], { DATABASE_URL: pooler }),
+        run(dir, ["migrate", "down"], {
+          DATABASE_URL: "postgresql://u@127.0.0.1:1/db",
+          DATABASE_MIGRATION_URL: pooler,
+        }),
+      ]);
+      for (const result of results) {
+        expect(result.code).toBe(1);
+        expect(result.stderr.split("\n")).toHaveLength(1);
+        expect(result.stderr).toMatch(
+          /^vx: migrations cannot run through a transaction pooler \(127\.0\.0\.1:6543\): .*DATABASE_MIGRATION_URL/,
+        );
+        expect(result.stderr).not.toContain("s3cret");
+      }
+      const server = process.env.TEST_DATABASE_URL;
+      if (!server) return;
+      // vx serve on a new database through the pooler: refused in one line, nothing applied; with
+      // DATABASE_MIGRATION_URL the same migrations run over the direct connection.
+      const name = `vx_test_pooled_${process.pid}`;
+      const direct = new URL(server);
+      direct.pathname = `/${name}`;
+      const pooled = `${direct.href}?pgbouncer=true`;
+      const { runOnServer } = await import("@vx/db/testing");
+      await runOnServer(server, `CREATE DATABASE ${name}`);
+      try {
+        const serve = await run(dir, ["serve"], {
+          PORT: "0",
+          DATABASE_URL: pooled,
+          SUPABASE_JWT_SECRET: "x".repeat(32),
+        });
+        expect(serve.code).toBe(1);
+        expect(serve.stderr).toMatch(
+          /^vx: migrations cannot run through a transaction pooler .*DATABASE_MIGRATION_URL/,
+        );
+        expect(serve.stderr.split("\n")).toHaveLength(1);
+        const migrated = await run(dir, ["migrate", "up"], {
+          DATABASE_URL: pooled,
+          DATABASE_MIGRATION_URL: direct.href,
+        });
+        expect(migrated.code).toBe(0);
+        expect(migrated.stdout).toMatch(/^applied {2}000_supabase_bootstrap$/m);
+      } finally {
+        await runOnServer(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }
+    }, 60_000);
+
     it("names DATABASE_URL in one line when Postgres refuses the connection or lacks the database", async () => {
       const refused = "postgresql://postgres:s3cret@127.0.0.1:1/vx";
       const cases = [refused];

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-/** `vx-db migrate up|down|status`: migrations against DATABASE_URL, or the embedded PGlite folder when unset. */
+/**
+ * `vx-db migrate up|down|status`: migrations against DATABASE_URL (run over DATABASE_MIGRATION_URL when set), or the
+ * embedded PGlite folder when unset.
+ */
 import { join } from "node:path";
 import { DEFAULT_DATA_DIR, migrate, migrationStatus, migrationStatusLines, openDatabase } from "./index.js";
 
@@ -21,7 +24,9 @@ async function main(argv: string[]): Promise<void> {
       for (const line of migrationStatusLines(await migrationStatus(db))) console.log(line);
       return;
     }
-    const ran = await migrate({ databaseUrl: db.url, direction: command as "up" | "down", count });
+    // DATABASE_MIGRATION_URL: the direct or session connection when DATABASE_URL is a transaction pooler.
+    const databaseUrl = (url && process.env.DATABASE_MIGRATION_URL) || db.url;
+    const ran = await migrate({ databaseUrl, direction: command as "up" | "down", count });
     console.log(
       ran.length
         ? ran.map((m) => `${command === "up" ? "applied " : "reverted"} ${m.name}`).join("\n")

@@ -12,7 +12,9 @@ export type DbErrorCode =
   /** Postgres did not answer within the configured wait (connection refused, reset, shutting down, too many clients). */
   | "database_unreachable"
   /** Postgres answered and refused us for good: missing database, unknown role, wrong password. */
-  | "database_refused";
+  | "database_refused"
+  /** Migrations were asked to run through a transaction pooler, which cannot keep their session lock. */
+  | "migrations_need_session";
 
 export class DbError extends Error {
   override readonly name = "DbError";

@@ -26,6 +26,7 @@ export type { MigrationStatus } from "./migration-status.js";
 export { migrationStatus, migrationStatusLines } from "./migration-status.js";
 export type { OpenDatabaseOptions } from "./open-database.js";
 export { DEFAULT_DATA_DIR, openDatabase } from "./open-database.js";
+export { isTransactionPoolerUrl, refuseTransactionPooler } from "./pooler.js";
 export type { JwtClaims, Queryable, QueryResult } from "./queryable.js";
 export type { ReplicaLag, ReplicaReadOutcome } from "./replica-reads.js";
 // The generated Supabase schema types (also exported as `Database` from @vx/db/supabase, where no class is named so).

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { refuseTransactionPooler } from "./pooler.js";
 
 export const MIGRATIONS_TABLE = "vx_migrations";
 
@@ -29,6 +30,7 @@ export interface MigrationInfo {
 }
 
 export async function migrate(options: MigrateOptions): Promise<MigrationInfo[]> {
+  refuseTransactionPooler(options.databaseUrl);
   const direction = options.direction ?? "up";
   // Loaded here, not at the top: most starts find nothing to migrate and skip its ~0.2 s import.
   const { runner } = await import("node-pg-migrate");

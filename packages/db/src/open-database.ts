@@ -26,6 +26,11 @@ export interface OpenDatabaseOptions {
   connectTimeoutMs?: number;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /**
+   * With `url`: where pending migrations run (default `url`). Needed when `url` is a transaction pooler (Supabase's
+   * port 6543), which migrations refuse: give the direct or session connection (port 5432).
+   */
+  migrationUrl?: string;
   /** Told in plain words about a slow step before it starts (creating the embedded database takes seconds). */
   progress?: (line: string) => void;
   /**
@@ -53,7 +58,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     readMaxWaitMs: options.readMaxWaitMs,
     connectTimeoutMs: options.connectTimeoutMs,
   });
-  if (options.migrate !== false) await migrateOrClose(db);
+  if (options.migrate !== false) await migrateOrClose(db, options.migrationUrl);
   return db;
 }
 
@@ -125,10 +130,10 @@ function damaged(folder: string | undefined, error: unknown): unknown {
   );
 }
 
-async function migrateOrClose(db: Database): Promise<void> {
+async function migrateOrClose(db: Database, migrationUrl = db.url): Promise<void> {
   try {
     if (await upToDate(db)) return;
-    await migrateWithRetry(db.url);
+    await migrateWithRetry(migrationUrl);
   } catch (error) {
     await db.close();
     throw error;

@@ -59,7 +59,11 @@ export async function archiveThenDelete(
 }
 
 export async function archiveCommand(config: Config, options: ArchiveOptions = {}): Promise<number> {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    migrationUrl: config.databaseMigrationUrl,
+    dataDir: config.dataDir,
+  });
   try {
     await archiveThenDelete(db, config, { print: (line) => console.log(line), ...options });
     return 0;

@@ -5,7 +5,11 @@ import type { Config } from "../config.js";
 /** Deletes what the retention policy says has expired (spec defaults: audit 365 d, webhook logs 90 d, ended IVR sessions 30 d). */
 export async function cleanupCommand(config: Config): Promise<number> {
   const [{ openDatabase }, { runRetention }] = await Promise.all([import("@vx/db"), import("../workers/retention.js")]);
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    migrationUrl: config.databaseMigrationUrl,
+    dataDir: config.dataDir,
+  });
   try {
     const { report, webhookEventsPurged, ratelimitStatesPruned } = await runRetention(
       db,

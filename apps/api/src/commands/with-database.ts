@@ -7,7 +7,11 @@ export async function withDatabase(
   work: (config: Config, db: Database) => Promise<void>,
 ): Promise<number> {
   const { openDatabase } = await import("@vx/db");
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    migrationUrl: config.databaseMigrationUrl,
+    dataDir: config.dataDir,
+  });
   try {
     await work(config, db);
     return 0;
