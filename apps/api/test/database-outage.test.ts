@@ -107,3 +107,35 @@ describe("while Postgres accepts connections and never answers", () => {
     expect(performance.now() - started).toBeLessThan(8_000);
   }, 15_000);
 });
+
+// A full disk (seen on embedded PGlite in a small folder: every write failed with 500 internal): Postgres raises
+// SQLSTATE 53100 disk_full ("could not extend file … No space left on device") while reads go on. A trigger raises
+// the same error here, so the test needs no small file system.
+describe("while the database's disk is full", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it("answers writes with 503 database_unavailable and Retry-After, keeps reads and loses nothing", async () => {
+    const jwt = await t.authHeaders(USER);
+    const create = (name: string) =>
+      t.app.inject({ method: "POST", url: "/v1/api-keys", headers: jwt, payload: { name } });
+    expect((await create("before")).statusCode).toBe(201);
+    await t.db.query(`
+      CREATE FUNCTION public.test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'could not extend file "base/5/16413": No space left on device' USING ERRCODE = '53100'; END $$;
+      CREATE TRIGGER test_disk_full BEFORE INSERT ON public.api_keys FOR EACH ROW EXECUTE FUNCTION public.test_disk_full();
+    `);
+    try {
+      expectOutageProblem(await create("while full"));
+      const listed = await t.app.inject({ method: "GET", url: "/v1/api-keys", headers: jwt });
+      expect(listed.statusCode).toBe(200);
+      expect(listed.json().data.map((k: { name: string }) => k.name)).toEqual(["before"]);
+    } finally {
+      await t.db.query("DROP TRIGGER test_disk_full ON public.api_keys; DROP FUNCTION public.test_disk_full()");
+    }
+    expect((await create("after")).statusCode).toBe(201);
+  });
+});

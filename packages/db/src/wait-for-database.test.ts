@@ -8,7 +8,7 @@ const withCode = (code: string, message = "boom") => Object.assign(new Error(mes
 const REFUSING = "postgresql://postgres:s3cret-pw@127.0.0.1:1/vx";
 
 describe("isDatabaseUnavailable", () => {
-  it.each(["ECONNREFUSED", "ECONNRESET", "57P01", "57P02", "57P03", "53300", "08006", "08001"])(
+  it.each(["ECONNREFUSED", "ECONNRESET", "57P01", "57P02", "57P03", "53100", "53200", "53300", "08006", "08001"])(
     "calls %s an outage",
     (code) => {
       expect(isDatabaseUnavailable(withCode(code))).toBe(true);

@@ -2,8 +2,11 @@
 import pg from "pg";
 import { DbError } from "./errors.js";
 
-/** SQLSTATEs of a server shutting down, starting up or full: waiting fixes them. The 08xxx class is checked apart. */
-const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300"]);
+/**
+ * SQLSTATEs of a server shutting down, starting up or out of a resource (class 53: disk full, out of memory, too
+ * many clients): waiting, or its operator, fixes them. The 08xxx class is checked apart.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53000", "53100", "53200", "53300", "53400"]);
 /** Socket errors of a server that is down, restarting or cut off. */
 const UNAVAILABLE_SOCKET_CODES = new Set([
   "ECONNREFUSED",

@@ -32,6 +32,8 @@ function describePgOrNetError(e: ErrorLike): string | undefined {
     case "28000":
     case "28P01":
       return `Postgres refused the role or password in DATABASE_URL (${e.message}): fix DATABASE_URL`;
+    case "53100":
+      return `the database's disk is full (${e.message}): free space on it (embedded PGlite: the VX_DATA_DIR folder's disk)`;
     case "ECONNREFUSED":
       return `Postgres refused the connection${where}: start it, or fix the host and port in DATABASE_URL`;
     case "ENOTFOUND":
