@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { refuseTransactionPooler } from "./pooler.js";
 
 export const MIGRATIONS_TABLE = "vx_migrations";
@@ -31,11 +32,27 @@ export interface MigrationInfo {
 
 export async function migrate(options: MigrateOptions): Promise<MigrationInfo[]> {
   refuseTransactionPooler(options.databaseUrl);
-  const direction = options.direction ?? "up";
   // Loaded here, not at the top: most starts find nothing to migrate and skip its ~0.2 s import.
   const { runner } = await import("node-pg-migrate");
+  // Our own connection, not node-pg-migrate's: it ends its client without waiting and without an error listener,
+  // so migrate() resolved while the connection was still open, and a DROP DATABASE … WITH (FORCE) or a server
+  // restart just after crashed the process with an uncaught 57P01. This one is closed before migrate() returns.
+  const client = new pg.Client({ connectionString: options.databaseUrl, application_name: "vx-migrate" });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    return await run(runner, client, options);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+type Runner = typeof import("node-pg-migrate")["runner"];
+
+async function run(runner: Runner, client: pg.Client, options: MigrateOptions): Promise<MigrationInfo[]> {
+  const direction = options.direction ?? "up";
   const ran = await runner({
-    databaseUrl: options.databaseUrl,
+    dbClient: client,
     dir: migrationsDir(),
     direction,
     count: options.count ?? (direction === "up" ? Number.POSITIVE_INFINITY : 1),
