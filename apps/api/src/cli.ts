@@ -7,6 +7,7 @@ import { startupFailure } from "./commands/startup-errors.js";
 import { type Config, loadConfig, variables } from "./config.js";
 import { devSecretPath, withDevSecret } from "./dev-secret.js";
 import { ApiError } from "./errors.js";
+import { WEBHOOK_VARIABLES } from "./routes/webhooks/settings.js";
 import { relativeTo, signToken } from "./token.js";
 
 /** Each command's usage line(s), its flags, and how many positional arguments it takes. */
@@ -60,14 +61,22 @@ const COMMANDS = {
 } satisfies Record<string, { usage: string; options: ParseArgsConfig["options"]; positionals: number }>;
 type CommandName = keyof typeof COMMANDS;
 
+/** Variables read outside the validated config: the webhook settings, the Twilio token, the snapshot cache. */
+const OTHER_VARIABLES: Record<string, string> = {
+  ...WEBHOOK_VARIABLES,
+  TWILIO_AUTH_TOKEN: "be the Twilio account's auth token (verifies X-Twilio-Signature on the voice route)",
+  VX_PGLITE_SNAPSHOT_DIR:
+    "be a folder path (where a migrated empty embedded database is cached; default the OS temp folder)",
+};
+
 const USAGE = `usage: vx <command> [--help]
 ${Object.values(COMMANDS)
   .map((c) => `  ${c.usage}`)
   .join("\n")}
 
 environment (all optional; see apps/api/README.md):
-${Object.entries(variables)
-  .map(([name, v]) => `  ${name.padEnd(31)} must ${v.must}`)
+${[...Object.entries(variables).map(([name, v]) => [name, v.must] as const), ...Object.entries(OTHER_VARIABLES)]
+  .map(([name, must]) => `  ${name.padEnd(31)} must ${must}`)
   .join("\n")}`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,6 @@
 /** Webhook settings from the environment, shared by the routes and the delivery workers. */
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TIMEOUT_MS } from "@vx/webhooks";
-import { ApiError } from "../../route-kit.js";
+import { ApiError } from "../../errors.js";
 
 export interface WebhookSettings {
   /** WEBHOOK_ALLOW_HTTP=true: accept http:// endpoints (local development, tests). Default https only. */
@@ -28,12 +28,34 @@ const FLAGS: Record<string, boolean> = {
   no: false,
 };
 
+/** Each variable's range, for its check below and for `vx --help`. */
+const RANGES = {
+  WEBHOOK_MAX_PAYLOAD_BYTES: [1024, 10 * 1024 * 1024],
+  WEBHOOK_TIMEOUT_MS: [100, 120_000],
+  WEBHOOK_WORKER_BATCH_SIZE: [1, 1000],
+} as const;
+
+/** What `vx --help` says of each webhook variable, in the words of its check. */
+export const WEBHOOK_VARIABLES: Record<string, string> = {
+  WEBHOOK_ALLOW_HTTP: "be true or false (accept http:// endpoints; default false)",
+  WEBHOOK_ALLOW_PRIVATE_URLS: "be true or false (deliver to loopback and private addresses; default false)",
+  ...Object.fromEntries(
+    Object.entries(RANGES).map(([name, [min, max]]) => [name, `be an integer from ${min} to ${max}`]),
+  ),
+  WEBHOOK_WORKER_MAX_IN_FLIGHT: "be an integer from WEBHOOK_WORKER_BATCH_SIZE to 10000",
+};
+
 export function webhookSettingsFromEnv(env: Record<string, string | undefined> = process.env): WebhookSettings {
   return {
     allowHttp: flag(env, "WEBHOOK_ALLOW_HTTP"),
     allowPrivateUrls: flag(env, "WEBHOOK_ALLOW_PRIVATE_URLS"),
-    maxPayloadBytes: integer(env, "WEBHOOK_MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES, 1024, 10 * 1024 * 1024),
-    timeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 100, 120_000),
+    maxPayloadBytes: integer(
+      env,
+      "WEBHOOK_MAX_PAYLOAD_BYTES",
+      DEFAULT_MAX_PAYLOAD_BYTES,
+      ...RANGES.WEBHOOK_MAX_PAYLOAD_BYTES,
+    ),
+    timeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, ...RANGES.WEBHOOK_TIMEOUT_MS),
     ...workerSettings(env),
   };
 }
@@ -43,7 +65,12 @@ export function webhookSettingsFromEnv(env: Record<string, string | undefined> =
  * 400 in flight); several processes do well with the defaults.
  */
 function workerSettings(env: Record<string, string | undefined>) {
-  const workerBatchSize = integer(env, "WEBHOOK_WORKER_BATCH_SIZE", DEFAULT_BATCH_SIZE, 1, 1000);
+  const workerBatchSize = integer(
+    env,
+    "WEBHOOK_WORKER_BATCH_SIZE",
+    DEFAULT_BATCH_SIZE,
+    ...RANGES.WEBHOOK_WORKER_BATCH_SIZE,
+  );
   const workerMaxInFlight = integer(env, "WEBHOOK_WORKER_MAX_IN_FLIGHT", 2 * workerBatchSize, workerBatchSize, 10_000);
   return { workerBatchSize, workerMaxInFlight };
 }
