@@ -103,7 +103,9 @@ interface Server {
 
 async function startServer(scenario: Scenario, env: Record<string, string>): Promise<Server> {
   // node itself (not npx → sh → tsx), so that stopping the child stops the server.
-  const child = spawn(process.execPath, ["--import", "tsx", join(here, "api-keys-server.ts")], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") passes node flags to the servers, for profiling.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", join(here, "api-keys-server.ts")], {
     cwd: join(here, ".."),
     env: { ...process.env, ...env, BENCH_SCENARIO: scenario, BENCH_EXIT_WITH_PARENT: "1", NODE_ENV: "production" },
     stdio: ["pipe", "pipe", "inherit"],

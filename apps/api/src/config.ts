@@ -4,6 +4,7 @@ import { parseKeyring, type SecretKey } from "@vx/webhooks";
 import { z } from "zod";
 import type { S3Target } from "./commands/s3-put.js";
 import { ApiError } from "./errors.js";
+import { webhookSettingsFromEnv } from "./routes/webhooks/settings.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -200,6 +201,9 @@ export function loadConfig(env: Env = process.env): Config {
       "VX_ARCHIVE_S3_URL needs VX_ARCHIVE_S3_ACCESS_KEY_ID and VX_ARCHIVE_S3_SECRET_ACCESS_KEY",
     );
   }
+  // The webhook routes and workers read WEBHOOK_* when they are built, after the data folder is made and migrated:
+  // checked here too, a wrong value is one line before anything is created.
+  webhookSettingsFromEnv(env);
   const production = parsed.NODE_ENV === "production";
   if (production && !parsed.SUPABASE_JWT_SECRET && !parsed.SUPABASE_URL) {
     throw new ApiError(

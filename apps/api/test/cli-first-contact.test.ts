@@ -128,6 +128,15 @@ describe("vx first contact", () => {
       expect(await readdir(dir)).toEqual([]);
     });
 
+    it("refuses a wrong WEBHOOK_* setting in one line before creating any data folder, for serve and worker", async () => {
+      for (const command of ["serve", "worker"]) {
+        const result = await run(dir, [command], { WEBHOOK_TIMEOUT_MS: "0", PORT: "0", VX_DATA_DIR: "data" });
+        expect(result.code, command).toBe(1);
+        expect(result.stderr, command).toBe('vx: WEBHOOK_TIMEOUT_MS must be an integer from 100 to 120000, got "0"');
+      }
+      expect(await readdir(dir)).toEqual([]);
+    });
+
     it("names VX_DATA_DIR in one line when it names a file or goes through one, for every command that opens it", async () => {
       const file = join(dir, "not-a-folder");
       await writeFile(file, "a file\n");
