@@ -18,7 +18,12 @@ const COMMANDS = {
     options: {},
     positionals: 0,
   },
-  migrate: { usage: "migrate [up [N] | down [N] | status]", options: {}, positionals: 2 },
+  migrate: {
+    usage: `migrate [up [N] | down [N] [--yes] | status]
+                                     down reverts one migration; more than one only with --yes`,
+    options: { yes: { type: "boolean" } },
+    positionals: 2,
+  },
   worker: { usage: "worker                             run only the background workers", options: {}, positionals: 0 },
   cleanup: {
     usage: `cleanup                            delete what the retention policy says has expired,
@@ -156,7 +161,7 @@ async function runCommand(command: CommandName, { values, positionals }: Parsed,
     case "serve":
       return serveCommand(loadConfig(env));
     case "migrate":
-      return migrateCommand(loadConfig(env), positionals);
+      return migrateCommand(loadConfig(env), positionals, values.yes === true);
     case "worker":
       return workerCommand(loadConfig(env));
     case "token":
@@ -201,7 +206,7 @@ async function serveCommand(config: Config): Promise<number> {
   return -1;
 }
 
-async function migrateCommand(config: Config, args: string[]): Promise<number> {
+async function migrateCommand(config: Config, args: string[], yes: boolean): Promise<number> {
   const [direction = "up", countText] = args;
   const count = countText === undefined ? undefined : Number(countText);
   if (
@@ -210,9 +215,14 @@ async function migrateCommand(config: Config, args: string[]): Promise<number> {
   ) {
     throw new UsageError("migrate takes up [N], down [N] or status", usageOf("migrate"));
   }
-  const { migrate, migrationStatus, migrationStatusLines, openDatabase, refuseTransactionPooler } = await import(
-    "@vx/db"
-  );
+  const {
+    migrate,
+    migrationStatus,
+    migrationStatusLines,
+    openDatabase,
+    refuseTransactionPooler,
+    revertNeedsConfirmation,
+  } = await import("@vx/db");
   // Before connecting: a pooler cannot run migrations, whatever state the database is in.
   const migrationUrl = config.databaseMigrationUrl ?? config.databaseUrl;
   if (direction !== "status" && migrationUrl) refuseTransactionPooler(migrationUrl);
@@ -221,6 +231,12 @@ async function migrateCommand(config: Config, args: string[]): Promise<number> {
     if (direction === "status") {
       for (const line of migrationStatusLines(await migrationStatus(db))) console.log(line);
       return 0;
+    }
+    const refused =
+      direction === "down" && !yes ? revertNeedsConfirmation(await migrationStatus(db), count) : undefined;
+    if (refused) {
+      console.error(`vx: ${refused}`);
+      return 1;
     }
     const ran = await migrate({ databaseUrl: migrationUrl ?? db.url, direction: direction as "up" | "down", count });
     const verb = direction === "up" ? "applied " : "reverted";

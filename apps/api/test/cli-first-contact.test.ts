@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { formatRecord } from "../src/logger.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -93,6 +93,30 @@ describe("vx first contact", () => {
     for (const name of names) {
       expect(result.stdout).toMatch(new RegExp(`^  ${name} +must `, "m"));
     }
+  });
+
+  it("reverts more than one migration only with --yes, and one without asking", async () => {
+    const own = await mkdtemp(join(tmpdir(), "vx-down-"));
+    onTestFinished(() => rm(own, { recursive: true, force: true }));
+    const env = { VX_DATA_DIR: "data" };
+    expect((await run(own, ["migrate", "up"], env)).code).toBe(0);
+    const pending = async () =>
+      (await run(own, ["migrate", "status"], env)).stdout.split("\n").filter((l) => l.startsWith("pending"));
+
+    const refused = await run(own, ["migrate", "down", "999"], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^vx: migrate down 999 would revert \d+ migrations \(\S+ back to 000_supabase_bootstrap, every one applied\), dropping the tables and columns they made with their rows: add --yes to go ahead$/,
+    );
+    expect(await pending()).toEqual([]);
+
+    const one = await run(own, ["migrate", "down"], env);
+    expect(one.code).toBe(0);
+    expect(one.stdout.split("\n")).toHaveLength(1);
+    const two = await run(own, ["migrate", "down", "2", "--yes"], env);
+    expect(two.code).toBe(0);
+    expect(two.stdout.split("\n")).toHaveLength(2);
+    expect(await pending()).toHaveLength(3);
   });
 
   describe("start-up failures", () => {

@@ -4,14 +4,22 @@
  * embedded PGlite folder when unset.
  */
 import { join } from "node:path";
-import { DEFAULT_DATA_DIR, migrate, migrationStatus, migrationStatusLines, openDatabase } from "./index.js";
+import {
+  DEFAULT_DATA_DIR,
+  migrate,
+  migrationStatus,
+  migrationStatusLines,
+  openDatabase,
+  revertNeedsConfirmation,
+} from "./index.js";
 
 async function main(argv: string[]): Promise<void> {
-  const args = argv[0] === "migrate" ? argv.slice(1) : argv;
+  const yes = argv.includes("--yes");
+  const args = (argv[0] === "migrate" ? argv.slice(1) : argv).filter((a) => a !== "--yes");
   const command = args[0] ?? "up";
   const count = args[1] === undefined ? undefined : Number(args[1]);
   if (!["up", "down", "status"].includes(command) || (count !== undefined && !(count > 0))) {
-    console.error("usage: vx-db migrate up [N] | down [N] | status");
+    console.error("usage: vx-db migrate up [N] | down [N] [--yes] | status");
     process.exitCode = 2;
     return;
   }
@@ -22,6 +30,12 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (command === "status") {
       for (const line of migrationStatusLines(await migrationStatus(db))) console.log(line);
+      return;
+    }
+    const refused = command === "down" && !yes ? revertNeedsConfirmation(await migrationStatus(db), count) : undefined;
+    if (refused) {
+      console.error(`vx-db: ${refused}`);
+      process.exitCode = 1;
       return;
     }
     // DATABASE_MIGRATION_URL: the direct or session connection when DATABASE_URL is a transaction pooler.

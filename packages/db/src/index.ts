@@ -23,7 +23,7 @@ export * from "./ivr/index.js";
 export type { MigrateOptions, MigrationInfo } from "./migrate.js";
 export { listMigrationFiles, MIGRATIONS_TABLE, migrate, migrationsDir } from "./migrate.js";
 export type { MigrationStatus } from "./migration-status.js";
-export { migrationStatus, migrationStatusLines } from "./migration-status.js";
+export { migrationStatus, migrationStatusLines, revertNeedsConfirmation } from "./migration-status.js";
 export type { OpenDatabaseOptions } from "./open-database.js";
 export { DEFAULT_DATA_DIR, openDatabase } from "./open-database.js";
 export { isTransactionPoolerUrl, refuseTransactionPooler } from "./pooler.js";

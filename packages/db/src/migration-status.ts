@@ -34,3 +34,16 @@ export function migrationStatusLines(status: MigrationStatus): string[] {
     ...status.pending.map((name) => `pending  ${name}`),
   ];
 }
+
+/**
+ * Why `migrate down count` must be confirmed, or `undefined` when it reverts at most one migration. Going down
+ * drops what those migrations created, rows included, and `down 99` for `down 9` is one keystroke: both CLIs
+ * revert more than one only with `--yes`, as Prisma's `migrate reset` asks before it drops anything.
+ */
+export function revertNeedsConfirmation(status: MigrationStatus, count = 1): string | undefined {
+  const reverted = status.applied.slice(-count);
+  if (reverted.length <= 1) return undefined;
+  const range = `${reverted[reverted.length - 1]} back to ${reverted[0]}`;
+  const all = reverted.length === status.applied.length ? ", every one applied" : "";
+  return `migrate down ${count} would revert ${reverted.length} migrations (${range}${all}), dropping the tables and columns they made with their rows: add --yes to go ahead`;
+}

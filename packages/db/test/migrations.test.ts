@@ -1,7 +1,7 @@
 // Migrations go up, all the way down, and up again to an identical schema; status reports what is pending.
-import { listMigrationFiles, migrate, migrationStatus } from "@vx/db";
+import { listMigrationFiles, migrate, migrationStatus, revertNeedsConfirmation } from "@vx/db";
 import { describeDatabases } from "@vx/db/testing";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { schemaSnapshot } from "./schema-snapshot.js";
 
 describeDatabases("migrations", ({ db }) => {
@@ -48,5 +48,25 @@ describeDatabases("migrations", ({ db }) => {
 
   it("a second up is a no-op", async () => {
     expect(await migrate({ databaseUrl: db().url })).toEqual([]);
+  });
+});
+
+describe("revertNeedsConfirmation", () => {
+  const status = { applied: ["001_a", "002_b", "003_c"], pending: [], current: true, unknown: [] };
+
+  it("lets one migration go down without asking, and nothing when none is applied", () => {
+    expect(revertNeedsConfirmation(status)).toBeUndefined();
+    expect(revertNeedsConfirmation(status, 1)).toBeUndefined();
+    expect(revertNeedsConfirmation({ ...status, applied: [] }, 5)).toBeUndefined();
+    expect(revertNeedsConfirmation({ ...status, applied: ["001_a"] }, 99)).toBeUndefined();
+  });
+
+  it("names how many and which migrations more would revert, and says when that is every one", () => {
+    expect(revertNeedsConfirmation(status, 2)).toBe(
+      "migrate down 2 would revert 2 migrations (003_c back to 002_b), dropping the tables and columns they made with their rows: add --yes to go ahead",
+    );
+    expect(revertNeedsConfirmation(status, 99)).toMatch(
+      /^migrate down 99 would revert 3 migrations \(003_c back to 001_a, every one applied\)/,
+    );
   });
 });
