@@ -161,7 +161,10 @@ async function runCommand(command: CommandName, { values, positionals }: Parsed,
     case "serve":
       return serveCommand(loadConfig(env));
     case "migrate":
-      return migrateCommand(loadConfig(env), positionals, values.yes === true);
+      return (await import("./commands/migrate.js")).migrateCommand(loadConfig(env), {
+        ...migrateArguments(positionals),
+        yes: values.yes === true,
+      });
     case "worker":
       return workerCommand(loadConfig(env));
     case "token":
@@ -206,45 +209,15 @@ async function serveCommand(config: Config): Promise<number> {
   return -1;
 }
 
-async function migrateCommand(config: Config, args: string[], yes: boolean): Promise<number> {
-  const [direction = "up", countText] = args;
+function migrateArguments([direction = "up", countText]: string[]) {
   const count = countText === undefined ? undefined : Number(countText);
   if (
-    !["up", "down", "status"].includes(direction) ||
+    !(direction === "up" || direction === "down" || direction === "status") ||
     (count !== undefined && !(Number.isInteger(count) && count > 0))
   ) {
     throw new UsageError("migrate takes up [N], down [N] or status", usageOf("migrate"));
   }
-  const {
-    migrate,
-    migrationStatus,
-    migrationStatusLines,
-    openDatabase,
-    refuseTransactionPooler,
-    revertNeedsConfirmation,
-  } = await import("@vx/db");
-  // Before connecting: a pooler cannot run migrations, whatever state the database is in.
-  const migrationUrl = config.databaseMigrationUrl ?? config.databaseUrl;
-  if (direction !== "status" && migrationUrl) refuseTransactionPooler(migrationUrl);
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate: false });
-  try {
-    if (direction === "status") {
-      for (const line of migrationStatusLines(await migrationStatus(db))) console.log(line);
-      return 0;
-    }
-    const refused =
-      direction === "down" && !yes ? revertNeedsConfirmation(await migrationStatus(db), count) : undefined;
-    if (refused) {
-      console.error(`vx: ${refused}`);
-      return 1;
-    }
-    const ran = await migrate({ databaseUrl: migrationUrl ?? db.url, direction: direction as "up" | "down", count });
-    const verb = direction === "up" ? "applied " : "reverted";
-    console.log(ran.length ? ran.map((m) => `${verb} ${m.name}`).join("\n") : "nothing to do");
-    return 0;
-  } finally {
-    await db.close();
-  }
+  return { direction, count } as const;
 }
 
 async function workerCommand(baseConfig: Config): Promise<number> {
