@@ -1,6 +1,7 @@
 // Rows of the api-keys SQL (migration 015) as domain objects: shared by the pg and Supabase adapters, which differ
 // only in how timestamps arrive (Date from pg, ISO strings through PostgREST).
 import type {
+  ApiKey,
   ApiKeyRecord,
   Credits,
   CreditsRefill,
@@ -25,12 +26,18 @@ function credits(remaining: unknown, refill: unknown): Credits | null {
 
 /** An `api_keys` row (credits as two columns, internal state ignored) as an ApiKeyRecord. */
 export function toApiKeyRecord(row: Row): ApiKeyRecord {
+  const record = toApiKey(row) as ApiKeyRecord;
+  record.key_hash = row.key_hash as string;
+  return record;
+}
+
+/** The same without key_hash, as verification returns a key. */
+function toApiKey(row: Row): ApiKey {
   return {
     id: row.id as string,
     user_id: row.user_id as string,
     name: row.name as string,
     key_prefix: row.key_prefix as string,
-    key_hash: row.key_hash as string,
     last_used_at: toDate(row.last_used_at),
     expires_at: toDate(row.expires_at),
     rate_limit: row.rate_limit as number | null,
@@ -40,8 +47,8 @@ export function toApiKeyRecord(row: Row): ApiKeyRecord {
     scopes: row.scopes as string[],
     created_at: toDate(row.created_at)!,
     updated_at: toDate(row.updated_at)!,
-    meta: (row.meta ?? null) as ApiKeyRecord["meta"],
-    ratelimits: (row.ratelimits ?? []) as ApiKeyRecord["ratelimits"],
+    meta: (row.meta ?? null) as ApiKey["meta"],
+    ratelimits: (row.ratelimits ?? []) as ApiKey["ratelimits"],
     credits: credits(row.credits_remaining, row.credits_refill),
     identity_id: (row.identity_id ?? null) as string | null,
   };
@@ -91,7 +98,8 @@ export function toVerificationOutcome(row: Row): VerificationOutcome {
   const code = row.code as VerificationOutcome["code"];
   if (code === "NOT_FOUND") return { code, key: null, windowCount: null, windowReset, limits: [], identity: null };
   const identity = row.identity as Row | null;
-  const { key_hash: _hash, ...key } = toApiKeyRecord(row);
+  // Built once, without key_hash (the verification functions do not return it): this runs for every request.
+  const key = toApiKey(row);
   return {
     code,
     key,
