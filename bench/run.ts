@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 
 const dir = import.meta.dirname;
 const resultsDir = join(dir, "results");
@@ -16,6 +17,8 @@ const present = new Set(readdirSync(dir));
 const benches = ENTRIES.filter((f) => present.has(f)).filter(
   (f) => only.length === 0 || only.some((name) => f === `${name}.ts`),
 );
+
+await warnOfStandbys();
 
 for (const file of benches) {
   console.log(`\n=== ${file}`);
@@ -50,3 +53,25 @@ size: compare ratios within a section, never absolute figures across sections.
 
 writeFileSync(join(dir, "RESULTS.md"), `${[header, ...sections].join("\n\n")}\n`);
 console.log(`\nwrote ${join(dir, "RESULTS.md")} (${sections.length} sections)`);
+
+/**
+ * A standby streaming from the benchmarked server replays every write the benchmarks make, on the same cores: with the
+ * one `.ci/run` leaves running (scripts/standby.sh), the api-keys figures fell to about a third. Said before anything
+ * is measured, so nobody compares such figures with earlier ones.
+ */
+async function warnOfStandbys(): Promise<void> {
+  const client = new pg.Client(process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_replication");
+    if (rows[0]!.n > 0) {
+      console.warn(
+        `bench: ${rows[0]!.n} standby(s) stream from the benchmarked server and replay its writes on these cores, which lowers every figure: stop them first (bash scripts/standby.sh down)`,
+      );
+    }
+  } catch {
+    // No server yet, or no rights to read pg_stat_replication: each benchmark reports its own connection problems.
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
