@@ -38,12 +38,20 @@ let statements = 0;
 
 /** A Database whose statements are counted: round trips per verification come from here. */
 function countedDatabase(): Database {
-  const db = new Database({ kind: "postgres", url, poolSize });
+  // BENCH_PREPARED=off: unnamed statements only, to measure what the prepared ones save.
+  const prepared = process.env.BENCH_PREPARED === "off" ? { preparedStatements: false } : {};
+  const db = new Database({ kind: "postgres", url, poolSize, ...prepared });
   const query = db.query.bind(db);
   db.query = ((text: string, params?: readonly unknown[]) => {
     statements++;
     return query(text, params);
   }) as Database["query"];
+  // The verification and limiter statements go through queryPrepared, which falls back to query when unprepared.
+  const queryPrepared = db.queryPrepared.bind(db);
+  db.queryPrepared = ((name: string, text: string, params: readonly unknown[]) => {
+    if (db.preparesStatements) statements++;
+    return queryPrepared(name, text, params);
+  }) as Database["queryPrepared"];
   return db;
 }
 
@@ -73,10 +81,12 @@ async function start(): Promise<{ app: BareApp; close(): Promise<void> }> {
         const key = request.headers["x-api-key"];
         if (typeof key !== "string") return;
         statements++;
-        const { rowCount } = await pool.query(
-          "UPDATE public.api_keys SET usage_count = usage_count + 1, last_used_at = now() WHERE key_hash = $1 RETURNING id, user_id, scopes",
-          [createHash("sha256").update(key).digest("hex")],
-        );
+        // Unnamed, as `pool.query(text, values)` sends it; BENCH_CEILING_PREPARED=on names it, to compare.
+        const { rowCount } = await pool.query({
+          ...(process.env.BENCH_CEILING_PREPARED === "on" ? { name: "ceiling" } : {}),
+          text: "UPDATE public.api_keys SET usage_count = usage_count + 1, last_used_at = now() WHERE key_hash = $1 RETURNING id, user_id, scopes",
+          values: [createHash("sha256").update(key).digest("hex")],
+        });
         if (rowCount !== 1) throw Object.assign(new Error("unknown key"), { statusCode: 401 });
       });
       return { app: server.app, close: () => pool.end() };

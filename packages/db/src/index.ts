@@ -27,7 +27,8 @@ export { migrationStatus, migrationStatusLines, revertNeedsConfirmation } from "
 export type { OpenDatabaseOptions } from "./open-database.js";
 export { DEFAULT_DATA_DIR, openDatabase } from "./open-database.js";
 export { isTransactionPoolerUrl, refuseTransactionPooler } from "./pooler.js";
-export type { JwtClaims, Queryable, QueryResult } from "./queryable.js";
+export type { JwtClaims, PreparingQueryable, Queryable, QueryResult } from "./queryable.js";
+export { queryPrepared } from "./queryable.js";
 export type { ReplicaLag, ReplicaReadOutcome } from "./replica-reads.js";
 // The generated Supabase schema types (also exported as `Database` from @vx/db/supabase, where no class is named so).
 export type {

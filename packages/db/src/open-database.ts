@@ -24,6 +24,8 @@ export interface OpenDatabaseOptions {
   readMaxWaitMs?: number;
   /** With `url`: how long a statement waits for a connection before a 503 (default 5000 ms): see `DatabaseOptions`. */
   connectTimeoutMs?: number;
+  /** With `url`: named prepared statements for verification and the rate limiter: see `DatabaseOptions`. */
+  preparedStatements?: boolean;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   /**
@@ -57,6 +59,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     readUrl: options.readUrl,
     readMaxWaitMs: options.readMaxWaitMs,
     connectTimeoutMs: options.connectTimeoutMs,
+    preparedStatements: options.preparedStatements,
   });
   if (options.migrate !== false) await migrateOrClose(db, options.migrationUrl);
   return db;

@@ -14,3 +14,25 @@ export interface JwtClaims {
   role?: string;
   [claim: string]: unknown;
 }
+
+/** A Queryable that can send a named prepared statement: `Database` can; transactions and plain clients cannot. */
+export interface PreparingQueryable extends Queryable {
+  queryPrepared<R = Record<string, unknown>>(
+    name: string,
+    text: string,
+    params: readonly unknown[],
+  ): Promise<QueryResult<R>>;
+}
+
+/** `db.queryPrepared` where `db` has it, else the same statement unnamed: for the statements on every request. */
+export function queryPrepared<R = Record<string, unknown>>(
+  db: Queryable,
+  name: string,
+  text: string,
+  params: readonly unknown[],
+): Promise<QueryResult<R>> {
+  const preparing = db as Partial<PreparingQueryable>;
+  return typeof preparing.queryPrepared === "function"
+    ? preparing.queryPrepared<R>(name, text, params)
+    : db.query<R>(text, params);
+}

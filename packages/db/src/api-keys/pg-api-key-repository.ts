@@ -19,7 +19,7 @@ import type {
   VerificationOutcome,
   VerificationRequest,
 } from "@vx/api-keys";
-import type { Queryable } from "../queryable.js";
+import { type Queryable, queryPrepared } from "../queryable.js";
 import * as sql from "./queries.js";
 import {
   creditColumns,
@@ -235,11 +235,11 @@ export class PgApiKeyRepository implements ApiKeyRepository {
 
   private verifyOne(request: VerificationRequest, now: Date) {
     const params = [request.keyHash, request.scopes, request.cost, encodeRequestedLimits(request), now];
-    return this.db.query<Row>(sql.verifyKey, params);
+    return queryPrepared<Row>(this.db, "vx_api_key_verify", sql.verifyKey, params);
   }
 
   private verifyBatch(requests: readonly VerificationRequest[], now: Date) {
-    return this.db.query<Row>(sql.verifyKeys, [
+    return queryPrepared<Row>(this.db, "vx_api_key_verify_batch", sql.verifyKeys, [
       requests.map((r) => r.keyHash),
       // Scopes and limit names are validated to contain no spaces, so a space-joined string carries each list.
       requests.map((r) => r.scopes.join(" ")),

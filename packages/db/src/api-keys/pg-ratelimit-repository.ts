@@ -7,7 +7,7 @@ import type {
   RateLimitRepository,
   RateLimitRequest,
 } from "@vx/api-keys";
-import type { Queryable } from "../queryable.js";
+import { type Queryable, queryPrepared } from "../queryable.js";
 import { toRateLimitOutcomes, toRateLimitOverride } from "./ratelimit-rows.js";
 
 const limitBatch =
@@ -39,7 +39,7 @@ export class PgRateLimitRepository implements RateLimitRepository {
   constructor(private readonly db: Queryable) {}
 
   async limit(requests: readonly RateLimitRequest[], now: Date): Promise<RateLimitOutcome[]> {
-    const { rows } = await this.db.query<Row>(limitBatch, [
+    const { rows } = await queryPrepared<Row>(this.db, "vx_ratelimit_batch", limitBatch, [
       requests.map((r) => r.userId),
       requests.map((r) => r.namespace),
       requests.map((r) => r.identifier),
