@@ -12,17 +12,28 @@ import {
   openDatabase,
   revertNeedsConfirmation,
 } from "./index.js";
+import { MIGRATE_USAGE, parseMigrateArguments } from "./migrate-arguments.js";
+
+const HELP = `Runs the migrations against DATABASE_URL (over DATABASE_MIGRATION_URL when set: the direct connection when
+DATABASE_URL is a transaction pooler), or the embedded PGlite folder VX_DATA_DIR (default ./.vx-data) when unset.
+  up [N]            apply every pending migration, or the next N
+  down [N] [--yes]  revert the last one, or the last N (more than one only with --yes: it drops tables with their rows)
+  status            list applied and pending migrations`;
 
 async function main(argv: string[]): Promise<void> {
-  const yes = argv.includes("--yes");
-  const args = (argv[0] === "migrate" ? argv.slice(1) : argv).filter((a) => a !== "--yes");
-  const command = args[0] ?? "up";
-  const count = args[1] === undefined ? undefined : Number(args[1]);
-  if (!["up", "down", "status"].includes(command) || (count !== undefined && !(count > 0))) {
-    console.error("usage: vx-db migrate up [N] | down [N] [--yes] | status");
+  const parsed = parseMigrateArguments(argv);
+  if ("error" in parsed) {
+    console.error(`vx-db: ${parsed.error}\n${MIGRATE_USAGE}`);
     process.exitCode = 2;
     return;
   }
+  if (parsed.command === "help") {
+    console.log(`${MIGRATE_USAGE}\n\n${HELP}`);
+    return;
+  }
+  const { command } = parsed;
+  const count = "count" in parsed ? parsed.count : undefined;
+  const yes = "yes" in parsed && parsed.yes;
   const url = process.env.DATABASE_URL || undefined;
   // Under `pnpm --filter @vx/db migrate` the cwd is the package: INIT_CWD is where the user typed the command.
   const dataDir = process.env.VX_DATA_DIR ?? join(process.env.INIT_CWD ?? process.cwd(), DEFAULT_DATA_DIR);
@@ -40,7 +51,7 @@ async function main(argv: string[]): Promise<void> {
     }
     // DATABASE_MIGRATION_URL: the direct or session connection when DATABASE_URL is a transaction pooler.
     const databaseUrl = (url && process.env.DATABASE_MIGRATION_URL) || db.url;
-    const ran = await migrate({ databaseUrl, direction: command as "up" | "down", count });
+    const ran = await migrate({ databaseUrl, direction: command, count });
     console.log(
       ran.length
         ? ran.map((m) => `${command === "up" ? "applied " : "reverted"} ${m.name}`).join("\n")
