@@ -1,6 +1,5 @@
 /** `vx serve`: open the database (migrating it), build the app, start workers, listen, and shut down gracefully. */
 
-import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { type Database, migrationStatus, openDatabase } from "@vx/db";
 import type { FastifyInstance } from "fastify";
@@ -31,10 +30,8 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
   const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Before anything is opened or created: a busy port must not cost a database start, nor leave a data folder.
   await ensurePortFree(baseConfig.host, baseConfig.port);
-  const creating = !baseConfig.databaseUrl && baseConfig.dataDir !== "memory" && !existsSync(baseConfig.dataDir);
-  // Makes the data folder (or says in one line why it cannot), so the line below is printed only for one that works.
+  // Makes the data folder (or says in one line why it cannot) before the database opens.
   const config = await withDevSecret(baseConfig, { create: true });
-  if (creating) print(`creating the embedded database in ${baseConfig.dataDir} (first start only)…`);
   const log = options.logger ?? createLogger(config.logLevel, { production: config.production });
   const opening = openDatabase({
     url: config.databaseUrl,
@@ -47,6 +44,9 @@ export async function serve(baseConfig: Config, options: ServeOptions = {}): Pro
     migrate: true,
     waitTimeoutMs: config.databaseWaitTimeoutMs,
     onWait: (line) => log.warn(line),
+    // "creating the embedded database…": said once this process holds the data folder, so a second start that
+    // loses the race for a new folder prints only its one-line refusal.
+    progress: print,
   });
   // The app's modules load while the database starts (PGlite's WASM compiles and its files are read meanwhile):
   // a few hundred milliseconds of every start. A failed open is awaited first, so its error is the one reported.
