@@ -9,8 +9,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { listMigrationFiles, openDatabase } from "@vx/db";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { type MigrateArguments, migrateCommand } from "../src/commands/migrate.js";
+import { startupFailure } from "../src/commands/startup-errors.js";
 import { loadConfig } from "../src/config.js";
 import { formatRecord } from "../src/logger.js";
+import { serve } from "../src/serve.js";
+import { runCommandInProcess } from "./support/in-process-command.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
@@ -224,7 +227,8 @@ describe("vx first contact", () => {
       const server = process.env.TEST_DATABASE_URL;
       if (!server) return;
       // vx serve on a new database through the pooler: refused in one line, nothing applied; with
-      // DATABASE_MIGRATION_URL the same migrations run over the direct connection.
+      // DATABASE_MIGRATION_URL the same migrations run over the direct connection. Both in this process: the spawns
+      // above prove how the CLI prints such a refusal and parses migrate.
       const name = `vx_test_pooled_${process.pid}`;
       const direct = new URL(server);
       direct.pathname = `/${name}`;
@@ -232,20 +236,21 @@ describe("vx first contact", () => {
       const { runOnServer } = await import("@vx/db/testing");
       await runOnServer(server, `CREATE DATABASE ${name}`);
       try {
-        const serve = await run(dir, ["serve"], {
-          PORT: "0",
-          DATABASE_URL: pooled,
-          SUPABASE_JWT_SECRET: "x".repeat(32),
-        });
-        expect(serve.code).toBe(1);
-        expect(serve.stderr).toMatch(
-          /^vx: migrations cannot run through a transaction pooler .*DATABASE_MIGRATION_URL/,
+        const env = { DATABASE_URL: pooled, VX_DATA_DIR: join(dir, ".vx-data"), LOG_LEVEL: "silent" };
+        const serving = await serve(loadConfig({ ...env, PORT: "0", SUPABASE_JWT_SECRET: "x".repeat(32) })).then(
+          async (started) => {
+            await started.shutdown();
+            return "served";
+          },
+          (error: unknown) => error,
         );
-        expect(serve.stderr.split("\n")).toHaveLength(1);
-        const migrated = await run(dir, ["migrate", "up"], {
-          DATABASE_URL: pooled,
-          DATABASE_MIGRATION_URL: direct.href,
-        });
+        // What the CLI prints after "vx: " for it.
+        const line = startupFailure(serving);
+        expect(line).toMatch(/^migrations cannot run through a transaction pooler .*DATABASE_MIGRATION_URL/);
+        expect(line!.split("\n")).toHaveLength(1);
+        const migrated = await runCommandInProcess(() =>
+          migrateCommand(loadConfig({ ...env, DATABASE_MIGRATION_URL: direct.href }), { direction: "up" }),
+        );
         expect(migrated.code).toBe(0);
         expect(migrated.stdout).toMatch(/^applied {2}000_supabase_bootstrap$/m);
       } finally {

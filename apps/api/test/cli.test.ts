@@ -6,8 +6,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backupCommand, cleanupCommand, restoreCommand } from "../src/commands/maintenance.js";
+import { migrateCommand } from "../src/commands/migrate.js";
+import { loadConfig } from "../src/config.js";
 import { createJwtVerifier } from "../src/http/jwt.js";
+import { serve } from "../src/serve.js";
 import { relativeTo, signToken } from "../src/token.js";
+import { runCommandInProcess } from "./support/in-process-command.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const CLI = join(ROOT, "apps/api/src/cli.ts");
@@ -130,24 +135,29 @@ describe("vx backup, restore and cleanup", () => {
     dir = await mkdtemp(join(tmpdir(), "vx-maint-"));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
+  // The commands' bodies run in this process: a spawned CLI start costs seconds under a full run. Spawns prove the
+  // wiring (arguments passed on, exit code, one line): restore and migrate status here, backup's pg_dump line below,
+  // cleanup's refusal in cli-first-contact.test.ts.
+  const configFor = (dataDir: string, env: Record<string, string> = {}) =>
+    loadConfig({ VX_DATA_DIR: dataDir, LOG_LEVEL: "silent", ...env });
 
   it("backs up the embedded database, refuses to restore over it, restores into a new folder, and cleans up", async () => {
     const data = join(dir, "data");
     const file = join(dir, "backup.tar.gz");
-    const cleanup = await run(["cleanup"], { VX_DATA_DIR: data });
+    const cleanup = await runCommandInProcess(() => cleanupCommand(configFor(data)));
     expect(cleanup.code).toBe(0);
     expect(cleanup.stdout).toMatch(/^audit_logs +deleted 0 in \d+ batches/m);
     expect(cleanup.stdout).toMatch(/^webhook_logs +deleted 0/m);
     expect(cleanup.stdout).toMatch(/^rate limiter identifiers \(idle for an hour\) pruned 0$/m);
 
-    expect((await run(["backup", file], { VX_DATA_DIR: data })).code).toBe(0);
+    expect((await runCommandInProcess(() => backupCommand(configFor(data), [file]))).code).toBe(0);
     const over = await run(["restore", file], { VX_DATA_DIR: data });
     expect(over.code).toBe(1);
     expect(over.stderr).toMatch(/^vx: .* already holds a database: restore into an empty folder, or pass --force/);
     expect(over.stderr.split("\n")).toHaveLength(1);
-    const restored = await run(["restore", file], { VX_DATA_DIR: join(dir, "restored") });
-    expect(restored.code).toBe(0);
-    const status = await run(["migrate", "status"], { VX_DATA_DIR: join(dir, "restored") });
+    const restored = join(dir, "restored");
+    expect((await runCommandInProcess(() => restoreCommand(configFor(restored), file, false))).code).toBe(0);
+    const status = await runCommandInProcess(() => migrateCommand(configFor(restored), { direction: "status" }));
     expect(status.stdout).toMatch(/^applied {2}000_supabase_bootstrap/m);
     expect(status.stdout).not.toMatch(/pending/);
   }, 120_000);
@@ -161,16 +171,14 @@ describe("vx backup, restore and cleanup", () => {
     const status = await run(["migrate", "status"], { VX_DATA_DIR: data });
     expect(status.stdout).toMatch(/^applied {2}999_from_a_newer_vx {2}\(not in this vx: a newer version applied it/m);
     expect(status.stdout).toMatch(/^applied {2}000_supabase_bootstrap$/m);
-    const server = vx(["serve"], { VX_DATA_DIR: data, PORT: "0", SUPABASE_JWT_SECRET: SECRET });
-    try {
-      const [line] = await waitForLine(server, /^note: .*$/m);
-      expect(line).toBe(
-        "note: this database has 1 migration this vx does not know (999_from_a_newer_vx): a newer vx migrated it; upgrade this one",
-      );
-    } finally {
-      server.kill("SIGINT");
-      await new Promise((resolve) => server.on("close", resolve));
-    }
+    // serve's start-up lines, printed in this process (the README walk-through above starts it through the CLI).
+    const lines: string[] = [];
+    const config = configFor(data, { PORT: "0", SUPABASE_JWT_SECRET: SECRET, VX_WORKERS: "off" });
+    const server = await serve(config, { print: (line) => lines.push(line) });
+    await server.shutdown();
+    expect(lines.filter((line) => line.startsWith("note:"))).toEqual([
+      "note: this database has 1 migration this vx does not know (999_from_a_newer_vx): a newer vx migrated it; upgrade this one",
+    ]);
   }, 120_000);
 
   it("points Postgres users at pg_dump instead of copying files", async () => {

@@ -2,11 +2,12 @@
 // snapshots never carry the folder's secrets or lock. Proven with real second processes.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { gunzipSync } from "node:zlib";
 import { backupEmbedded, DbError, openDatabase, restoreEmbedded } from "@vx/db";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -162,6 +163,11 @@ describe("backups carry Postgres's files only", () => {
     await writeFile(join(source, "dev-jwt-secret"), "source-secret\n");
     const file = join(await tempDir(), "vx.tar.gz");
     await backupEmbedded(source, file);
+    // The archive as anyone holding it can read it (restoring it would not tell: restore drops such files itself).
+    const archive = gunzipSync(await readFile(file));
+    expect(archive.includes("PG_VERSION")).toBe(true);
+    expect(archive.includes("dev-jwt-secret")).toBe(false);
+    expect(archive.includes("source-secret")).toBe(false);
 
     const target = join(await tempDir(), "target");
     await (await openDatabase({ dataDir: target })).close();
@@ -175,9 +181,5 @@ describe("backups carry Postgres's files only", () => {
     } finally {
       await restored.close();
     }
-    const fresh = join(await tempDir(), "fresh");
-    await restoreEmbedded(file, fresh);
-    expect(existsSync(join(fresh, "dev-jwt-secret"))).toBe(false);
-    expect((await stat(join(fresh, "PG_VERSION"))).isFile()).toBe(true);
   });
 });

@@ -7,16 +7,27 @@ import { backupEmbedded, openDatabase } from "@vx/db";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { schemaSnapshot } from "./schema-snapshot.js";
 
-// Each test here starts an empty data folder: initdb and every migration on PGlite, then a snapshot. Alone that is
-// 4–9 s, but beside the Postgres files of a full run (two at a time on 2 cores) it once took over the default 30 s:
+// Most tests here make PGlite run initdb and every migration (a snapshot is missing, or not to be trusted). Alone that
+// is 4–9 s, but beside the Postgres files of a full run (two at a time on 2 cores) it once took over the default 30 s:
 // the assertions are about what the folder holds, not how fast it fills.
 vi.setConfig({ testTimeout: 90_000 });
 
 let dir: string;
+/** The first data folder: it migrated from scratch, with a development secret in it, and wrote the snapshot. */
+let first: string;
+let migrated: string[];
 const previous = process.env.VX_PGLITE_SNAPSHOT_DIR;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vx-snapshot-"));
   process.env.VX_PGLITE_SNAPSHOT_DIR = join(dir, "snapshots");
+  // One initdb shared by the first three tests: the snapshot is written while this folder holds its secret and lock.
+  first = join(dir, "first");
+  await mkdir(first);
+  await writeFile(join(first, "dev-jwt-secret"), "first folder's secret\n", { mode: 0o600 });
+  const db = await openDatabase({ dataDir: first });
+  migrated = await schemaSnapshot(db);
+  await db.query("INSERT INTO auth.users (email) VALUES ('only-in-first@example.com')");
+  await db.close();
 });
 afterAll(async () => {
   if (previous === undefined) delete process.env.VX_PGLITE_SNAPSHOT_DIR;
@@ -25,12 +36,7 @@ afterAll(async () => {
 });
 
 it("a database opened from the snapshot has exactly the migrated schema, and none of another's rows", async () => {
-  const first = await openDatabase({ dataDir: join(dir, "first") });
-  const migrated = await schemaSnapshot(first);
-  await first.query("INSERT INTO auth.users (email) VALUES ('only-in-first@example.com')");
-  await first.close();
   expect(await readdir(join(dir, "snapshots"))).toHaveLength(1);
-
   const second = await openDatabase({ dataDir: join(dir, "second") });
   try {
     expect(await schemaSnapshot(second)).toEqual(migrated);
@@ -42,11 +48,6 @@ it("a database opened from the snapshot has exactly the migrated schema, and non
 });
 
 it("a snapshot holds no folder's secret or lock, and only this user can read the cache", async () => {
-  await rm(join(dir, "snapshots"), { recursive: true, force: true });
-  const first = join(dir, "with-secret");
-  await mkdir(first);
-  await writeFile(join(first, "dev-jwt-secret"), "first folder's secret\n", { mode: 0o600 });
-  await (await openDatabase({ dataDir: first })).close();
   const [name] = await readdir(join(dir, "snapshots"));
   expect((await stat(join(dir, "snapshots"))).mode & 0o777).toBe(0o700);
   expect((await stat(join(dir, "snapshots", name!))).mode & 0o777).toBe(0o600);
@@ -57,13 +58,9 @@ it("a snapshot holds no folder's secret or lock, and only this user can read the
 });
 
 it("a snapshot cache other users could write to is not used", async () => {
-  // A planted snapshot that carries a row: loading it would show the row in every new database.
-  const source = join(dir, "planted-source");
-  const db = await openDatabase({ dataDir: source });
-  await db.query("INSERT INTO auth.users (email) VALUES ('planted@example.com')");
-  await db.close();
+  // A planted snapshot that carries a row (a backup of the first folder): loading it would show the row everywhere.
   const [name] = await readdir(join(dir, "snapshots"));
-  await backupEmbedded(source, join(dir, "snapshots", name!));
+  await backupEmbedded(first, join(dir, "snapshots", name!));
   const users = async (dataDir: string) => {
     const opened = await openDatabase({ dataDir: join(dir, dataDir) });
     try {
@@ -72,7 +69,7 @@ it("a snapshot cache other users could write to is not used", async () => {
       await opened.close();
     }
   };
-  expect(await users("from-private-cache")).toEqual([{ email: "planted@example.com" }]);
+  expect(await users("from-private-cache")).toEqual([{ email: "only-in-first@example.com" }]);
 
   await chmod(join(dir, "snapshots"), 0o777);
   expect(await users("from-open-cache")).toEqual([]);
