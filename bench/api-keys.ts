@@ -378,8 +378,21 @@ got slower.
 After it, the batch function's own time (plpgsql_check, 12-key batches, profiler overhead included) is 82 µs a key
 with three limits and credits and 51 µs a key with the hourly limit: the keys' UPDATE 188 µs a batch, their locking
 read 133, the hour buckets' upsert 98. Two things were tried and left out, each measured with alternating runs.
-Updating the hour buckets before inserting the missing ones was no faster. A named prepared statement for the batch
-call was within the machine's noise, and it would break the transaction pooler, which needs unnamed statements.
+Updating the hour buckets before inserting the missing ones was no faster.
+
+Since 2026-12-07 the batch call (and the one-request call, and the standalone limiter's) goes as a named prepared
+statement: Postgres parsed, analysed and planned \`SELECT * FROM vx_api_key_verify_batch(…)\` on every batch, and
+building the 24-column result type of the call alone is work. Server CPU per 12-key batch of these keys, one
+connection looping, three alternating runs: 1,033, 950 and 983 µs unnamed, 867, 867 and 883 µs named. Through a
+transaction pooler's URL it stays unnamed (\`DatabaseOptions.preparedStatements\`), and a server that refuses the name
+gets the statement again unnamed. (r) sends its UPDATE unnamed, as \`pool.query(text, values)\` does: it is the
+ceiling of one hand-written statement per request. \`BENCH_CEILING_PREPARED=on\` names it, to compare: in three
+alternating trios on 2026-12-07 (unnamed everywhere; ours named; ours and the ceiling named), (r) unnamed ran at
+3,073 and 3,379, 2,815 and 1,747, 1,837 and 1,955 req/s, named at 3,853, 3,187 and 3,162. Against a named ceiling,
+(b-limits) would have been 1.85, 1.72 and 1.51 × (r) in those trios, where against the unnamed one it was 2.11, 3.13
+and 2.44.
+Over HTTP the named batch itself was within this machine's noise: (b-limits) 6,380 → 7,127, 5,925 → 5,466 and
+4,747 → 4,764 req/s.
 
 Targets, for (b) — our API-key auth as shipped, micro-batched and exact (the concurrency tests hold on it):
 (b) ≥ 0.9 × (r) and ≥ 2 × (r): one hot key **${ratio("b", "r")}**, one key per connection **${ratio("b-spread", "r-spread")}**;
