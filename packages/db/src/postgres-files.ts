@@ -89,18 +89,18 @@ export function extractPostgresFiles(archive: Uint8Array, folder: string): void 
   for (const { path, type, body } of tarEntries(archive)) {
     const relative = normalize(path.replace(/^\.?\/+/, ""));
     if (!isPostgresFile(relative) || relative.startsWith("..")) {
-      throw new Error(`the snapshot holds an unexpected entry: ${path}`);
+      throw new Error(`the archive holds an unexpected entry: ${path}`);
     }
     // Synchronous on purpose: a thousand small files one after another through the thread pool took 0.45 s, here
     // 0.1 s; nothing else waits on this process's event loop while its database is being created.
     if (type === "5") mkdirSync(join(folder, relative), { recursive: true, mode: 0o700 });
     else if (relative === "PG_VERSION") version = body;
     else if (type === "0" || type === "\0") writeFileSync(join(folder, relative), body, { mode: 0o600 });
-    else throw new Error(`the snapshot holds an entry of unexpected type ${JSON.stringify(type)}: ${path}`);
+    else throw new Error(`the archive holds an entry of unexpected type ${JSON.stringify(type)}: ${path}`);
   }
   // Written last: PG_VERSION is what marks a folder as holding a database, so an extraction cut short (a crash, a
   // full disk) leaves a folder the next start still treats as new, and fills again.
-  if (!version) throw new Error("the snapshot holds no PG_VERSION");
+  if (!version) throw new Error("the archive holds no PG_VERSION");
   writeFileSync(join(folder, "PG_VERSION"), version, { mode: 0o600 });
 }
 
