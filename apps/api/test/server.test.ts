@@ -1,4 +1,7 @@
 // A real listening server: start-up on embedded PGlite with zero config, and a graceful shutdown that loses no request.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createPgliteTestDatabase } from "@vx/db/testing";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
@@ -42,6 +45,27 @@ describe("vx serve", () => {
     await expect(server.db.query("SELECT 1")).rejects.toThrow();
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });
+
+  it("says it is creating the embedded database only in the start that holds the new folder", async () => {
+    // Two starts racing for one new folder (here in one process; across two processes the lock refuses the same way).
+    // Both used to see no folder and print the line; the loser must print nothing but fail with its refusal.
+    const dir = await mkdtemp(join(tmpdir(), "vx-serve-race-"));
+    const config = loadConfig({ VX_DATA_DIR: join(dir, "data"), PORT: "0", LOG_LEVEL: "silent", VX_WORKERS: "off" });
+    const printed: string[][] = [[], []];
+    const starts = await Promise.allSettled(printed.map((lines) => serve(config, { print: (l) => lines.push(l) })));
+    try {
+      const winner = starts.findIndex((start) => start.status === "fulfilled");
+      const loser = starts[1 - winner] as PromiseRejectedResult;
+      expect(loser.status).toBe("rejected");
+      expect((loser.reason as Error).message).toMatch(/^the data folder .* is already open in this process/);
+      const creating = printed.map((lines) => lines.filter((l) => l.startsWith("creating the embedded database")));
+      expect(creating[winner]).toHaveLength(1);
+      expect(creating[1 - winner]).toEqual([]);
+    } finally {
+      for (const start of starts) if (start.status === "fulfilled") await start.value.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("graceful shutdown", () => {

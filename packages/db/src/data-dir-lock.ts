@@ -43,16 +43,22 @@ export async function lockDataDir(folder: string): Promise<DataDirLock> {
       `the data folder ${dir} is already open in this process: close that database first, or use another data folder`,
     );
   }
-  await makeDataDir(dir);
-  const file = join(dir, LOCK_FILE);
-  const me = self();
-  const mine = JSON.stringify(me);
-  // The lock is the first file written: a folder this user may read but not write is refused here, in one line.
-  const created = await create(file, mine).catch((error: NodeJS.ErrnoException) => {
-    throw error.code && error.syscall ? dataDirUnusable(dir, error) : error;
-  });
-  if (!created) await takeOverIfStale(dir, file, mine);
+  // Claimed before the first await: two opens racing in this process would otherwise both pass the check above, and
+  // the second would take the first's fresh lock for a stale one (our own pid in a lock it did not take).
   heldHere.add(dir);
+  const file = join(dir, LOCK_FILE);
+  const mine = JSON.stringify(self());
+  try {
+    await makeDataDir(dir);
+    // The lock is the first file written: a folder this user may read but not write is refused here, in one line.
+    const created = await create(file, mine).catch((error: NodeJS.ErrnoException) => {
+      throw error.code && error.syscall ? dataDirUnusable(dir, error) : error;
+    });
+    if (!created) await takeOverIfStale(dir, file, mine);
+  } catch (error) {
+    heldHere.delete(dir);
+    throw error;
+  }
   const releaseOnExit = () => removeIfMine(file, mine);
   process.once("exit", releaseOnExit);
   let released = false;

@@ -118,6 +118,22 @@ describe("one process per data folder", () => {
     await again.close();
   });
 
+  it("lets only one of two opens that race for a new folder in one process have it", async () => {
+    // Both used to pass the in-process check, and the second took the first's fresh lock for a stale one (our own
+    // pid): two PGlite instances on one folder.
+    const dataDir = join(await tempDir(), "data");
+    const opens = await Promise.allSettled([openDatabase({ dataDir }), openDatabase({ dataDir })]);
+    try {
+      expect(opens.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+      const refused = opens.find((o) => o.status === "rejected") as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({ code: "data_dir_in_use" });
+      expect((refused.reason as Error).message).toMatch(/is already open in this process/);
+    } finally {
+      for (const open of opens) if (open.status === "fulfilled") await open.value.close();
+    }
+    await (await openDatabase({ dataDir })).close();
+  });
+
   it("lets only one of many processes that start at once take a stale lock", { timeout: 90_000 }, async () => {
     const dataDir = join(await tempDir(), "data");
     await (await openDatabase({ dataDir })).close();
