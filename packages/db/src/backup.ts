@@ -9,7 +9,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { lockDataDir } from "./data-dir-lock.js";
-import { dumpPostgresFiles, extractPostgresFiles, onlyPostgresEntries, removePostgresFiles } from "./postgres-files.js";
+import {
+  dumpPostgresFiles,
+  extractPostgresFiles,
+  holdsPostgresVersion,
+  onlyPostgresEntries,
+  removePostgresFiles,
+} from "./postgres-files.js";
 
 export async function backupEmbedded(dataDir: string, file: string): Promise<{ bytes: number }> {
   if (!(await isPgliteDataDir(dataDir))) throw new Error(`${dataDir} holds no embedded database to back up`);
@@ -38,7 +44,7 @@ export async function restoreEmbedded(file: string, dataDir: string, options: Re
   if ((await isPgliteDataDir(dataDir)) && !options.force) {
     throw new Error(`${dataDir} already holds a database: restore into an empty folder, or pass --force to replace it`);
   }
-  const archive = onlyPostgresEntries(await readFile(file));
+  const archive = onlyPostgresEntries(await readBackup(file));
   const lock = await lockDataDir(dataDir);
   try {
     await removePostgresFiles(dataDir);
@@ -55,6 +61,20 @@ export async function restoreEmbedded(file: string, dataDir: string, options: Re
   } finally {
     await lock.release();
   }
+}
+
+/** The backup's bytes, checked before the data folder is touched: a missing file or one that is no backup is one line. */
+async function readBackup(file: string): Promise<Uint8Array> {
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    const why = { ENOENT: "no such file", EISDIR: "it is a folder", EACCES: "permission denied" }[error.code ?? ""];
+    throw new Error(`cannot read the backup ${file}: ${why ?? error.message}`);
+  });
+  if (!holdsPostgresVersion(bytes)) {
+    throw new Error(
+      `${file} is not a backup of the embedded database (no Postgres data folder in it): nothing restored`,
+    );
+  }
+  return bytes;
 }
 
 async function isPgliteDataDir(dir: string): Promise<boolean> {

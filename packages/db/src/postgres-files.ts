@@ -71,6 +71,17 @@ function* tarEntries(archive: Uint8Array): Generator<TarEntry> {
   }
 }
 
+/** Whether a tarball (gzipped or not) holds a data folder's PG_VERSION; false for anything that is not a tarball. */
+export function holdsPostgresVersion(archive: Uint8Array): boolean {
+  try {
+    for (const entry of tarEntries(archive))
+      if (normalize(entry.path.replace(/^\.?\/+/, "")) === "PG_VERSION") return true;
+    return false;
+  } catch {
+    return false; // not gzip, or a header past the end
+  }
+}
+
 /** Keeps the tar entries whose path is a Postgres file, each with the extended headers that describe it. */
 export function onlyPostgresEntries(archive: Uint8Array): Uint8Array<ArrayBuffer> {
   const kept: Uint8Array[] = [];

@@ -1,6 +1,8 @@
 // Backups users can restore: the embedded data folder as a tarball, and the documented pg_dump route for Postgres.
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -55,6 +57,25 @@ describe("embedded backup and restore", () => {
     await expect(restoreEmbedded(file, dir)).rejects.toThrow(/already holds a database/);
     await expect(restoreEmbedded(file, dir, { force: true })).resolves.toBeUndefined();
     await expect(backupEmbedded(join(dir, "missing"), file)).rejects.toThrow(/no embedded database/);
+  });
+
+  it("refuses a missing file, a folder or a file that is no backup in one line, before creating the target", async () => {
+    const dir = await tempDir();
+    const target = join(dir, "target");
+    const garbage = join(dir, "garbage.tar.gz");
+    await writeFile(garbage, randomBytes(50_000));
+    const emptyTar = join(dir, "empty.tar");
+    await writeFile(emptyTar, Buffer.alloc(1024));
+    const refusals: [string, RegExp][] = [
+      [join(dir, "missing.tar.gz"), /^cannot read the backup .*missing\.tar\.gz: no such file$/],
+      [dir, /^cannot read the backup .*: it is a folder$/],
+      [garbage, /^.*garbage\.tar\.gz is not a backup of the embedded database .*: nothing restored$/],
+      [emptyTar, /^.*empty\.tar is not a backup of the embedded database .*: nothing restored$/],
+    ];
+    for (const [file, message] of refusals) {
+      await expect(restoreEmbedded(file, target)).rejects.toThrow(message);
+    }
+    expect(existsSync(target)).toBe(false);
   });
 });
 
