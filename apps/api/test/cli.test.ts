@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backupCommand, cleanupCommand, restoreCommand } from "../src/commands/maintenance.js";
+import { cleanupCommand, restoreCommand } from "../src/commands/maintenance.js";
 import { migrateCommand } from "../src/commands/migrate.js";
 import { loadConfig } from "../src/config.js";
 import { createJwtVerifier } from "../src/http/jwt.js";
@@ -136,8 +136,8 @@ describe("vx backup, restore and cleanup", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
   // The commands' bodies run in this process: a spawned CLI start costs seconds under a full run. Spawns prove the
-  // wiring (arguments passed on, exit code, one line): restore and migrate status here, backup's pg_dump line below,
-  // cleanup's refusal in cli-first-contact.test.ts.
+  // wiring (arguments passed on, exit code, one line): backup, restore and migrate status here, backup's pg_dump line
+  // below, cleanup's refusal in cli-first-contact.test.ts.
   const configFor = (dataDir: string, env: Record<string, string> = {}) =>
     loadConfig({ VX_DATA_DIR: dataDir, LOG_LEVEL: "silent", ...env });
 
@@ -150,7 +150,8 @@ describe("vx backup, restore and cleanup", () => {
     expect(cleanup.stdout).toMatch(/^webhook_logs +deleted 0/m);
     expect(cleanup.stdout).toMatch(/^rate limiter identifiers \(idle for an hour\) pruned 0$/m);
 
-    expect((await runCommandInProcess(() => backupCommand(configFor(data), [file]))).code).toBe(0);
+    // Spawned: the restores below read the file it names, so this proves the CLI passes the path on.
+    expect((await run(["backup", file], { VX_DATA_DIR: data })).code).toBe(0);
     const over = await run(["restore", file], { VX_DATA_DIR: data });
     expect(over.code).toBe(1);
     expect(over.stderr).toMatch(/^vx: .* already holds a database: restore into an empty folder, or pass --force/);
