@@ -44,7 +44,7 @@ export async function restoreEmbedded(file: string, dataDir: string, options: Re
   if ((await isPgliteDataDir(dataDir)) && !options.force) {
     throw new Error(`${dataDir} already holds a database: restore into an empty folder, or pass --force to replace it`);
   }
-  const archive = onlyPostgresEntries(await readBackup(file));
+  const archive = await readBackup(file);
   const lock = await lockDataDir(dataDir);
   try {
     await removePostgresFiles(dataDir);
@@ -63,18 +63,27 @@ export async function restoreEmbedded(file: string, dataDir: string, options: Re
   }
 }
 
-/** The backup's bytes, checked before the data folder is touched: a missing file or one that is no backup is one line. */
+/**
+ * The backup's Postgres files as an uncompressed tarball (gunzipped once), checked before the data folder is touched:
+ * a missing file or one that is no backup is one line.
+ */
 async function readBackup(file: string): Promise<Uint8Array> {
   const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
     const why = { ENOENT: "no such file", EISDIR: "it is a folder", EACCES: "permission denied" }[error.code ?? ""];
     throw new Error(`cannot read the backup ${file}: ${why ?? error.message}`);
   });
-  if (!holdsPostgresVersion(bytes)) {
+  let tar: Uint8Array | undefined;
+  try {
+    tar = onlyPostgresEntries(bytes);
+  } catch {
+    // not gzip, or a header past the end: no backup either
+  }
+  if (!tar || !holdsPostgresVersion(tar)) {
     throw new Error(
       `${file} is not a backup of the embedded database (no Postgres data folder in it): nothing restored`,
     );
   }
-  return bytes;
+  return tar;
 }
 
 async function isPgliteDataDir(dir: string): Promise<boolean> {

@@ -71,15 +71,15 @@ function* tarEntries(archive: Uint8Array): Generator<TarEntry> {
   }
 }
 
-/** Whether a tarball (gzipped or not) holds a data folder's PG_VERSION; false for anything that is not a tarball. */
+/** An entry's path relative to the data folder: without a leading `./` or `/`, normalised. */
+function relativePath(path: string): string {
+  return normalize(path.replace(/^\.?\/+/, ""));
+}
+
+/** Whether a tarball (gzipped or not) holds a data folder's PG_VERSION. */
 export function holdsPostgresVersion(archive: Uint8Array): boolean {
-  try {
-    for (const entry of tarEntries(archive))
-      if (normalize(entry.path.replace(/^\.?\/+/, "")) === "PG_VERSION") return true;
-    return false;
-  } catch {
-    return false; // not gzip, or a header past the end
-  }
+  for (const entry of tarEntries(archive)) if (relativePath(entry.path) === "PG_VERSION") return true;
+  return false;
 }
 
 /** Keeps the tar entries whose path is a Postgres file, each with the extended headers that describe it. */
@@ -98,7 +98,7 @@ export function onlyPostgresEntries(archive: Uint8Array): Uint8Array<ArrayBuffer
 export function extractPostgresFiles(archive: Uint8Array, folder: string): void {
   let version: Uint8Array | undefined;
   for (const { path, type, body } of tarEntries(archive)) {
-    const relative = normalize(path.replace(/^\.?\/+/, ""));
+    const relative = relativePath(path);
     if (!isPostgresFile(relative) || relative.startsWith("..")) {
       throw new Error(`the archive holds an unexpected entry: ${path}`);
     }
