@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { listMigrationFiles, openDatabase } from "@vx/db";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type MigrateArguments, migrateCommand } from "../src/commands/migrate.js";
 import { startupFailure } from "../src/commands/startup-errors.js";
 import { loadConfig } from "../src/config.js";
@@ -105,20 +105,11 @@ describe("vx first contact", () => {
     // In-process (the command itself), so the four database opens cost no CLI start each; the flag is parsed below.
     const own = await mkdtemp(join(tmpdir(), "vx-down-"));
     const config = loadConfig({ VX_DATA_DIR: join(own, "data"), LOG_LEVEL: "silent" });
-    const lines: string[] = [];
-    const capture = (line: string) => {
-      lines.push(...line.split("\n"));
-    };
-    vi.spyOn(console, "log").mockImplementation(capture);
-    vi.spyOn(console, "error").mockImplementation(capture);
-    onTestFinished(async () => {
-      vi.restoreAllMocks();
-      await rm(own, { recursive: true, force: true });
-    });
+    onTestFinished(() => rm(own, { recursive: true, force: true }));
     const files = await listMigrationFiles();
     const output = async (args: MigrateArguments) => {
-      lines.length = 0;
-      return { code: await migrateCommand(config, args), lines: [...lines] };
+      const { code, stdout, stderr } = await runCommandInProcess(() => migrateCommand(config, args));
+      return { code, lines: [stdout, stderr].filter((text) => text !== "").flatMap((text) => text.split("\n")) };
     };
 
     // A migrated folder the quick way (the cached snapshot), where `vx migrate up` would run initdb first.
