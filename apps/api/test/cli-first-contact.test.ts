@@ -1,4 +1,6 @@
 // What a new user meets first: help that does nothing else, refused flags, and start-up failures as one line.
+// Most cases run `main` in this process (a spawned CLI start costs about a CPU-second each); a few spawn the real
+// `vx` to prove what only a process shows: its exit codes 0, 1 and 2, its real stderr, and that it ends.
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -13,14 +15,14 @@ import { startupFailure } from "../src/commands/startup-errors.js";
 import { loadConfig } from "../src/config.js";
 import { formatRecord } from "../src/logger.js";
 import { serve } from "../src/serve.js";
-import { runCommandInProcess } from "./support/in-process-command.js";
+import { runCommandInProcess, runVxInProcess } from "./support/in-process-command.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
 const COMMANDS = ["serve", "migrate", "worker", "cleanup", "backup", "restore", "token"];
 
-/** Runs `vx …` in `cwd` with only the given variables, so anything it writes lands there. */
+/** Spawns `vx …` in `cwd` with only the given variables, so anything it writes lands there. */
 async function run(cwd: string, args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ["--import", TSX, CLI, ...args], {
     cwd,
@@ -53,15 +55,14 @@ describe("vx first contact", () => {
     ]);
     // `backup --help` once wrote a file named --help, `cleanup --help` deleted rows, `serve --help` served.
     cases.push(["backup", "out.tar.gz", "--help"], ["restore", "in.tar.gz", "--force", "-h"]);
-    const results = await Promise.all(cases.map((args) => run(dir, args, { VX_DATA_DIR: "data", PORT: "0" })));
-    for (const [i, result] of results.entries()) {
-      const args = cases[i]!;
+    for (const args of cases) {
+      const result = await runVxInProcess(args, { VX_DATA_DIR: "data", PORT: "0" }, dir);
       expect(result.code, args.join(" ")).toBe(0);
       expect(result.stdout, args.join(" ")).toMatch(new RegExp(`^usage: vx ${args[0]}\\b`));
       expect(result.stderr, args.join(" ")).toBe("");
     }
     expect(await readdir(dir)).toEqual([]);
-  }, 60_000);
+  });
 
   it("refuses unknown flags and unexpected arguments with one line and the command's usage", async () => {
     const cases = [
@@ -73,9 +74,11 @@ describe("vx first contact", () => {
       ["token", "--usr", "x"],
       ["migrate", "up", "1", "2"],
     ];
-    const results = await Promise.all(cases.map((args) => run(dir, args, { VX_DATA_DIR: "data" })));
-    for (const [i, result] of results.entries()) {
-      const args = cases[i]!;
+    const results = [];
+    for (const args of cases) results.push({ args, ...(await runVxInProcess(args, { VX_DATA_DIR: "data" }, dir)) });
+    // `cleanup --dry-run` through a real process as well: exit code 2, and the usage on its stderr.
+    results.push({ args: cases[1]!, ...(await run(dir, cases[1]!, { VX_DATA_DIR: "data" })) });
+    for (const { args, ...result } of results) {
       expect(result.code, args.join(" ")).toBe(2);
       const [line, usage] = result.stderr.split("\n");
       expect(line, args.join(" ")).toMatch(/^vx: (unknown option "--[\w-]+"|unexpected argument "\S+") for \w+$/);
@@ -85,6 +88,7 @@ describe("vx first contact", () => {
   }, 60_000);
 
   it("lists every environment variable in the top-level help", async () => {
+    // Spawned: `vx --help` through the real executable, exit code 0 and stdout.
     const result = await run(dir, ["--help"]);
     expect(result.code).toBe(0);
     const names = ["PORT", "HOST", "DATABASE_URL", "DATABASE_MIGRATION_URL", "VX_DATA_DIR", "LOG_LEVEL"];
@@ -102,7 +106,7 @@ describe("vx first contact", () => {
   });
 
   it("reverts more than one migration only with --yes, and one without asking", async () => {
-    // In-process (the command itself), so the four database opens cost no CLI start each; the flag is parsed below.
+    // The command itself, so the four database opens cost no CLI start each; the flag is parsed below, by `main`.
     const own = await mkdtemp(join(tmpdir(), "vx-down-"));
     const config = loadConfig({ VX_DATA_DIR: join(own, "data"), LOG_LEVEL: "silent" });
     onTestFinished(() => rm(own, { recursive: true, force: true }));
@@ -128,7 +132,7 @@ describe("vx first contact", () => {
     expect(all.code).toBe(0);
     expect(all.lines).toHaveLength(files.length - 1);
 
-    const parsed = await run(own, ["migrate", "down", "2", "--yes"], { VX_DATA_DIR: "data" });
+    const parsed = await runVxInProcess(["migrate", "down", "2", "--yes"], { VX_DATA_DIR: "data" }, own);
     expect(parsed).toMatchObject({ code: 0, stdout: "nothing to do" });
   }, 60_000);
 
@@ -143,7 +147,8 @@ describe("vx first contact", () => {
     afterAll(() => new Promise((resolve) => busy.close(resolve)));
 
     it("says in one line that the port is taken, naming PORT, before creating any data folder", async () => {
-      const result = await run(dir, ["serve"], { HOST: "127.0.0.1", PORT: String(busyPort), VX_DATA_DIR: "data" });
+      const env = { HOST: "127.0.0.1", PORT: String(busyPort), VX_DATA_DIR: "data" };
+      const result = await runVxInProcess(["serve"], env, dir);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
         `vx: 127.0.0.1:${busyPort} is already in use: stop what holds it, or set PORT to another port`,
@@ -153,21 +158,19 @@ describe("vx first contact", () => {
 
     it("says in one line that HOST is not an address of this machine, before creating any data folder", async () => {
       // 192.0.2.1 is TEST-NET-1 (RFC 5737): never any machine's address. PORT 0 as well, which is always free.
-      const results = await Promise.all(
-        ["0", "3999"].map((port) => run(dir, ["serve"], { HOST: "192.0.2.1", PORT: port, VX_DATA_DIR: "data" })),
-      );
-      for (const [i, result] of results.entries()) {
+      for (const port of ["0", "3999"]) {
+        const result = await runVxInProcess(["serve"], { HOST: "192.0.2.1", PORT: port, VX_DATA_DIR: "data" }, dir);
         expect(result.code).toBe(1);
-        expect(result.stderr).toBe(
-          `vx: cannot listen on 192.0.2.1:${i === 0 ? 0 : 3999}: HOST is not an address of this machine`,
-        );
+        expect(result.stderr).toBe(`vx: cannot listen on 192.0.2.1:${port}: HOST is not an address of this machine`);
       }
       expect(await readdir(dir)).toEqual([]);
     });
 
     it("refuses a wrong WEBHOOK_* setting in one line before creating any data folder, for serve and worker", async () => {
-      for (const command of ["serve", "worker"]) {
-        const result = await run(dir, [command], { WEBHOOK_TIMEOUT_MS: "0", PORT: "0", VX_DATA_DIR: "data" });
+      const env = { WEBHOOK_TIMEOUT_MS: "0", PORT: "0", VX_DATA_DIR: "data" };
+      // serve spawned: a wrong setting's exit code 1 and its one line on the real stderr.
+      const results = { serve: await run(dir, ["serve"], env), worker: await runVxInProcess(["worker"], env, dir) };
+      for (const [command, result] of Object.entries(results)) {
         expect(result.code, command).toBe(1);
         expect(result.stderr, command).toBe('vx: WEBHOOK_TIMEOUT_MS must be an integer from 100 to 120000, got "0"');
       }
@@ -184,9 +187,10 @@ describe("vx first contact", () => {
         ["cleanup", file],
         ["migrate", file, "status"],
       ];
-      const results = await Promise.all(
-        cases.map(([command, dataDir, ...args]) => run(dir, [command!, ...args], { PORT: "0", VX_DATA_DIR: dataDir! })),
-      );
+      const results = [];
+      for (const [command, dataDir, ...args] of cases) {
+        results.push(await runVxInProcess([command!, ...args], { PORT: "0", VX_DATA_DIR: dataDir! }, dir));
+      }
       for (const [i, result] of results.entries()) {
         const what = cases[i]!.join(" ");
         expect(result.code, what).toBe(1);
@@ -200,13 +204,17 @@ describe("vx first contact", () => {
 
     it("refuses migrations through a transaction pooler in one line naming DATABASE_MIGRATION_URL", async () => {
       const pooler = "postgresql://postgres.ref:s3cret@127.0.0.1:6543/postgres";
-      const results = await Promise.all([
-        run(dir, ["migrate", "up"], { DATABASE_URL: pooler }),
-        run(dir, ["migrate", "down"], {
-          DATABASE_URL: "postgresql://u@127.0.0.1:1/db",
-          DATABASE_MIGRATION_URL: pooler,
-        }),
-      ]);
+      const results = [
+        await runVxInProcess(["migrate", "up"], { DATABASE_URL: pooler }, dir),
+        await runVxInProcess(
+          ["migrate", "down"],
+          {
+            DATABASE_URL: "postgresql://u@127.0.0.1:1/db",
+            DATABASE_MIGRATION_URL: pooler,
+          },
+          dir,
+        ),
+      ];
       for (const result of results) {
         expect(result.code).toBe(1);
         expect(result.stderr.split("\n")).toHaveLength(1);
@@ -218,8 +226,8 @@ describe("vx first contact", () => {
       const server = process.env.TEST_DATABASE_URL;
       if (!server) return;
       // vx serve on a new database through the pooler: refused in one line, nothing applied; with
-      // DATABASE_MIGRATION_URL the same migrations run over the direct connection. Both in this process: the spawns
-      // above prove how the CLI prints such a refusal and parses migrate.
+      // DATABASE_MIGRATION_URL the same migrations run over the direct connection. Both as the commands' bodies: the
+      // cases above prove how `main` prints such a refusal and parses migrate.
       const name = `vx_test_pooled_${process.pid}`;
       const direct = new URL(server);
       direct.pathname = `/${name}`;
@@ -257,9 +265,10 @@ describe("vx first contact", () => {
         missing.pathname = "/vx_no_such_database";
         cases.push(missing.href);
       }
-      const results = await Promise.all(
-        cases.map((url) => run(dir, ["serve"], { PORT: "0", DATABASE_URL: url, DATABASE_WAIT_TIMEOUT_MS: "0" })),
-      );
+      const env = (url: string) => ({ PORT: "0", DATABASE_URL: url, DATABASE_WAIT_TIMEOUT_MS: "0" });
+      // The refused connection spawned: the process then ends by itself, with nothing left holding it open.
+      const results = [await run(dir, ["serve"], env(refused))];
+      for (const url of cases.slice(1)) results.push(await runVxInProcess(["serve"], env(url), dir));
       for (const result of results) {
         expect(result.code).toBe(1);
         expect(result.stderr.split("\n")).toHaveLength(1);
