@@ -1,4 +1,6 @@
 // The `vx` CLI as a user runs it: clear one-line errors, development tokens, and the README walk-through end to end.
+// Commands run through `main` in this process (a spawned CLI start costs about a CPU-second); the walk-through spawns
+// the real `vx`, for what only a process shows: Ctrl-C, its exit code, its output.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,7 +14,7 @@ import { loadConfig } from "../src/config.js";
 import { createJwtVerifier } from "../src/http/jwt.js";
 import { serve } from "../src/serve.js";
 import { relativeTo, signToken } from "../src/token.js";
-import { runCommandInProcess } from "./support/in-process-command.js";
+import { runCommandInProcess, runVxInProcess } from "./support/in-process-command.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const CLI = join(ROOT, "apps/api/src/cli.ts");
@@ -63,20 +65,20 @@ describe("vx CLI", () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("stops on a bad variable with one line naming it", async () => {
-    const result = await run(["serve"], { PORT: "abc" });
+    const result = await runVxInProcess(["serve"], { PORT: "abc" });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('vx: PORT must be an integer between 0 and 65535 (0 picks a free port), got "abc"');
   });
 
   it("refuses to print a token when no secret exists yet, and says how to get one", async () => {
-    const result = await run(["token", "--user", USER], { VX_DATA_DIR: join(dir, "empty") });
+    const result = await runVxInProcess(["token", "--user", USER], { VX_DATA_DIR: join(dir, "empty") });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(/^vx: no JWT secret yet: set SUPABASE_JWT_SECRET, or run `pnpm start` once/);
   });
 
   it("prints a token signed with the configured secret, for the user, role and lifetime asked", async () => {
-    const result = await run(["token", "--user", USER, "--role", "service_role", "--expires-in", "2h"], {
+    const result = await runVxInProcess(["token", "--user", USER, "--role", "service_role", "--expires-in", "2h"], {
       SUPABASE_JWT_SECRET: SECRET,
     });
     expect(result.code).toBe(0);
@@ -93,10 +95,10 @@ describe("vx CLI", () => {
       ["token", "--expires-in", "soon"],
       ["frobnicate"],
     ];
-    const results = await Promise.all(cases.map((args) => run(args, { SUPABASE_JWT_SECRET: SECRET })));
-    for (const [i, result] of results.entries()) {
-      expect(result.code, cases[i]!.join(" ")).toBe(2);
-      expect(result.stderr).toMatch(new RegExp(`^usage: vx ${cases[i]![0] === "token" ? "token" : "<command>"}`, "m"));
+    for (const args of cases) {
+      const result = await runVxInProcess(args, { SUPABASE_JWT_SECRET: SECRET });
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toMatch(new RegExp(`^usage: vx ${args[0] === "token" ? "token" : "<command>"}`, "m"));
     }
   });
 
@@ -135,9 +137,8 @@ describe("vx backup, restore and cleanup", () => {
     dir = await mkdtemp(join(tmpdir(), "vx-maint-"));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
-  // The commands' bodies run in this process: a spawned CLI start costs seconds under a full run. Spawns prove the
-  // wiring (arguments passed on, exit code, one line): backup, restore and migrate status here, backup's pg_dump line
-  // below, cleanup's refusal in cli-first-contact.test.ts.
+  // All in this process: a spawned CLI start costs seconds under a full run. `main` proves the wiring (arguments
+  // passed on, exit code, one line): backup, restore and migrate status here, backup's pg_dump line below.
   const configFor = (dataDir: string, env: Record<string, string> = {}) =>
     loadConfig({ VX_DATA_DIR: dataDir, LOG_LEVEL: "silent", ...env });
 
@@ -150,9 +151,9 @@ describe("vx backup, restore and cleanup", () => {
     expect(cleanup.stdout).toMatch(/^webhook_logs +deleted 0/m);
     expect(cleanup.stdout).toMatch(/^rate limiter identifiers \(idle for an hour\) pruned 0$/m);
 
-    // Spawned: the restores below read the file it names, so this proves the CLI passes the path on.
-    expect((await run(["backup", file], { VX_DATA_DIR: data })).code).toBe(0);
-    const over = await run(["restore", file], { VX_DATA_DIR: data });
+    // Through `main`: the restores below read the file it names, so this proves the CLI passes the path on.
+    expect((await runVxInProcess(["backup", file], { VX_DATA_DIR: data })).code).toBe(0);
+    const over = await runVxInProcess(["restore", file], { VX_DATA_DIR: data });
     expect(over.code).toBe(1);
     expect(over.stderr).toMatch(/^vx: .* already holds a database: restore into an empty folder, or pass --force/);
     expect(over.stderr.split("\n")).toHaveLength(1);
@@ -169,7 +170,7 @@ describe("vx backup, restore and cleanup", () => {
     const db = await openDatabase({ dataDir: data });
     await db.query("INSERT INTO public.vx_migrations (name, run_on) VALUES ('999_from_a_newer_vx', now())");
     await db.close();
-    const status = await run(["migrate", "status"], { VX_DATA_DIR: data });
+    const status = await runVxInProcess(["migrate", "status"], { VX_DATA_DIR: data });
     expect(status.stdout).toMatch(/^applied {2}999_from_a_newer_vx {2}\(not in this vx: a newer version applied it/m);
     expect(status.stdout).toMatch(/^applied {2}000_supabase_bootstrap$/m);
     // serve's start-up lines, printed in this process (the README walk-through above starts it through the CLI).
@@ -183,7 +184,7 @@ describe("vx backup, restore and cleanup", () => {
   }, 120_000);
 
   it("points Postgres users at pg_dump instead of copying files", async () => {
-    const result = await run(["backup"], { DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none" });
+    const result = await runVxInProcess(["backup"], { DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none" });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/pg_dump --format=custom/);
   });
