@@ -4,7 +4,8 @@ import { parseKeyring, type SecretKey } from "@vx/webhooks";
 import { z } from "zod";
 import type { S3Target } from "./commands/s3-put.js";
 import { ApiError } from "./errors.js";
-import { webhookSettingsFromEnv } from "./routes/webhooks/settings.js";
+import { type IvrSettings, ivrOptionsFromEnv } from "./routes/ivr/settings.js";
+import { type WebhookSettings, webhookSettingsFromEnv } from "./routes/webhooks/settings.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -55,6 +56,10 @@ export interface Config {
   archiveS3?: S3Target;
   /** VX_WEBHOOK_SECRET_KEYS: the keyring webhook secrets are encrypted with at rest (the first key encrypts). */
   webhookSecretKeys?: SecretKey[];
+  /** WEBHOOK_*: endpoint rules, payload size, delivery timeout and the delivery workers' pipeline. */
+  webhooks: WebhookSettings;
+  /** TWILIO_AUTH_TOKEN and PUBLIC_URL of the Twilio voice endpoint. */
+  ivr: IvrSettings;
 }
 
 type Env = Record<string, string | undefined>;
@@ -201,9 +206,10 @@ export function loadConfig(env: Env = process.env): Config {
       "VX_ARCHIVE_S3_URL needs VX_ARCHIVE_S3_ACCESS_KEY_ID and VX_ARCHIVE_S3_SECRET_ACCESS_KEY",
     );
   }
-  // The webhook routes and workers read WEBHOOK_* when they are built, after the data folder is made and migrated:
-  // checked here too, a wrong value is one line before anything is created.
-  webhookSettingsFromEnv(env);
+  // Read here with the rest, from the same env: a wrong value is one line before the data folder is created, and
+  // an app built from a config made of another env than process.env gets the settings of that env.
+  const webhooks = webhookSettingsFromEnv(env);
+  const ivr = ivrOptionsFromEnv(env);
   const production = parsed.NODE_ENV === "production";
   if (production && !parsed.SUPABASE_JWT_SECRET && !parsed.SUPABASE_URL) {
     throw new ApiError(
@@ -218,7 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   // The Twilio voice route is always mounted: without a token anyone could drive a caller's menus.
-  if (production && !env.TWILIO_AUTH_TOKEN?.trim() && !parsed.TWILIO_ALLOW_UNSIGNED) {
+  if (production && !ivr.twilioAuthToken && !parsed.TWILIO_ALLOW_UNSIGNED) {
     throw new ApiError(
       "invalid_config",
       "TWILIO_AUTH_TOKEN must be set when NODE_ENV=production (or set TWILIO_ALLOW_UNSIGNED=true to accept unsigned Twilio requests)",
@@ -254,6 +260,8 @@ export function loadConfig(env: Env = process.env): Config {
       ivr_sessions: parsed.VX_RETENTION_IVR_SESSION_DAYS,
     },
     webhookSecretKeys: parsed.VX_WEBHOOK_SECRET_KEYS,
+    webhooks,
+    ivr,
     ...(parsed.VX_ARCHIVE_S3_URL && {
       archiveS3: {
         url: parsed.VX_ARCHIVE_S3_URL,

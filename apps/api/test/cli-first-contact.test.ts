@@ -177,6 +177,25 @@ describe("vx first contact", () => {
       expect(await readdir(dir)).toEqual([]);
     });
 
+    it("refuses a wrong PUBLIC_URL or TWILIO_AUTH_TOKEN in one line before creating any data folder", async () => {
+      const cases = [
+        [
+          { PUBLIC_URL: "ivr.example.com" },
+          'vx: PUBLIC_URL must be an http(s) URL such as https://ivr.example.com, got "ivr.example.com"',
+        ],
+        [
+          { TWILIO_AUTH_TOKEN: "short" },
+          "vx: TWILIO_AUTH_TOKEN must be your Twilio auth token, got a value of 5 characters",
+        ],
+      ] as const;
+      for (const [variables, line] of cases) {
+        const result = await runVxInProcess(["serve"], { ...variables, PORT: "0", VX_DATA_DIR: "data" }, dir);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe(line);
+      }
+      expect(await readdir(dir)).toEqual([]);
+    });
+
     it("names VX_DATA_DIR in one line when it names a file or goes through one, for every command that opens it", async () => {
       const file = join(dir, "not-a-folder");
       await writeFile(file, "a file\n");

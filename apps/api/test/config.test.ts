@@ -125,4 +125,26 @@ describe("loadConfig", () => {
       /^VX_RETENTION_IVR_SESSION_DAYS must be a number of days between 1 and 36500, or off/,
     );
   });
+
+  it("carries the webhook and Twilio settings of the env it is given, not of process.env", () => {
+    const saved = process.env.WEBHOOK_ALLOW_HTTP;
+    process.env.WEBHOOK_ALLOW_HTTP = "true";
+    try {
+      expect(loadConfig({}).webhooks.allowHttp).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.WEBHOOK_ALLOW_HTTP;
+      else process.env.WEBHOOK_ALLOW_HTTP = saved;
+    }
+    const config = loadConfig({
+      WEBHOOK_ALLOW_HTTP: "on",
+      WEBHOOK_TIMEOUT_MS: "2000",
+      TWILIO_AUTH_TOKEN: "0123456789abcdef",
+      PUBLIC_URL: "https://ivr.example.com/",
+    });
+    expect(config.webhooks).toMatchObject({ allowHttp: true, allowPrivateUrls: false, timeoutMs: 2000 });
+    expect(config.ivr).toEqual({ twilioAuthToken: "0123456789abcdef", publicUrl: "https://ivr.example.com" });
+    expect(errorOf({ PUBLIC_URL: "ivr.example.com" })).toBe(
+      'PUBLIC_URL must be an http(s) URL such as https://ivr.example.com, got "ivr.example.com"',
+    );
+  });
 });

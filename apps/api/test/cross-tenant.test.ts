@@ -5,7 +5,7 @@
 import { type Receiver, startReceiver } from "@vx/webhooks/testing";
 import { afterAll, expect, it } from "vitest";
 import { createTestApp } from "../src/testing.js";
-import { setEnv } from "./support/env.js";
+import { settingsFromEnv } from "./support/env.js";
 import { describeIsolation } from "./support/isolation.js";
 import { fillPath, type Operation, readApiDocument } from "./support/openapi.js";
 import { snapshotUser } from "./support/snapshot.js";
@@ -167,8 +167,11 @@ function theirs(op: Operation, b: Tenant): Record<string, string> {
   return values;
 }
 
-const ENV = { WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true", TWILIO_AUTH_TOKEN: "cross-tenant-token" };
-const restoreEnv = setEnv(ENV);
+const SETTINGS = settingsFromEnv({
+  WEBHOOK_ALLOW_HTTP: "true",
+  WEBHOOK_ALLOW_PRIVATE_URLS: "true",
+  TWILIO_AUTH_TOKEN: "cross-tenant-token",
+});
 
 /** A `next_cursor` from B's own audit trail, set once B is seeded. */
 let theirAuditCursor = "";
@@ -187,7 +190,6 @@ const ordered = [...operations].sort((x, y) => Number(x.key === "DELETE /v1/me")
 
 afterAll(async () => {
   await receiver.close();
-  restoreEnv();
 });
 
 it("has an expectation for every operation of the document", () => {
@@ -199,7 +201,7 @@ describeIsolation(
   {
     receiverUrl: () => receiverUrl,
     // The per-IP limiter counts refusals; this test refuses on purpose.
-    app: { config: { rateLimit: { max: 1_000_000, windowMs: 60_000 } } },
+    app: { config: { rateLimit: { max: 1_000_000, windowMs: 60_000 }, ...SETTINGS } },
     seeded: async (t, b) => {
       const seed = async (method: "POST" | "PUT", url: string, payload: object, status: number) => {
         const response = await t.app.inject({ method, url, headers: b.jwt, payload });

@@ -6,26 +6,24 @@ import { type Receiver, startReceiver } from "@vx/webhooks/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { MAX_JSON_DEPTH } from "../src/http/nul-guard.js";
 import { createTestApp, type TestApp } from "../src/testing.js";
-import { setEnv } from "./support/env.js";
+import { settingsFromEnv } from "./support/env.js";
 import { seedTenant, type Tenant } from "./support/tenant.js";
 
 describeDatabases("input the fuzzer found", ({ db }) => {
   let t: TestApp;
   let receiver: Receiver;
   let user: Tenant;
-  let restoreEnv: () => void;
 
   beforeAll(async () => {
     // No TWILIO_AUTH_TOKEN: unsigned Twilio requests reach validation, as they do in development.
-    restoreEnv = setEnv({ WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true" });
+    const config = settingsFromEnv({ WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true" });
     receiver = await startReceiver();
-    t = await createTestApp({ db: db() });
+    t = await createTestApp({ db: db(), config });
     user = await seedTenant(t, receiver.url);
   });
   afterAll(async () => {
     await t.app.close();
     await receiver.close();
-    restoreEnv();
   });
 
   const send = (method: "GET" | "POST" | "PATCH", url: string, payload?: object) =>

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Config } from "../src/config.js";
 import { createTestApp } from "../src/testing.js";
 import { credentialsFor } from "./support/credentials.js";
-import { setEnv } from "./support/env.js";
+import { settingsFromEnv } from "./support/env.js";
 import {
   describeRequest,
   type FuzzRequest,
@@ -30,9 +30,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const BODY_LIMIT = 16 * 1024;
 const NOW = new Date("2031-03-01T12:00:00Z");
 const TWILIO = { authToken: "fuzz-twilio-auth-token-0123456789", publicUrl: "http://vx.test" };
-const CONFIG: Partial<Config> = { bodyLimit: BODY_LIMIT, rateLimit: { max: 1_000_000, windowMs: 60_000 } };
-
-// The routes read these when the app is built: webhooks may target the local receiver only (every generated URL
+// The app's settings as these variables set them: webhooks may target the local receiver only (every generated URL
 // is that receiver or invalid, so nothing leaves the machine), and the Twilio endpoint checks signatures.
 const ENV = {
   WEBHOOK_ALLOW_HTTP: "true",
@@ -41,7 +39,11 @@ const ENV = {
   TWILIO_AUTH_TOKEN: TWILIO.authToken,
   PUBLIC_URL: TWILIO.publicUrl,
 };
-const restoreEnv = setEnv(ENV);
+const CONFIG: Partial<Config> = {
+  bodyLimit: BODY_LIMIT,
+  rateLimit: { max: 1_000_000, windowMs: 60_000 },
+  ...settingsFromEnv(ENV),
+};
 const FILE = "apps/api/test/fuzz.test.ts";
 const REPLAY = replayOptions();
 
@@ -77,7 +79,6 @@ await probe.close();
 
 afterAll(async () => {
   await receiver.close();
-  restoreEnv();
 });
 
 it("finds the domain routes in the document", () => {

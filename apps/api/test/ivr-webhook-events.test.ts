@@ -3,20 +3,17 @@ import { randomUUID } from "node:crypto";
 import { describeDatabases } from "@vx/db/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../src/testing.js";
+import { settingsFromEnv } from "./support/env.js";
 
 describeDatabases("IVR sessions emit webhook events", ({ db }) => {
   let t: TestApp;
-  const saved = { http: process.env.WEBHOOK_ALLOW_HTTP, priv: process.env.WEBHOOK_ALLOW_PRIVATE_URLS };
   beforeAll(async () => {
     // The subscription points at a local URL nobody delivers to here: no worker runs in this app.
-    process.env.WEBHOOK_ALLOW_HTTP = "true";
-    process.env.WEBHOOK_ALLOW_PRIVATE_URLS = "true";
-    t = await createTestApp({ db: db() });
+    const config = settingsFromEnv({ WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "true" });
+    t = await createTestApp({ db: db(), config });
   });
   afterAll(async () => {
     await t.close();
-    process.env.WEBHOOK_ALLOW_HTTP = saved.http;
-    process.env.WEBHOOK_ALLOW_PRIVATE_URLS = saved.priv;
   });
 
   it("enqueues ivr.session.started, call.transferred and ivr.session.ended for a transferred call", async () => {

@@ -4,7 +4,7 @@ import { DeliveryWorker, type DeliveryWorkerOptions } from "@vx/webhooks";
 import type { AppContext } from "../context.js";
 import { deliveryMetrics } from "../routes/webhooks/metrics.js";
 import { webhookRepository } from "../routes/webhooks/secret-keys.js";
-import { type WebhookSettings, webhookSettingsFromEnv } from "../routes/webhooks/settings.js";
+import type { WebhookSettings } from "../routes/webhooks/settings.js";
 import { workerErrorLog } from "./error-log.js";
 import { onWebhookMessages } from "./wakeup.js";
 
@@ -15,7 +15,7 @@ export interface WebhookWorkerHandle {
 
 export async function startWebhookWorker(
   ctx: AppContext,
-  settings: WebhookSettings = webhookSettingsFromEnv(),
+  settings: WebhookSettings = ctx.config.webhooks,
   overrides: Partial<DeliveryWorkerOptions> = {},
 ): Promise<WebhookWorkerHandle> {
   const metrics = deliveryMetrics(ctx.metrics.registry);

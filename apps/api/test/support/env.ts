@@ -1,11 +1,10 @@
-/** Environment variables for one test file (route plugins read theirs when the app is built), put back afterwards. */
-export function setEnv(vars: Record<string, string>): () => void {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, vars);
-  return () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
+import { type Config, loadConfig } from "../../src/config.js";
+
+/**
+ * The config's WEBHOOK_* and Twilio settings as these variables set them, for a test app's config overrides:
+ * routes and workers take them from the config, never from process.env.
+ */
+export function settingsFromEnv(vars: Record<string, string>): Pick<Config, "webhooks" | "ivr"> {
+  const { webhooks, ivr } = loadConfig(vars);
+  return { webhooks, ivr };
 }

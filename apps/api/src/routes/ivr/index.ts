@@ -11,7 +11,7 @@ import { IVR_PROBLEMS } from "./errors.js";
 import { menuRoutes } from "./menu-routes.js";
 import { ivrMetrics } from "./metrics.js";
 import { sessionRoutes } from "./session-routes.js";
-import { type IvrRouteOptions, ivrOptionsFromEnv } from "./settings.js";
+import type { IvrRouteOptions } from "./settings.js";
 import { twilioRoutes } from "./twilio-routes.js";
 
 export type { IvrRouteOptions } from "./settings.js";
@@ -42,10 +42,10 @@ export function createIvrRoutes(options: IvrRouteOptions = {}): RoutePlugin {
   };
 }
 
-/** The app's plugin: settings read from the environment when the app starts. */
+/** The app's plugin, with the config's TWILIO_AUTH_TOKEN and PUBLIC_URL. */
 export default async function routes(app: ZodApp, ctx: AppContext): Promise<void> {
   // Session starts, hand-offs and ends become webhook events (ivr.session.started, call.transferred, …).
-  await createIvrRoutes({ ...ivrOptionsFromEnv(), emit: createWebhookEmitter(ctx) })(app, ctx);
+  await createIvrRoutes({ ...ctx.config.ivr, emit: createWebhookEmitter(ctx) })(app, ctx);
 }
 
 export type { IvrSweeper, IvrSweepOptions } from "./sweep.js";

@@ -1,7 +1,10 @@
 /** Settings of the IVR routes from the environment: the Twilio auth token and the public URL Twilio calls. */
 import type { IvrEmit } from "@vx/ivr";
 import { z } from "zod";
-import { ApiError } from "../../route-kit.js";
+import { ApiError } from "../../errors.js";
+
+/** The IVR routes' settings from the environment, in `Config.ivr`. */
+export type IvrSettings = Pick<IvrRouteOptions, "twilioAuthToken" | "publicUrl">;
 
 export interface IvrRouteOptions {
   /** TWILIO_AUTH_TOKEN: when set, the Twilio voice endpoint refuses requests without a valid X-Twilio-Signature. */
@@ -18,9 +21,9 @@ export interface IvrRouteOptions {
 const token = z.string().min(8);
 const publicUrl = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
 
-/** Reads the two variables once; a bad value stops start-up with one line naming it. */
-export function ivrOptionsFromEnv(env: Record<string, string | undefined> = process.env): IvrRouteOptions {
-  const options: IvrRouteOptions = {};
+/** Reads the two variables (by loadConfig, once); a bad value stops start-up with one line naming it. */
+export function ivrOptionsFromEnv(env: Record<string, string | undefined>): IvrSettings {
+  const options: IvrSettings = {};
   const rawToken = env.TWILIO_AUTH_TOKEN?.trim();
   if (rawToken) {
     if (!token.safeParse(rawToken).success) {

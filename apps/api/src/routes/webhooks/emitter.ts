@@ -4,7 +4,6 @@ import { WebhookService } from "@vx/webhooks";
 import type { AppContext } from "../../route-kit.js";
 import { wakeWebhookWorkers } from "../../workers/wakeup.js";
 import { eventCatalog } from "./event-catalog.js";
-import { webhookSettingsFromEnv } from "./settings.js";
 
 export type WebhookEmit = (
   event: string,
@@ -13,7 +12,7 @@ export type WebhookEmit = (
 ) => Promise<void>;
 
 /** Enqueues on the connection role (system work); failures are logged, never thrown into the caller's flow. */
-export function createWebhookEmitter(ctx: AppContext, settings = webhookSettingsFromEnv()): WebhookEmit {
+export function createWebhookEmitter(ctx: AppContext, settings = ctx.config.webhooks): WebhookEmit {
   const service = new WebhookService({
     repository: new PgWebhookRepository(ctx.db),
     eventTypes: eventCatalog(ctx.db, ctx.now),

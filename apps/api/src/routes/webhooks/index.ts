@@ -12,7 +12,7 @@ import { eventTypeRoutes } from "./event-type-routes.js";
 import { messageRoutes } from "./message-routes.js";
 import { queueMetrics } from "./metrics.js";
 import { checkWebhookKeys, reencryptInBackground, webhookCipher } from "./secret-keys.js";
-import { type WebhookSettings, webhookSettingsFromEnv } from "./settings.js";
+import type { WebhookSettings } from "./settings.js";
 import { statsRoutes } from "./stats-routes.js";
 import { webhookRoutes } from "./webhook-routes.js";
 
@@ -56,9 +56,9 @@ export function createWebhookRoutes(settings: WebhookSettings): RoutePlugin {
   };
 }
 
-/** The app's plugin: settings read from the environment when the app starts. */
+/** The app's plugin, with the config's WEBHOOK_* settings. */
 export default async function routes(app: ZodApp, ctx: AppContext): Promise<void> {
-  await createWebhookRoutes(webhookSettingsFromEnv())(app, ctx);
+  await createWebhookRoutes(ctx.config.webhooks)(app, ctx);
 }
 
 export { createWebhookEmitter, type WebhookEmit } from "./emitter.js";

@@ -45,7 +45,8 @@ export const WEBHOOK_VARIABLES: Record<string, string> = {
   WEBHOOK_WORKER_MAX_IN_FLIGHT: "be an integer from WEBHOOK_WORKER_BATCH_SIZE to 10000",
 };
 
-export function webhookSettingsFromEnv(env: Record<string, string | undefined> = process.env): WebhookSettings {
+/** Read by loadConfig, once: the routes, the emitter and the workers take `Config.webhooks`. */
+export function webhookSettingsFromEnv(env: Record<string, string | undefined>): WebhookSettings {
   return {
     allowHttp: flag(env, "WEBHOOK_ALLOW_HTTP"),
     allowPrivateUrls: flag(env, "WEBHOOK_ALLOW_PRIVATE_URLS"),
