@@ -2,7 +2,8 @@
 // (a) bare Fastify route, (r) the one-round-trip ceiling (one atomic UPDATE … RETURNING per request), (b) the route
 // behind our API-key auth (micro-batched, and one statement per request), the whole API, POST /v1/api-keys/verify,
 // keys with an hourly rate_limit or with three named limits plus monthly credits, and the standalone rate limiter.
-// Writes bench/results/api-keys.md. Settings: BENCH_ROUNDS (3), BENCH_DURATION seconds (5), BENCH_POSTGRES_URL;
+// Writes bench/results/api-keys.md. Settings: BENCH_ROUNDS (3), BENCH_DURATION seconds (5), BENCH_WARMUP seconds (1),
+// BENCH_POSTGRES_URL;
 // BENCH_ONLY=r-spread,b-spread (figure ids) measures just those and prints them, writing no report (for tuning).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -30,6 +31,7 @@ const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const CONNECTIONS = 50;
 const ONLY = process.env.BENCH_ONLY?.split(",").filter(Boolean);
 const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -60,20 +62,6 @@ const FIGURES: Figure[] = [
   { id: "b", server: "auth", keys: "hot", label: "(b) + our API-key auth, micro-batched (default), one hot key" },
   { id: "r-spread", server: "ceiling", keys: "spread", label: "(r) ceiling, one key per connection" },
   {
-    id: "b-exact-spread",
-    server: "auth-exact",
-    keys: "spread",
-    label: "(b-exact) one statement each, one key per connection",
-  },
-  { id: "b-spread", server: "auth", keys: "spread", label: "(b) micro-batched, one key per connection" },
-  {
-    id: "app",
-    server: "app",
-    keys: "hot",
-    label: "whole API: GET /v1/me with the key (helmet, request ids, metrics, …)",
-  },
-  { id: "c", server: "verify", keys: "hot", label: "(c) whole API: POST /v1/api-keys/verify (service-role JWT)" },
-  {
     id: "b-hourly-spread",
     server: "auth",
     keys: "spread",
@@ -94,6 +82,20 @@ const FIGURES: Figure[] = [
     keys: "spread",
     label: "standalone RateLimiter.limit, micro-batched, one identifier per connection",
   },
+  {
+    id: "b-exact-spread",
+    server: "auth-exact",
+    keys: "spread",
+    label: "(b-exact) one statement each, one key per connection",
+  },
+  { id: "b-spread", server: "auth", keys: "spread", label: "(b) micro-batched, one key per connection" },
+  {
+    id: "app",
+    server: "app",
+    keys: "hot",
+    label: "whole API: GET /v1/me with the key (helmet, request ids, metrics, …)",
+  },
+  { id: "c", server: "verify", keys: "hot", label: "(c) whole API: POST /v1/api-keys/verify (service-role JWT)" },
 ];
 
 interface Server {
@@ -184,7 +186,7 @@ async function measure(
           }
         : {};
     const options = { ...requestOptions(scenario, server.port, keys[0]!, token), connections: CONNECTIONS, ...spread };
-    await autocannon({ ...options, duration: 1 }); // warm-up: JIT, pool connections
+    await autocannon({ ...options, duration: WARMUP }); // warm-up: JIT, pool connections
     const before = await statementsOf(server, scenario);
     const result = await autocannon({ ...options, duration: DURATION });
     const after = await statementsOf(server, scenario);
@@ -341,9 +343,11 @@ function report({ samples, sqlSamples, exact, loads }: Measured): string {
   });
   return `## API keys: verification throughput (\`bench/api-keys.ts\`)
 
-Command: \`pnpm bench api-keys\` (${ROUNDS} rounds × ${DURATION} s per figure after a 1 s warm-up; autocannon, ${CONNECTIONS}
+Command: \`pnpm bench api-keys\` (${ROUNDS} rounds × ${DURATION} s per figure after a ${WARMUP} s warm-up; autocannon, ${CONNECTIONS}
 connections; keys without limits, either one hot key for every request or one key per connection; each server in its own process, pools of 10 connections; scenarios run in
-turn within each round, so every ratio compares figures of the same round). Medians with the range over rounds.
+turn within each round, so every ratio compares figures of the same round; the figures of the named-limits targets
+run right after the one-key-per-connection ceiling they are divided by, about 10–20 s apart rather than 40–50 s,
+because this host's speed drifts within a minute). Medians with the range over rounds.
 
 | scenario | req/s | p99 ms | ÷ (a) | ÷ (r) of the same key spread | DB statements per verification | non-2xx |
 |---|---|---|---|---|---|---|
