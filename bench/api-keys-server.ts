@@ -109,7 +109,11 @@ async function start(): Promise<{ app: BareApp; close(): Promise<void> }> {
     case "limiter": {
       // The standalone rate limiter, micro-batched: one GCRA limit per presented identifier (the x-api-key header).
       const db = countedDatabase();
-      const limiter = new RateLimiter({ repository: new PgRateLimitRepository(db), owner: process.env.BENCH_USER_ID });
+      const limiter = new RateLimiter({
+        repository: new PgRateLimitRepository(db),
+        owner: process.env.BENCH_USER_ID,
+        batching: batchingFromEnv(),
+      });
       const server = await bare(async (request) => {
         const identifier = request.headers["x-api-key"];
         if (typeof identifier !== "string") return;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { VerificationOutcome, VerificationRequest } from "./repository.js";
 import { VerifyBatcher } from "./verify-batcher.js";
 
@@ -65,6 +65,65 @@ describe("VerifyBatcher", () => {
     expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1"], ["h2"]]);
     calls[1]!.release();
     await second;
+  });
+
+  it("keeps one statement in flight by default", async () => {
+    const { calls, run } = gatedRun();
+    const batcher = new VerifyBatcher(run);
+    const first = batcher.verify(request(1));
+    await flush();
+    const second = batcher.verify(request(2));
+    await flush();
+    expect(calls).toHaveLength(1);
+    calls[0]!.release();
+    await first;
+    expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1"], ["h2"]]);
+    calls[1]!.release();
+    await second;
+  });
+
+  describe("when a statement stalls (e.g. on a row lock a long transaction holds)", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("sends the queue beside it after stalledAfterMs, one extra statement at most, and none once it returns", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      const { calls, run } = gatedRun();
+      const batcher = new VerifyBatcher(run);
+      const stuck = batcher.verify(request(1));
+      await flush();
+      const queued = batcher.verify(request(2));
+      await flush();
+      vi.advanceTimersByTime(99);
+      await flush();
+      expect(calls).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      await flush();
+      expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1"], ["h2"]]);
+      // Both out for longer than 100 ms now: still one extra slot, not two.
+      const third = batcher.verify(request(3));
+      vi.advanceTimersByTime(100);
+      await flush();
+      expect(calls).toHaveLength(2);
+      calls[1]!.release();
+      await queued;
+      expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1"], ["h2"], ["h3"]]);
+      calls[2]!.release();
+      await third;
+      calls[0]!.release();
+      await stuck;
+      // Nothing stalled any more: one at a time again.
+      const [a, b] = [batcher.verify(request(4)), batcher.verify(request(5))];
+      await flush();
+      const c = batcher.verify(request(6));
+      await flush();
+      expect(calls.slice(3).map((x) => x.requests.map((r) => r.keyHash))).toEqual([["h4", "h5"]]);
+      calls[3]!.release();
+      await Promise.all([a, b]);
+      calls[4]!.release();
+      await c;
+    });
   });
 
   it("splits a queue longer than maxBatchSize, keeping arrival order", async () => {
