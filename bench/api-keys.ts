@@ -439,23 +439,20 @@ update and the commit. Profiled with pgbench on one hot key and \`synchronous_co
 the same UPDATE behind an advisory lock, taken before it or even inside its \`WHERE\`, ran at about half the rate of
 the bare UPDATE, at the same CPU per call; so migration 008 made the row lock the one lock every counter takes.
 
-How (b) gets past the one-round-trip ceiling: **micro-batching**. Verifications that arrive while an earlier one is
-in flight (one statement per process, a second only beside one stalled for 100 ms) are queued and sent together as one call of
+How (b) gets past the one-round-trip ceiling: **micro-batching**. Verifications that arrive while earlier ones are
+in flight (at most 2 statements per process, and one more beside a statement out for 100 ms) are queued and sent together as one call of
 \`vx_verify_api_keys(hashes[], scopes[], costs[], now)\`, which locks its keys' rows (\`FOR NO KEY UPDATE\`, in id
 order, so concurrent batches cannot deadlock), reads the keys and this hour's counts, decides the requests in
 arrival order against running counters, and writes each key's row and hour bucket once, in one UPDATE and one
 upsert for the whole batch (a batch of one takes the one-UPDATE path above). Fewer statements, commits and row
 versions, and no lock queue on a hot key; nothing is cached, so results are exactly those of one statement per
-request and revocation is immediate. \`maxInFlight\` was first tuned to 2 (1 left the database idle between
-batches; 4 and 8 made batches smaller and queued them on the same key's lock). Since the batcher sends the next batch
-the moment one returns, 1 is best: in two alternating pairs of 3-round runs on 2026-12-07 (1, 2, 1, 2), (b) with one
-hot key ran 8,001 and 8,598 req/s against 7,853 and 8,058, (b) one key per connection 8,400 and 9,041 against 7,161
-and 7,386, (b-hourly) 7,023 and 7,170 against 6,090 and 6,148, (b-limits) 7,703 and 6,133 against 5,268 and 5,153,
-and the standalone limiter 10,935 and 8,575 against 7,588 and 6,797 (4 in flight, the same day, gave (b-limits)/(r)
-1.62 and 1.65 where 2 gave 2.05 and 2.09). So one statement is in flight per process,
-and a second goes out only beside one that has been out for 100 ms (\`stalledAfterMs\`, e.g. waiting for a key
-row that a long transaction holds). The column "DB statements per verification" is measured (statements sent ÷ 2xx
-responses).
+request and revocation is immediate. Tuned by trying \`maxInFlight\` 1, 2, 4 and 8 on this machine: 2 was best (1
+leaves the database idle between batches; more make batches smaller and queue them on the same key's lock).
+Re-checked on 2026-12-07, after the batcher began sending the next batch the moment one returns, in three
+alternating cycles of 3 rounds (2 in flight; 1 plus a second after 2 ms; 1): medians of (b-limits)/(r) 2.60, 2.43
+and 2.30, of the whole API (GET /v1/me) ÷ (r) 5.79, 5.18 and 4.85. A first comparison that ran 1 before 2 in each
+pair had shown 1 ahead by 15–35 %; the alternating cycles did not confirm it, so 2 stays. The column "DB statements
+per verification" is measured (statements sent ÷ 2xx responses).
 
 Exactness under this load: a key with \`usage_quota = ${exact.quota}\` received ${exact.sent} requests through two
 API processes at once (2 × 25 connections): **${exact.ok} succeeded**, ${exact.refused} were refused (429),

@@ -67,21 +67,6 @@ describe("VerifyBatcher", () => {
     await second;
   });
 
-  it("keeps one statement in flight by default", async () => {
-    const { calls, run } = gatedRun();
-    const batcher = new VerifyBatcher(run);
-    const first = batcher.verify(request(1));
-    await flush();
-    const second = batcher.verify(request(2));
-    await flush();
-    expect(calls).toHaveLength(1);
-    calls[0]!.release();
-    await first;
-    expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1"], ["h2"]]);
-    calls[1]!.release();
-    await second;
-  });
-
   describe("when a statement stalls (e.g. on a row lock a long transaction holds)", () => {
     afterEach(() => {
       vi.useRealTimers();
@@ -90,7 +75,7 @@ describe("VerifyBatcher", () => {
     it("sends the queue beside it after stalledAfterMs, one extra statement at most, and none once it returns", async () => {
       vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
       const { calls, run } = gatedRun();
-      const batcher = new VerifyBatcher(run);
+      const batcher = new VerifyBatcher(run, { maxInFlight: 1 });
       const stuck = batcher.verify(request(1));
       await flush();
       const queued = batcher.verify(request(2));

@@ -1,6 +1,7 @@
-// A process sends one verification statement at a time (bigger batches, fewer commits). So a batch that waits, here
+// A process keeps few verification statements in flight (bigger batches, fewer commits). So a batch that waits, here
 // for a key row that a long transaction holds, must not hold up the other keys' verifications of the process: after
-// stalledAfterMs (100 ms) one more statement goes out beside it. Postgres only: PGlite runs one session at a time.
+// stalledAfterMs (100 ms) one more statement goes out beside it. With maxInFlight 1, so that no other slot is free
+// and only the stalled one's extra slot can answer. Postgres only: PGlite runs one session at a time.
 import { randomBytes } from "node:crypto";
 import { ApiKeyService, RateLimiter } from "@vx/api-keys";
 import { openDatabase, PgApiKeyRepository, PgRateLimitRepository } from "@vx/db";
@@ -40,7 +41,7 @@ describe.skipIf(!server)("micro-batching beside a stalled statement, on Postgres
 
   it("answers another key while one key's row is locked, and the locked key once the lock goes", async () => {
     const db = await openDatabase({ url, migrate: false });
-    const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db) });
+    const keys = new ApiKeyService({ repository: new PgApiKeyRepository(db), batching: { maxInFlight: 1 } });
     try {
       const owner = await createUser(db);
       const locked = await keys.createApiKey({ user_id: owner, name: "locked" });
@@ -65,7 +66,7 @@ describe.skipIf(!server)("micro-batching beside a stalled statement, on Postgres
   it("answers another identifier of the standalone limiter while one identifier's state is locked", async () => {
     const db = await openDatabase({ url, migrate: false });
     const owner = await createUser(db);
-    const limiter = new RateLimiter({ repository: new PgRateLimitRepository(db), owner });
+    const limiter = new RateLimiter({ repository: new PgRateLimitRepository(db), owner, batching: { maxInFlight: 1 } });
     const options = { limit: 10, duration_ms: 60_000 };
     try {
       expect((await limiter.limit("sms", "+15550100", options)).success).toBe(true);
