@@ -59,24 +59,15 @@ const WEBHOOK_ENV = { WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_URLS: "t
 
 /** `workers`: run the webhook delivery worker and the other background work in the server (off by default). */
 export async function startConsoleEnv(options: { workers?: boolean } = {}): Promise<ConsoleEnv> {
-  // Route plugins read the webhook settings from the environment when the app is built.
-  const saved = Object.fromEntries(Object.keys(WEBHOOK_ENV).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, WEBHOOK_ENV);
-  let server: RunningServer;
-  try {
-    const config = loadConfig({
-      PORT: "0",
-      VX_DATA_DIR: "memory",
-      LOG_LEVEL: "silent",
-      VX_WORKERS: options.workers ? "on" : "off",
-    });
-    server = await serve(config, { print: () => {} });
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
+  // Deliveries go to local receivers: the config's webhook settings allow http and loopback addresses.
+  const serveConfig = loadConfig({
+    PORT: "0",
+    VX_DATA_DIR: "memory",
+    LOG_LEVEL: "silent",
+    VX_WORKERS: options.workers ? "on" : "off",
+    ...WEBHOOK_ENV,
+  });
+  const server = await serve(serveConfig, { print: () => {} });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
