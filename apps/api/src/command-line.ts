@@ -6,6 +6,7 @@ import { startupFailure } from "./commands/startup-errors.js";
 import { type Config, loadConfig, variables } from "./config.js";
 import { devSecretPath, withDevSecret } from "./dev-secret.js";
 import { ApiError } from "./errors.js";
+import { IVR_VARIABLES } from "./routes/ivr/settings.js";
 import { WEBHOOK_VARIABLES } from "./routes/webhooks/settings.js";
 import { relativeTo, signToken } from "./token.js";
 
@@ -65,10 +66,13 @@ const COMMANDS = {
 } satisfies Record<string, { usage: string; options: ParseArgsConfig["options"]; positionals: number }>;
 type CommandName = keyof typeof COMMANDS;
 
-/** Variables read outside the validated config: the webhook settings, the Twilio token, the snapshot cache. */
+/**
+ * Variables checked beside `variables`' table: the webhook and IVR settings (by loadConfig, with their own checks)
+ * and the snapshot cache (by @vx/db).
+ */
 const OTHER_VARIABLES: Record<string, string> = {
   ...WEBHOOK_VARIABLES,
-  TWILIO_AUTH_TOKEN: "be the Twilio account's auth token (verifies X-Twilio-Signature on the voice route)",
+  ...IVR_VARIABLES,
   VX_PGLITE_SNAPSHOT_DIR:
     "be a folder path (where a migrated empty embedded database is cached; default the OS temp folder)",
 };

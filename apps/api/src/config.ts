@@ -4,7 +4,7 @@ import { parseKeyring, type SecretKey } from "@vx/webhooks";
 import { z } from "zod";
 import type { S3Target } from "./commands/s3-put.js";
 import { ApiError } from "./errors.js";
-import { type IvrSettings, ivrOptionsFromEnv } from "./routes/ivr/settings.js";
+import { type IvrSettings, ivrSettingsFromEnv } from "./routes/ivr/settings.js";
 import { type WebhookSettings, webhookSettingsFromEnv } from "./routes/webhooks/settings.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -209,7 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
   // Read here with the rest, from the same env: a wrong value is one line before the data folder is created, and
   // an app built from a config made of another env than process.env gets the settings of that env.
   const webhooks = webhookSettingsFromEnv(env);
-  const ivr = ivrOptionsFromEnv(env);
+  const ivr = ivrSettingsFromEnv(env);
   const production = parsed.NODE_ENV === "production";
   if (production && !parsed.SUPABASE_JWT_SECRET && !parsed.SUPABASE_URL) {
     throw new ApiError(

@@ -98,6 +98,7 @@ describe("vx first contact", () => {
       "WEBHOOK_WORKER_BATCH_SIZE",
       "WEBHOOK_WORKER_MAX_IN_FLIGHT",
       "TWILIO_AUTH_TOKEN",
+      "PUBLIC_URL",
       "VX_PGLITE_SNAPSHOT_DIR",
     );
     for (const name of names) {

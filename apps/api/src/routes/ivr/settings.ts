@@ -21,8 +21,14 @@ export interface IvrRouteOptions {
 const token = z.string().min(8);
 const publicUrl = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
 
+/** What `vx --help` says of each IVR variable. */
+export const IVR_VARIABLES: Record<string, string> = {
+  TWILIO_AUTH_TOKEN: "be the Twilio account's auth token (verifies X-Twilio-Signature on the voice route)",
+  PUBLIC_URL: "be an http(s) URL such as https://ivr.example.com (the address Twilio calls; default the request's)",
+};
+
 /** Reads the two variables (by loadConfig, once); a bad value stops start-up with one line naming it. */
-export function ivrOptionsFromEnv(env: Record<string, string | undefined>): IvrSettings {
+export function ivrSettingsFromEnv(env: Record<string, string | undefined>): IvrSettings {
   const options: IvrSettings = {};
   const rawToken = env.TWILIO_AUTH_TOKEN?.trim();
   if (rawToken) {
