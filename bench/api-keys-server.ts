@@ -55,10 +55,14 @@ function countedDatabase(): Database {
   return db;
 }
 
-/** The service defaults unless BENCH_MAX_IN_FLIGHT / BENCH_MAX_BATCH are set (for tuning runs). */
-function batchingFromEnv(): { maxInFlight?: number; maxBatchSize?: number } {
+/** The service defaults unless BENCH_MAX_IN_FLIGHT / BENCH_MAX_BATCH / BENCH_MIN_SHARE are set (for tuning runs). */
+function batchingFromEnv(): { maxInFlight?: number; maxBatchSize?: number; minShareOfInFlight?: number } {
   const number = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-  return { maxInFlight: number("BENCH_MAX_IN_FLIGHT"), maxBatchSize: number("BENCH_MAX_BATCH") };
+  return {
+    maxInFlight: number("BENCH_MAX_IN_FLIGHT"),
+    maxBatchSize: number("BENCH_MAX_BATCH"),
+    minShareOfInFlight: number("BENCH_MIN_SHARE"),
+  };
 }
 
 async function bare(hook?: (request: BareRequest) => Promise<void>): Promise<{ app: BareApp; close(): Promise<void> }> {

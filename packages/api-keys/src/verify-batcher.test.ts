@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { VerificationOutcome, VerificationRequest } from "./repository.js";
-import { VerifyBatcher } from "./verify-batcher.js";
+import { type BatchingOptions, VerifyBatcher } from "./verify-batcher.js";
 
 const reset = new Date("2031-01-01T01:00:00Z");
 const request = (n: number): VerificationRequest => ({ keyHash: `h${n}`, scopes: [], cost: 1 });
@@ -111,9 +111,88 @@ describe("VerifyBatcher", () => {
     });
   });
 
+  describe("beside a statement in flight (maxInFlight 2, the default)", () => {
+    /** A batch of four in flight, then one more request: the gated calls and the pending verifications. */
+    async function fourThenOne(options?: BatchingOptions) {
+      const { calls, run } = gatedRun();
+      const batcher = new VerifyBatcher(run, options);
+      const big = [1, 2, 3, 4].map((n) => batcher.verify(request(n)));
+      await flush();
+      const lone = batcher.verify(request(5));
+      await flush();
+      return { calls, batcher, big, lone };
+    }
+
+    it("sends one request beside one at once", async () => {
+      const { calls, run } = gatedRun();
+      const batcher = new VerifyBatcher(run);
+      const first = batcher.verify(request(1));
+      await flush();
+      const second = batcher.verify(request(2));
+      await flush();
+      expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1"], ["h2"]]);
+      for (const c of calls) c.release();
+      await Promise.all([first, second]);
+    });
+
+    it("waits until the queue holds half as many as are in flight, then sends them together", async () => {
+      const { calls, batcher, big, lone } = await fourThenOne();
+      expect(calls).toHaveLength(1);
+      const next = batcher.verify(request(6));
+      await flush();
+      expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([
+        ["h1", "h2", "h3", "h4"],
+        ["h5", "h6"],
+      ]);
+      for (const c of calls) c.release();
+      await Promise.all([...big, lone, next]);
+    });
+
+    it("sends what waits as soon as the statement in flight returns", async () => {
+      const { calls, big, lone } = await fourThenOne();
+      calls[0]!.release();
+      await Promise.all(big);
+      expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1", "h2", "h3", "h4"], ["h5"]]);
+      calls[1]!.release();
+      await lone;
+    });
+
+    it("after a large batch returns beside a small one, waits for half of the large one's size", async () => {
+      // Its callers' next requests arrive one by one: the first does not take the free slot alone.
+      const { calls, run } = gatedRun();
+      const batcher = new VerifyBatcher(run);
+      const big = [1, 2, 3, 4, 5, 6].map((n) => batcher.verify(request(n)));
+      await flush();
+      const small = [7, 8, 9].map((n) => batcher.verify(request(n)));
+      await flush();
+      expect(calls).toHaveLength(2);
+      calls[0]!.release();
+      await Promise.all(big);
+      const next = [10, 11].map((n) => batcher.verify(request(n)));
+      await flush();
+      expect(calls).toHaveLength(2);
+      const third = batcher.verify(request(12));
+      await flush();
+      expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([
+        ["h1", "h2", "h3", "h4", "h5", "h6"],
+        ["h7", "h8", "h9"],
+        ["h10", "h11", "h12"],
+      ]);
+      for (const c of calls.slice(1)) c.release();
+      await Promise.all([...small, ...next, third]);
+    });
+
+    it("sends at once with minShareOfInFlight 0", async () => {
+      const { calls, big, lone } = await fourThenOne({ minShareOfInFlight: 0 });
+      expect(calls).toHaveLength(2);
+      for (const c of calls) c.release();
+      await Promise.all([...big, lone]);
+    });
+  });
+
   it("splits a queue longer than maxBatchSize, keeping arrival order", async () => {
     const { calls, run } = gatedRun();
-    const batcher = new VerifyBatcher(run, { maxBatchSize: 2, maxInFlight: 3 });
+    const batcher = new VerifyBatcher(run, { maxBatchSize: 2, maxInFlight: 3, minShareOfInFlight: 0 });
     const pending = [1, 2, 3, 4, 5].map((n) => batcher.verify(request(n)));
     await flush();
     expect(calls.map((c) => c.requests.map((r) => r.keyHash))).toEqual([["h1", "h2"], ["h3", "h4"], ["h5"]]);

@@ -16,6 +16,16 @@ export interface BatchingOptions {
    * long transaction holds, and frees one more slot: the other keys' verifications go on meanwhile.
    */
   stalledAfterMs?: number;
+  /**
+   * A statement goes out beside others only once it carries at least this share (default 0.5; 0 sends whatever is
+   * queued as soon as a slot is free) of the larger of: the verifications in flight, and the batch that returned
+   * last while others stayed in flight (its callers' next requests are what arrives now). Otherwise the first of
+   * those requests takes the free slot alone, a whole statement and commit for one verification, while the rest
+   * queue behind it: with 50 clients, half the statements carried one request, and small batches in flight kept
+   * the next ones small. One request beside one request still goes at once, and what waits goes out when the
+   * statements in flight have returned (or beside a stalled one): no request waits for more than those.
+   */
+  minShareOfInFlight?: number;
 }
 
 interface Pending<Req, Out> {
@@ -30,8 +40,13 @@ export class VerifyBatcher<Req = VerificationRequest, Out = VerificationOutcome>
   private readonly maxBatchSize: number;
   private readonly maxInFlight: number;
   private readonly stalledAfterMs: number;
+  private readonly minShareOfInFlight: number;
   private queue: Pending<Req, Out>[] = [];
   private inFlight = 0;
+  /** Verifications in the statements in flight. */
+  private inFlightRequests = 0;
+  /** Size of the batch that returned last while others stayed in flight; 0 once none is in flight. */
+  private lastReturned = 0;
   /** Statements in flight for longer than stalledAfterMs: at most one of them adds a slot. */
   private stalled = 0;
   private scheduled = false;
@@ -41,6 +56,7 @@ export class VerifyBatcher<Req = VerificationRequest, Out = VerificationOutcome>
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 128);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.stalledAfterMs = Math.max(1, options.stalledAfterMs ?? 100);
+    this.minShareOfInFlight = Math.max(0, options.minShareOfInFlight ?? 0.5);
   }
 
   verify(request: Req): Promise<Out> {
@@ -59,8 +75,11 @@ export class VerifyBatcher<Req = VerificationRequest, Out = VerificationOutcome>
 
   private dispatch(): void {
     while (this.inFlight < this.maxInFlight + Math.min(1, this.stalled) && this.queue.length > 0) {
+      const fairShare = this.minShareOfInFlight * Math.max(this.inFlightRequests, this.lastReturned);
+      if (this.inFlight > 0 && this.stalled === 0 && this.queue.length < fairShare) return;
       const batch = this.queue.splice(0, this.maxBatchSize);
       this.inFlight++;
+      this.inFlightRequests += batch.length;
       void this.send(batch);
     }
   }
@@ -91,6 +110,8 @@ export class VerifyBatcher<Req = VerificationRequest, Out = VerificationOutcome>
     // The slot is freed and the requests queued meanwhile go out before this batch's callers run: otherwise the
     // database would wait while this process writes this batch's responses, on every batch.
     this.inFlight--;
+    this.inFlightRequests -= batch.length;
+    this.lastReturned = this.inFlight > 0 ? batch.length : 0;
     this.dispatch();
     answer();
   }
