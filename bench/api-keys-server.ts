@@ -65,6 +65,25 @@ function batchingFromEnv(): { maxInFlight?: number; maxBatchSize?: number; minSh
   };
 }
 
+/**
+ * BENCH_BATCH_SIZES=on: counts the batches the repository receives by size and prints them to stderr when the server
+ * stops (`BATCH SIZES <scenario> [[size, batches], …]`). How the batcher's settings shape the batches, for tuning.
+ */
+function countBatchSizes<R extends object, K extends keyof R>(repository: R, method: K): R {
+  if (process.env.BENCH_BATCH_SIZES !== "on") return repository;
+  const sizes = new Map<number, number>();
+  const original = (repository[method] as (requests: unknown[], now: Date) => Promise<unknown>).bind(repository);
+  repository[method] = ((requests: unknown[], now: Date) => {
+    sizes.set(requests.length, (sizes.get(requests.length) ?? 0) + 1);
+    return original(requests, now);
+  }) as R[K];
+  process.on("SIGTERM", () => {
+    const counts = [...sizes].sort((a, b) => a[0] - b[0]);
+    process.stderr.write(`BATCH SIZES ${scenario} ${JSON.stringify(counts)}\n`);
+  });
+  return repository;
+}
+
 async function bare(hook?: (request: BareRequest) => Promise<void>): Promise<{ app: BareApp; close(): Promise<void> }> {
   const app = Fastify({ logger: false });
   if (hook) app.addHook("onRequest", hook);
@@ -100,7 +119,7 @@ async function start(): Promise<{ app: BareApp; close(): Promise<void> }> {
       // The same bare route behind the real API-key strategy (scopes, counting, RateLimit headers).
       const db = countedDatabase();
       const service = new ApiKeyService({
-        repository: new PgApiKeyRepository(db),
+        repository: countBatchSizes(new PgApiKeyRepository(db), "verifyApiKeys"),
         batching: scenario === "auth" ? batchingFromEnv() : false,
       });
       const strategy: AuthStrategy = createApiKeyStrategy({ service, now: () => new Date() });
@@ -114,7 +133,7 @@ async function start(): Promise<{ app: BareApp; close(): Promise<void> }> {
       // The standalone rate limiter, micro-batched: one GCRA limit per presented identifier (the x-api-key header).
       const db = countedDatabase();
       const limiter = new RateLimiter({
-        repository: new PgRateLimitRepository(db),
+        repository: countBatchSizes(new PgRateLimitRepository(db), "limit"),
         owner: process.env.BENCH_USER_ID,
         batching: batchingFromEnv(),
       });

@@ -4,7 +4,8 @@
 // keys with an hourly rate_limit or with three named limits plus monthly credits, and the standalone rate limiter.
 // Writes bench/results/api-keys.md. Settings: BENCH_ROUNDS (3), BENCH_DURATION seconds (5), BENCH_WARMUP seconds (1),
 // BENCH_POSTGRES_URL;
-// BENCH_ONLY=r-spread,b-spread (figure ids) measures just those and prints them, writing no report (for tuning).
+// BENCH_ONLY=r-spread,b-spread (figure ids) measures just those and prints them, writing no report (for tuning);
+// BENCH_BATCH_SIZES=on prints how many batches of each size the micro-batched servers sent.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
