@@ -5,7 +5,7 @@
 // Writes bench/results/api-keys.md. Settings: BENCH_ROUNDS (3), BENCH_DURATION seconds (5), BENCH_WARMUP seconds (1),
 // BENCH_POSTGRES_URL;
 // BENCH_ONLY=r-spread,b-spread (figure ids) measures just those and prints them, writing no report (for tuning);
-// BENCH_BATCH_SIZES=on prints how many batches of each size the micro-batched servers sent.
+// BENCH_BATCH_SIZES=on prints how many batches of each size the (b) and limiter servers sent (not the whole API's).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
