@@ -22,6 +22,7 @@ export {
   type GcraDecision,
   type GcraState,
   gcra,
+  gcraReport,
   lastRefill,
   nextRefill,
   type RateLimitConfig,

@@ -85,15 +85,34 @@ export function gcra(
   const next = tat + BigInt(cost) * T;
   const allowed = next - now <= cap;
   const kept = allowed ? next : tat;
+  return { allowed, state: { tat: kept, limit }, ...gcraReport(kept, limit, durationMs, cost, nowMs, allowed) };
+}
+
+/**
+ * What a limit reports once a request left its TAT at `kept` (× limit, as in GcraState): the part of gcra() after
+ * the decision. The SQL verification returns each limit's TAT and whether it refused, and the adapters call this,
+ * so both stores report with the same arithmetic. `cost` matters only on a refusal, for `retryAt`.
+ */
+export function gcraReport(
+  kept: bigint,
+  limit: number,
+  durationMs: number,
+  cost: number,
+  nowMs: number,
+  allowed: boolean,
+): Pick<GcraDecision, "remaining" | "reset" | "retryAt"> {
+  const L = BigInt(limit);
+  const T = BigInt(durationMs);
+  const now = BigInt(nowMs) * L;
+  const cap = T * L;
   const remaining = floorDiv(cap - (kept - now), T);
-  const decision: GcraDecision = {
-    allowed,
-    state: { tat: kept, limit },
+  const report: Pick<GcraDecision, "remaining" | "reset" | "retryAt"> = {
     remaining: Number(remaining < 0n ? 0n : remaining),
     reset: Number(ceilDiv(kept, L)),
   };
-  if (!allowed) decision.retryAt = Number(ceilDiv(next - cap, L));
-  return decision;
+  // Refused, `kept` is the TAT before the request: it passes once now reaches kept + cost × T − cap (÷ limit).
+  if (!allowed) report.retryAt = Number(ceilDiv(kept + BigInt(cost) * T - cap, L));
+  return report;
 }
 
 /** Midnight UTC of `day` in the month (month may overflow), or of the month's last day when it is shorter. */

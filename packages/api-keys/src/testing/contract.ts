@@ -777,6 +777,60 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
     });
 
     describe("identities", () => {
+      it("reports each limit checked exactly: the key's, then its identity's, by position, with named costs", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const at = (ms: number) => Date.parse("2031-06-01T12:00:00Z") + ms;
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const identity = await keys.createIdentity({
+          user_id: user,
+          external_id: "customer-7",
+          ratelimits: [
+            { name: "idle", limit: 5, duration_ms: 1000 },
+            { name: "shared", limit: 4, duration_ms: 2000, auto_apply: true },
+          ],
+        });
+        const { plainKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          identity_id: identity.id,
+          ratelimits: [
+            { name: "tokens", limit: 10, duration_ms: 60_000 },
+            { name: "burst", limit: 3, duration_ms: 1000, auto_apply: true },
+          ],
+        });
+        const limit = (name: string, source: "key" | "identity", limit: number, duration_ms: number) => ({
+          name,
+          source,
+          limit,
+          duration_ms,
+        });
+        const tokens = limit("tokens", "key", 10, 60_000);
+        const burst = limit("burst", "key", 3, 1000);
+        const shared = limit("shared", "identity", 4, 2000);
+        const ok = await keys.verifyApiKey(plainKey, { ratelimits: [{ name: "tokens", cost: 4 }] });
+        expect(ok.ratelimits).toEqual([
+          { ...tokens, remaining: 6, reset: at(24_000), exceeded: false },
+          { ...burst, remaining: 2, reset: at(334), exceeded: false },
+          { ...shared, remaining: 3, reset: at(500), exceeded: false },
+        ]);
+        // 4 + 7 tokens > 10: refused, passing once 1 more token has dripped back (6 s); the others as it left them.
+        const refused = await keys.verifyApiKey(plainKey, { ratelimits: [{ name: "tokens", cost: 7 }] });
+        expect(refused).toMatchObject({ code: "RATE_LIMITED", retryAt: at(6000) });
+        expect(refused.ratelimits).toEqual([
+          { ...tokens, remaining: 6, reset: at(24_000), exceeded: true, retryAt: at(6000) },
+          { ...burst, remaining: 1, reset: at(667), exceeded: false },
+          { ...shared, remaining: 2, reset: at(1000), exceeded: false },
+        ]);
+        // The refusal spent nothing; the identity's first limit counts only when named.
+        const named = await keys.verifyApiKey(plainKey, { ratelimits: [{ name: "idle" }] });
+        expect(named.ratelimits).toEqual([
+          { ...burst, remaining: 1, reset: at(667), exceeded: false },
+          { ...limit("idle", "identity", 5, 1000), remaining: 4, reset: at(200), exceeded: false },
+          { ...shared, remaining: 2, reset: at(1000), exceeded: false },
+        ]);
+      });
+
       it("shares an identity's credits and limits between its keys, checked with each key's own", async () => {
         const clock = new TestClock("2031-06-01T12:00:00Z");
         const keys = service(clock);

@@ -161,7 +161,11 @@ export class PgApiKeyRepository implements ApiKeyRepository {
     const { rows } =
       requests.length === 1 ? await this.verifyOne(requests[0]!, now) : await this.verifyBatch(requests, now);
     const outcomes = new Array<VerificationOutcome>(requests.length);
-    for (const row of rows) outcomes[(row.ord as number) - 1] = toVerificationOutcome(row);
+    const nowMs = now.getTime();
+    for (const row of rows) {
+      const i = (row.ord as number) - 1;
+      outcomes[i] = toVerificationOutcome(row, requests[i]!, nowMs);
+    }
     return outcomes;
   }
 

@@ -1,15 +1,17 @@
 // Rows of the api-keys SQL (migration 015) as domain objects: shared by the pg and Supabase adapters, which differ
 // only in how timestamps arrive (Date from pg, ISO strings through PostgREST).
-import type {
-  ApiKey,
-  ApiKeyRecord,
-  Credits,
-  CreditsRefill,
-  Identity,
-  RateLimitResult,
-  UsageBucket,
-  VerificationOutcome,
-  VerificationRequest,
+import {
+  type ApiKey,
+  type ApiKeyRecord,
+  type Credits,
+  type CreditsRefill,
+  gcraReport,
+  type Identity,
+  type RateLimitConfig,
+  type RateLimitResult,
+  type UsageBucket,
+  type VerificationOutcome,
+  type VerificationRequest,
 } from "@vx/api-keys";
 
 type Row = Record<string, unknown>;
@@ -78,7 +80,43 @@ export function encodeRequestedLimits(request: VerificationRequest): string {
   return (request.ratelimits ?? []).map((r) => `${r.name}:${r.cost ?? ""}`).join(" ");
 }
 
-function toLimitResult(value: Row): RateLimitResult {
+/**
+ * A verification row's `limits` as results. Since migration 028 each limit checked is a string
+ * `[i]<position>:<TAT>`: the position in the key's `ratelimits` (`i`: the identity's), the TAT (× limit) as the
+ * request left it, negated when that limit refused. Remaining, reset and retryAt follow from the limit's settings
+ * with gcraReport(), as the in-memory store computes them. An object is the result as migration 021 built it (a
+ * database not yet migrated).
+ */
+function limitResults(row: Row, identity: Row | null, request: VerificationRequest, nowMs: number): RateLimitResult[] {
+  const checked = row.limits as (string | Row)[] | null;
+  if (!checked || checked.length === 0) return [];
+  const named = request.ratelimits?.length ? new Map(request.ratelimits.map((r) => [r.name, r.cost])) : null;
+  return checked.map((entry) => {
+    if (typeof entry !== "string") return storedLimitResult(entry);
+    const ofIdentity = entry.charCodeAt(0) === 105; // "i"
+    const colon = entry.indexOf(":");
+    const settings = (ofIdentity ? identity?.ratelimits : row.ratelimits) as RateLimitConfig[];
+    const limit = settings[Number(entry.slice(ofIdentity ? 1 : 0, colon))]!;
+    const refused = entry.charCodeAt(colon + 1) === 45; // "-"
+    const tat = BigInt(entry.slice(refused ? colon + 2 : colon + 1));
+    // The cost the SQL charged this limit: the one the request names it with, else the request's.
+    const cost = named?.get(limit.name) ?? request.cost;
+    const report = gcraReport(tat, limit.limit, limit.duration_ms, cost, nowMs, !refused);
+    const result: RateLimitResult = {
+      name: limit.name,
+      source: ofIdentity ? "identity" : "key",
+      limit: limit.limit,
+      duration_ms: limit.duration_ms,
+      remaining: report.remaining,
+      reset: report.reset,
+      exceeded: refused,
+    };
+    if (report.retryAt !== undefined) result.retryAt = report.retryAt;
+    return result;
+  });
+}
+
+function storedLimitResult(value: Row): RateLimitResult {
   const result: RateLimitResult = {
     name: value.name as string,
     source: value.source as RateLimitResult["source"],
@@ -92,8 +130,8 @@ function toLimitResult(value: Row): RateLimitResult {
   return result;
 }
 
-/** One result row of the verification functions. */
-export function toVerificationOutcome(row: Row): VerificationOutcome {
+/** One result row of the verification functions, for `request` verified at `nowMs`. */
+export function toVerificationOutcome(row: Row, request: VerificationRequest, nowMs: number): VerificationOutcome {
   const windowReset = toDate(row.window_reset)!;
   const code = row.code as VerificationOutcome["code"];
   if (code === "NOT_FOUND") return { code, key: null, windowCount: null, windowReset, limits: [], identity: null };
@@ -105,7 +143,7 @@ export function toVerificationOutcome(row: Row): VerificationOutcome {
     key,
     windowCount: row.window_count as number | null,
     windowReset,
-    limits: ((row.limits ?? []) as Row[]).map(toLimitResult),
+    limits: limitResults(row, identity, request, nowMs),
     identity: identity && {
       id: identity.id as string,
       external_id: identity.external_id as string,
