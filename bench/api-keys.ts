@@ -399,6 +399,19 @@ and 2.44.
 Over HTTP the named batch itself was within this machine's noise: (b-limits) 6,380 → 7,127, 5,925 → 5,466 and
 4,747 → 4,764 req/s.
 
+Since migration 028 (2026-12-07) the batch returns each checked limit as its new TAT, and the adapters derive
+\`remaining\`, \`reset\` and \`retryAt\` with \`gcraReport()\` (0.16 µs a limit in Node). Building each limit's
+JSON object as text in PL/pgSQL and parsing it again as json had been a third of what three limits add to a key:
+Postgres CPU per 16-key batch of these keys, one connection looping, about 1,010 → 900 µs (hourly keys about
+650; removing the result entirely would give about 880). Over HTTP, alternating (b-limits) runs of the old and new
+function on one server build: 7,519 → 8,930, 8,179 → 8,536, 8,876 → 9,572 and 9,275 → 9,580 req/s.
+On the host of that run, about twice as fast as the one before it ((a) 46,186 where it was 19,909 req/s), both
+one-key-per-connection (b) figures follow the Postgres time of their batches, so (b-limits)/(b-hourly) comes near
+the ratio of that time (about 650 / 900 µs per 16-key batch, 0.72): the limits cost more of each request than on a
+slower host, where Node's share was larger. Skipping the GCRA step makes these keys cost what hourly keys cost (660
+and 640 µs); within it, no single expression dominates: reading each limit's settings once per batch for keys
+that share them, \`jsonb_populate_record\` for the settings, and one fewer assignment measured no faster.
+
 Targets, for (b) — our API-key auth as shipped, micro-batched and exact (the concurrency tests hold on it):
 (b) ≥ 0.9 × (r) and ≥ 2 × (r): one hot key **${ratio("b", "r")}**, one key per connection **${ratio("b-spread", "r-spread")}**;
 (b)/(a): ${ratio("b", "a")} and ${ratio("b-spread", "a")}. The one-statement fallback (\`batching: false\`, not the
