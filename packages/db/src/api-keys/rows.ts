@@ -96,17 +96,18 @@ function limitResults(row: Row, identity: Row | null, request: VerificationReque
     const ofIdentity = entry.charCodeAt(0) === 105; // "i"
     const colon = entry.indexOf(":");
     const settings = (ofIdentity ? identity?.ratelimits : row.ratelimits) as RateLimitConfig[];
-    const limit = settings[Number(entry.slice(ofIdentity ? 1 : 0, colon))]!;
+    const { name, limit, duration_ms } = settings[Number(entry.slice(ofIdentity ? 1 : 0, colon))]!;
     const refused = entry.charCodeAt(colon + 1) === 45; // "-"
     const tat = BigInt(entry.slice(refused ? colon + 2 : colon + 1));
     // The cost the SQL charged this limit: the one the request names it with, else the request's.
-    const cost = named?.get(limit.name) ?? request.cost;
-    const report = gcraReport(tat, limit.limit, limit.duration_ms, cost, nowMs, !refused);
+    const cost = named?.get(name) ?? request.cost;
+    // Number(): the SQL casts the stored settings, so a number written as a string still counts as one.
+    const report = gcraReport(tat, Number(limit), Number(duration_ms), cost, nowMs, !refused);
     const result: RateLimitResult = {
-      name: limit.name,
+      name,
       source: ofIdentity ? "identity" : "key",
-      limit: limit.limit,
-      duration_ms: limit.duration_ms,
+      limit: Number(limit),
+      duration_ms: Number(duration_ms),
       remaining: report.remaining,
       reset: report.reset,
       exceeded: refused,
