@@ -27,7 +27,7 @@ import {
   toApiKeyRecord,
   toIdentity,
   toUsageBucket,
-  toVerificationOutcome,
+  toVerificationOutcomes,
 } from "./rows.js";
 
 type Row = Record<string, unknown>;
@@ -160,13 +160,7 @@ export class PgApiKeyRepository implements ApiKeyRepository {
   async verifyApiKeys(requests: readonly VerificationRequest[], now: Date): Promise<VerificationOutcome[]> {
     const { rows } =
       requests.length === 1 ? await this.verifyOne(requests[0]!, now) : await this.verifyBatch(requests, now);
-    const outcomes = new Array<VerificationOutcome>(requests.length);
-    const nowMs = now.getTime();
-    for (const row of rows) {
-      const i = (row.ord as number) - 1;
-      outcomes[i] = toVerificationOutcome(row, requests[i]!, nowMs);
-    }
-    return outcomes;
+    return toVerificationOutcomes(rows, requests, now);
   }
 
   async changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null> {

@@ -96,18 +96,20 @@ function limitResults(row: Row, identity: Row | null, request: VerificationReque
     const ofIdentity = entry.charCodeAt(0) === 105; // "i"
     const colon = entry.indexOf(":");
     const settings = (ofIdentity ? identity?.ratelimits : row.ratelimits) as RateLimitConfig[];
-    const { name, limit, duration_ms } = settings[Number(entry.slice(ofIdentity ? 1 : 0, colon))]!;
+    const stored = settings[Number(entry.slice(ofIdentity ? 1 : 0, colon))]!;
+    // Number(): the SQL casts the stored settings, so a number written as a string still counts as one.
+    const limit = Number(stored.limit);
+    const duration_ms = Number(stored.duration_ms);
     const refused = entry.charCodeAt(colon + 1) === 45; // "-"
     const tat = BigInt(entry.slice(refused ? colon + 2 : colon + 1));
     // The cost the SQL charged this limit: the one the request names it with, else the request's.
-    const cost = named?.get(name) ?? request.cost;
-    // Number(): the SQL casts the stored settings, so a number written as a string still counts as one.
-    const report = gcraReport(tat, Number(limit), Number(duration_ms), cost, nowMs, !refused);
+    const cost = named?.get(stored.name) ?? request.cost;
+    const report = gcraReport(tat, limit, duration_ms, cost, nowMs, !refused);
     const result: RateLimitResult = {
-      name,
+      name: stored.name,
       source: ofIdentity ? "identity" : "key",
-      limit: Number(limit),
-      duration_ms: Number(duration_ms),
+      limit,
+      duration_ms,
       remaining: report.remaining,
       reset: report.reset,
       exceeded: refused,
@@ -131,8 +133,23 @@ function storedLimitResult(value: Row): RateLimitResult {
   return result;
 }
 
+/** The verification functions' result rows (one per request, by `ord`) as the outcomes of `requests` at `now`. */
+export function toVerificationOutcomes(
+  rows: readonly Row[],
+  requests: readonly VerificationRequest[],
+  now: Date,
+): VerificationOutcome[] {
+  const nowMs = now.getTime();
+  const outcomes = new Array<VerificationOutcome>(requests.length);
+  for (const row of rows) {
+    const i = (row.ord as number) - 1;
+    outcomes[i] = toVerificationOutcome(row, requests[i]!, nowMs);
+  }
+  return outcomes;
+}
+
 /** One result row of the verification functions, for `request` verified at `nowMs`. */
-export function toVerificationOutcome(row: Row, request: VerificationRequest, nowMs: number): VerificationOutcome {
+function toVerificationOutcome(row: Row, request: VerificationRequest, nowMs: number): VerificationOutcome {
   const windowReset = toDate(row.window_reset)!;
   const code = row.code as VerificationOutcome["code"];
   if (code === "NOT_FOUND") return { code, key: null, windowCount: null, windowReset, limits: [], identity: null };

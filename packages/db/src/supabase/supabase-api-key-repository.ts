@@ -27,7 +27,7 @@ import {
   toApiKeyRecord,
   toIdentity,
   toUsageBucket,
-  toVerificationOutcome,
+  toVerificationOutcomes,
 } from "../api-keys/rows.js";
 import type { Json } from "./database.types.js";
 import { counted, data, exactUtc, iso, owned, rpc, SupabaseRequestError, type VxSupabaseClient } from "./postgrest.js";
@@ -200,13 +200,7 @@ export class SupabaseApiKeyRepository implements ApiKeyRepository {
     const rows = await data<Row[]>(
       requests.length === 1 ? this.verifyOne(requests[0]!, now) : this.verifyBatch(requests, now),
     );
-    const outcomes = new Array<VerificationOutcome>(requests.length);
-    const nowMs = now.getTime();
-    for (const row of rows) {
-      const i = (row.ord as number) - 1;
-      outcomes[i] = toVerificationOutcome(row, requests[i]!, nowMs);
-    }
-    return outcomes;
+    return toVerificationOutcomes(rows, requests, now);
   }
 
   async changeCredits(id: string, change: CreditsChange, userId?: string): Promise<number | null> {
