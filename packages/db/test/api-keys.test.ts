@@ -165,7 +165,7 @@ describeDatabases("PgApiKeyRepository", ({ db, target }) => {
         "name = name",
         "usage_count = usage_count + 1, last_used_at = now()",
         "credits_remaining = 7",
-        `ratelimit_state = '{"s": [1, 9]}', credits_refilled_at = now()`,
+        "ratelimit_state = '{{0, 9, 1000, 9000, 1}}', credits_refilled_at = now()",
       ]) {
         expect([set, await updatedAfter(set)]).toEqual([set, OLD]);
       }

@@ -831,6 +831,49 @@ export function describeApiKeyRepository(name: string, factory: ApiKeyRepository
         ]);
       });
 
+      it("keeps each limit's state by name when limits change: rescaled to a new limit, fresh when added", async () => {
+        const clock = new TestClock("2031-06-01T12:00:00Z");
+        const keys = service(clock);
+        const user = await fixture.createUser();
+        const second = (name: string, limit: number) => ({ name, limit, duration_ms: 1000, auto_apply: true });
+        const { apiKey, plainKey } = await keys.createApiKey({
+          user_id: user,
+          name: "k",
+          ratelimits: [second("a", 4), second("b", 3)],
+        });
+        const remaining = async (key = plainKey) =>
+          (await keys.verifyApiKey(key)).ratelimits?.map((l) => [l.name, l.remaining]);
+        await keys.verifyApiKey(plainKey);
+        expect(await remaining()).toEqual([
+          ["a", 2],
+          ["b", 1],
+        ]);
+        // b keeps its TAT in time, 666⅔ ms ahead: at 6 a second that is 4 requests, so this one leaves 1.
+        // c is new; a is gone, with its state.
+        await keys.updateApiKey(apiKey.id, user, { ratelimits: [second("b", 6), second("c", 2)] });
+        expect(await remaining()).toEqual([
+          ["b", 1],
+          ["c", 1],
+        ]);
+        // a again, at once: it starts afresh (its old state would have left it 1).
+        await keys.updateApiKey(apiKey.id, user, { ratelimits: [second("b", 6), second("c", 2), second("a", 4)] });
+        expect(await remaining()).toEqual([
+          ["b", 0],
+          ["c", 0],
+          ["a", 3],
+        ]);
+
+        // An identity's limits likewise: a limit keeps its state when another is put before it.
+        const identity = await keys.createIdentity({ user_id: user, external_id: "c-1", ratelimits: [second("s", 2)] });
+        const member = await keys.createApiKey({ user_id: user, name: "m", identity_id: identity.id });
+        expect(await remaining(member.plainKey)).toEqual([["s", 1]]);
+        await keys.updateIdentity(identity.id, user, { ratelimits: [second("t", 5), second("s", 2)] });
+        expect(await remaining(member.plainKey)).toEqual([
+          ["t", 4],
+          ["s", 0],
+        ]);
+      });
+
       it("shares an identity's credits and limits between its keys, checked with each key's own", async () => {
         const clock = new TestClock("2031-06-01T12:00:00Z");
         const keys = service(clock);

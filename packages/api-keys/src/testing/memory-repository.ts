@@ -118,7 +118,10 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
     if (Object.keys(changes).length === 0) return copy(key);
     const { credits_set_at, ...settings } = changes;
     Object.assign(key, settings, changes.scopes ? { scopes: [...changes.scopes] } : {});
-    if (changes.ratelimits) key.ratelimits = changes.ratelimits.map((l) => ({ ...l }));
+    if (changes.ratelimits) {
+      key.ratelimits = changes.ratelimits.map((l) => ({ ...l }));
+      keepStateOf(this.hidden.get(key.id)!, key.ratelimits);
+    }
     if (credits_set_at) this.hidden.get(key.id)!.refilledAt = credits_set_at;
     key.updated_at = this.now();
     return copy(key);
@@ -278,6 +281,7 @@ export class MemoryApiKeyRepository implements ApiKeyRepository {
     if (!identity) return null;
     const { credits_set_at, ...settings } = changes;
     Object.assign(identity, settings);
+    if (changes.ratelimits) keepStateOf(this.hidden.get(id)!, identity.ratelimits);
     if (credits_set_at) this.hidden.get(id)!.refilledAt = credits_set_at;
     identity.updated_at = this.now();
     return copyIdentity(identity);
@@ -361,6 +365,13 @@ interface Holder {
   hidden: Hidden;
   credits: number | null;
   source: "key" | "identity";
+}
+
+/** New settings keep the state of the limits they still name (rescaled by gcra() if the limit changed), as the
+ * SQL trigger does (migration 029): a limit removed loses its state, so adding it again starts it afresh. */
+function keepStateOf(hidden: Hidden, ratelimits: readonly { name: string }[]): void {
+  const names = new Set(ratelimits.map((l) => l.name));
+  for (const name of [...hidden.state.keys()]) if (!names.has(name)) hidden.state.delete(name);
 }
 
 /** A counted request: credits spent (a due refill stored with them) and the limits' new states kept. */

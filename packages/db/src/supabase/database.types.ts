@@ -42,7 +42,7 @@ export type Database = {
           external_id: string
           id: string
           meta: Json | null
-          ratelimit_state: NonNullable<Json>
+          ratelimit_state: number[]
           ratelimits: NonNullable<Json>
           updated_at: string
           user_id: string
@@ -55,7 +55,7 @@ export type Database = {
           external_id: string
           id?: string
           meta?: Json | null
-          ratelimit_state?: NonNullable<Json>
+          ratelimit_state?: number[]
           ratelimits?: NonNullable<Json>
           updated_at?: string
           user_id: string
@@ -68,7 +68,7 @@ export type Database = {
           external_id?: string
           id?: string
           meta?: Json | null
-          ratelimit_state?: NonNullable<Json>
+          ratelimit_state?: number[]
           ratelimits?: NonNullable<Json>
           updated_at?: string
           user_id?: string
@@ -130,7 +130,7 @@ export type Database = {
           meta: Json | null
           name: string
           rate_limit: number | null
-          ratelimit_state: NonNullable<Json>
+          ratelimit_state: number[]
           ratelimits: NonNullable<Json>
           scopes: string[]
           updated_at: string
@@ -153,7 +153,7 @@ export type Database = {
           meta?: Json | null
           name: string
           rate_limit?: number | null
-          ratelimit_state?: NonNullable<Json>
+          ratelimit_state?: number[]
           ratelimits?: NonNullable<Json>
           scopes?: string[]
           updated_at?: string
@@ -176,7 +176,7 @@ export type Database = {
           meta?: Json | null
           name?: string
           rate_limit?: number | null
-          ratelimit_state?: NonNullable<Json>
+          ratelimit_state?: number[]
           ratelimits?: NonNullable<Json>
           scopes?: string[]
           updated_at?: string
@@ -1066,9 +1066,17 @@ export type Database = {
           success: boolean
         }[]
       }
+      vx_ratelimit_plan: {
+        Args: { p_ratelimits: Json; p_tats: Json }
+        Returns: number[]
+      }
       vx_ratelimit_prune: {
         Args: { p_idle_before: string; p_limit: number }
         Returns: number
+      }
+      vx_ratelimit_tats: {
+        Args: { p_plan: number[]; p_ratelimits: Json }
+        Returns: Json
       }
       vx_record_api_key_usage: {
         Args: { p_at: string; p_cost: number; p_key_id: string }
@@ -1087,7 +1095,7 @@ export type Database = {
           meta: Json | null
           name: string
           rate_limit: number | null
-          ratelimit_state: NonNullable<Json>
+          ratelimit_state: number[]
           ratelimits: NonNullable<Json>
           scopes: string[]
           updated_at: string
@@ -1130,7 +1138,7 @@ export type Database = {
           meta: Json | null
           name: string
           rate_limit: number | null
-          ratelimit_state: NonNullable<Json>
+          ratelimit_state: number[]
           ratelimits: NonNullable<Json>
           scopes: string[]
           updated_at: string
