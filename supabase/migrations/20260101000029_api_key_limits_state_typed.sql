@@ -6,7 +6,7 @@
 -- each limit a verification checked took some fifteen PL/pgSQL statements of jsonb lookups and text-to-numeric
 -- conversions, and the key's new state was built as JSON text and merged back. Now the step reads and writes array
 -- elements. Postgres time per 16-key batch of bench/api-keys.ts's keys with three limits and credits, one
--- connection looping (pgbench, alternating): about 1,150 → 1,030 µs median; hourly-limit keys about 840.
+-- connection looping (pgbench, 8 alternating runs): 1,347 → 1,097 µs median; hourly-limit keys about 1,000.
 --
 -- The settings stay in `ratelimits`, as written; the plan's settings are derived from it by a trigger whenever
 -- `ratelimits` is written (insert, or an update that sets it). The trigger carries each limit's TAT by name into the
