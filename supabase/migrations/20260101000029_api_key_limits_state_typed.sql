@@ -11,7 +11,8 @@
 -- The settings stay in `ratelimits`, as written; the plan's settings are derived from it by a trigger whenever
 -- `ratelimits` is written (insert, or an update that sets it). The trigger carries each limit's TAT by name into the
 -- new plan, rescaled when its limit changed (as the verification did with the old pair); a limit removed loses its
--- state, a new or renamed one starts without. A CHECK keeps the plan one row per limit.
+-- state, a new or renamed one starts without. A CHECK keeps the plan one row per limit (checked before the CHECK
+-- on `ratelimits` itself, by name order, so it leaves limits that are not an array to that one).
 
 -- Settings and (old-format) TATs by name → the plan.
 CREATE FUNCTION public.vx_ratelimit_plan(p_ratelimits jsonb, p_tats jsonb) RETURNS numeric[]
@@ -42,8 +43,10 @@ $$;
 CREATE FUNCTION public.vx_ratelimit_plan_follows_settings() RETURNS trigger
 LANGUAGE plpgsql SET search_path = '' AS $$
 BEGIN
-  NEW.ratelimit_state := public.vx_ratelimit_plan(NEW.ratelimits, CASE WHEN TG_OP = 'UPDATE'
-    THEN public.vx_ratelimit_tats(OLD.ratelimits, OLD.ratelimit_state) ELSE '{}'::jsonb END);
+  -- Limits that are not an array are left to the ratelimits CHECK, which names them.
+  NEW.ratelimit_state := CASE WHEN jsonb_typeof(NEW.ratelimits) <> 'array' THEN '{}'
+    ELSE public.vx_ratelimit_plan(NEW.ratelimits, CASE WHEN TG_OP = 'UPDATE'
+      THEN public.vx_ratelimit_tats(OLD.ratelimits, OLD.ratelimit_state) ELSE '{}'::jsonb END) END;
   RETURN NEW;
 END
 $$;
@@ -60,14 +63,15 @@ ALTER TABLE public.api_keys
   ALTER COLUMN ratelimit_state DROP DEFAULT,
   ALTER COLUMN ratelimit_state TYPE numeric[] USING public.vx_ratelimit_plan(ratelimits, ratelimit_state),
   ALTER COLUMN ratelimit_state SET DEFAULT '{}',
-  ADD CONSTRAINT api_keys_ratelimit_state_check CHECK (cardinality(ratelimit_state) = 5 * jsonb_array_length(ratelimits));
+  ADD CONSTRAINT api_keys_ratelimit_state_check
+    CHECK (jsonb_typeof(ratelimits) <> 'array' OR cardinality(ratelimit_state) = 5 * jsonb_array_length(ratelimits));
 ALTER TABLE public.api_key_identities
   DROP CONSTRAINT api_key_identities_ratelimit_state_check,
   ALTER COLUMN ratelimit_state DROP DEFAULT,
   ALTER COLUMN ratelimit_state TYPE numeric[] USING public.vx_ratelimit_plan(ratelimits, ratelimit_state),
   ALTER COLUMN ratelimit_state SET DEFAULT '{}',
   ADD CONSTRAINT api_key_identities_ratelimit_state_check
-    CHECK (cardinality(ratelimit_state) = 5 * jsonb_array_length(ratelimits));
+    CHECK (jsonb_typeof(ratelimits) <> 'array' OR cardinality(ratelimit_state) = 5 * jsonb_array_length(ratelimits));
 CREATE TRIGGER api_keys_ratelimit_plan BEFORE INSERT OR UPDATE OF ratelimits ON public.api_keys
   FOR EACH ROW EXECUTE FUNCTION public.vx_ratelimit_plan_follows_settings();
 CREATE TRIGGER api_key_identities_ratelimit_plan BEFORE INSERT OR UPDATE OF ratelimits ON public.api_key_identities

@@ -35,6 +35,8 @@ describeDatabases("constraints", ({ db }) => {
     ["a blank name", { name: "  " }, CHECK],
     ["a prefix that is not 10 characters", { key_prefix: "vx_abc" }, CHECK],
     ["a hash that is not hex SHA-256", { key_hash: "nothex" }, CHECK],
+    // Migration 029 derives the rate-limit plan from them in a trigger: the CHECK still names what is wrong.
+    ["named limits that are not an array", { ratelimits: { name: "s" } }, CHECK],
     // Migration 026 rewrote this CHECK as a length and a character class (the counted regex cost ~7 µs per update):
     // the edges of the old rule must still be refused.
     ["a hex hash one character short", { key_hash: "a".repeat(63) }, CHECK],
@@ -45,6 +47,20 @@ describeDatabases("constraints", ({ db }) => {
     ["a missing name", { name: null }, NOT_NULL],
   ])("refuses an API key with %s", async (_what, fields, code) => {
     await expect(key(fields)).rejects.toMatchObject({ code });
+  });
+
+  it("refuses a rate-limit plan that is not one row per named limit (migration 029), and derives a right one", async () => {
+    const limits = [{ name: "s", limit: 2, duration_ms: 1000, auto_apply: true }];
+    const id = await key({ ratelimits: JSON.stringify(limits) });
+    const plan = async () =>
+      (await db().query<{ p: string }>("SELECT ratelimit_state::text AS p FROM api_keys WHERE id = $1", [id])).rows[0]!
+        .p;
+    expect(await plan()).toBe("{{1,2,1000,2000,NULL}}");
+    const set = (state: string) => db().query("UPDATE api_keys SET ratelimit_state = $2 WHERE id = $1", [id, state]);
+    await expect(set("{}")).rejects.toMatchObject({ code: CHECK });
+    await expect(set("{{1,2,1000,2000,NULL},{1,2,1000,2000,NULL}}")).rejects.toMatchObject({ code: CHECK });
+    await set("{{1,2,1000,2000,7}}");
+    expect(await plan()).toBe("{{1,2,1000,2000,7}}");
   });
 
   it("refuses a second key with the same hash", async () => {
