@@ -17,17 +17,14 @@
 CREATE FUNCTION public.vx_ratelimit_plan(p_ratelimits jsonb, p_tats jsonb) RETURNS numeric[]
 LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
   SELECT coalesce(array_agg(ARRAY[
-      CASE WHEN (e.l ->> 'auto_apply')::boolean THEN 1 ELSE 0 END,
-      (e.l ->> 'limit')::numeric,
-      (e.l ->> 'duration_ms')::numeric,
-      (e.l ->> 'limit')::numeric * (e.l ->> 'duration_ms')::numeric,
-      CASE WHEN p_tats -> (e.l ->> 'name') IS NULL THEN NULL
-        WHEN (p_tats -> (e.l ->> 'name') ->> 1)::numeric = (e.l ->> 'limit')::numeric
-        THEN (p_tats -> (e.l ->> 'name') ->> 0)::numeric
-        ELSE ceil((p_tats -> (e.l ->> 'name') ->> 0)::numeric * (e.l ->> 'limit')::numeric
-          / (p_tats -> (e.l ->> 'name') ->> 1)::numeric) END
+      CASE WHEN (e.l ->> 'auto_apply')::boolean THEN 1 ELSE 0 END, s.lim, s.dur, s.lim * s.dur,
+      -- The TAT counted under the pair's limit, rescaled to this one (exact, and unchanged, when they are equal);
+      -- NULL when the limit has no pair.
+      ceil((s.pair ->> 0)::numeric * s.lim / (s.pair ->> 1)::numeric)
     ] ORDER BY e.ord), '{}')
   FROM jsonb_array_elements(p_ratelimits) WITH ORDINALITY AS e(l, ord)
+  CROSS JOIN LATERAL (SELECT (e.l ->> 'limit')::numeric AS lim, (e.l ->> 'duration_ms')::numeric AS dur,
+    p_tats -> (e.l ->> 'name') AS pair) AS s
 $$;
 
 -- A plan's TATs by name, in the old format: {name: [TAT × limit, limit]} for every limit that has counted.
